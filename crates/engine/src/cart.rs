@@ -1,0 +1,162 @@
+//! The cart request (`remise.cart/1`) and the batch price request: who buys, where, when, and what.
+//! The customer context fields (`customer`, `channel`, `at`, `display`) are the same in both.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Display;
+
+/// The format tag a cart file carries.
+pub const CART_FORMAT: &str = "remise.cart/1";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub collection_point: Option<String>,
+}
+
+/// A cart to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cart {
+    #[serde(default = "cart_format")]
+    pub format: String,
+    #[serde(default)]
+    pub customer: Customer,
+    /// Sales channel (`web`, `kiosk`, `b2b`, …).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The instant of the sale (RFC 3339 with an offset). Required: the engine never reads a clock.
+    pub at: String,
+    /// Overrides the display mode the customer's groups give.
+    #[serde(default)]
+    pub display: Option<Display>,
+    #[serde(default)]
+    pub lines: Vec<CartLine>,
+    /// Codes the customer entered, with what the caller knows of them.
+    #[serde(default)]
+    pub codes: Vec<PresentedCode>,
+    /// Shipping methods the shop offers for this cart, with their prices.
+    #[serde(default)]
+    pub shipping_options: Vec<ShippingOption>,
+    /// The method the customer chose, if any; its price counts in the totals.
+    #[serde(default)]
+    pub shipping_method: Option<String>,
+    /// Usage so far of promotions with limits or a budget, by promotion id.
+    #[serde(default)]
+    pub usage: BTreeMap<String, PromotionUsage>,
+}
+
+fn cart_format() -> String {
+    CART_FORMAT.to_owned()
+}
+
+/// A cart line. Facts given inline override the stored product's; a sku unknown to the catalog must
+/// come with at least its `price`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartLine {
+    /// The caller's line id, echoed in the quote; defaults to the line's position (from 1).
+    #[serde(default)]
+    pub id: Option<String>,
+    pub sku: String,
+    pub quantity: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub tax_rate: Option<Decimal>,
+    #[serde(default)]
+    pub segments: Option<Vec<String>>,
+    #[serde(default)]
+    pub brand: Option<String>,
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// A code as presented: either a bare string (`"GIARDINO200"`, taken as usable) or an object saying
+/// which promotions it unlocks and whether the store found it usable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PresentedCode {
+    Plain(String),
+    Detailed(CodeDetails),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeDetails {
+    pub code: String,
+    /// Promotion ids this code unlocks besides those that list it in `conditions.coupon.codes`.
+    #[serde(default)]
+    pub promotions: Vec<String>,
+    #[serde(default = "usable")]
+    pub usable: bool,
+    /// Why the store refused it (`expired`, `used_up`, …), shown in the explanation.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+fn usable() -> bool {
+    true
+}
+
+impl PresentedCode {
+    pub fn code(&self) -> &str {
+        match self {
+            PresentedCode::Plain(code) => code,
+            PresentedCode::Detailed(details) => &details.code,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingOption {
+    pub method: String,
+    /// Tax-included or not as `store.prices_include_tax` says.
+    pub price: Decimal,
+    #[serde(default)]
+    pub tax_rate: Decimal,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionUsage {
+    /// Times the promotion was used, by anyone.
+    #[serde(default)]
+    pub uses: u32,
+    /// Times this customer used it.
+    #[serde(default)]
+    pub customer_uses: u32,
+    /// Discount granted so far, counted against `limits.budget`.
+    #[serde(default)]
+    pub granted: Decimal,
+}
+
+/// A batch of products to price in one customer context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceRequest {
+    #[serde(default)]
+    pub customer: Customer,
+    /// Sales channel (`web`, `kiosk`, `b2b`, …).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The instant of the sale (RFC 3339 with an offset). Required: the engine never reads a clock.
+    pub at: String,
+    /// Overrides the display mode the customer's groups give.
+    #[serde(default)]
+    pub display: Option<Display>,
+    pub skus: Vec<String>,
+}

@@ -1,0 +1,918 @@
+//! Compile a [`RuleSet`] into a [`Snapshot`]: check every field (all errors, each with its path),
+//! intern names, resolve the segment tree, sort promotions and build the target index.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::{DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::money::Money;
+use crate::rules::{self, RULES_FORMAT, RuleSet};
+use crate::snapshot::{
+    Audience, Conditions, Ids, Index, ItemOffer, Limits, Names, Offer, Product, Promotion,
+    ShippingOffer, SkuEntry, Snapshot, Targets, Tier, Validity, attribute_key,
+};
+
+/// Where each element of a partly parsed rule file stood in the file, so that errors keep the
+/// file's indices even when elements before them could not be read.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    pub segments: Vec<usize>,
+    pub products: Vec<usize>,
+    pub selections: Vec<usize>,
+    pub promotions: Vec<usize>,
+}
+
+/// Checks and compiles a rule set.
+pub fn compile(rules: &RuleSet) -> Result<Snapshot> {
+    compile_at(rules, None, Vec::new())
+}
+
+/// [`compile`] for a rule set read from a file: `positions` maps elements back to the file, and
+/// `errors` already found while reading are reported with those found here.
+pub(crate) fn compile_at(
+    rules: &RuleSet,
+    positions: Option<&Positions>,
+    errors: Vec<FieldError>,
+) -> Result<Snapshot> {
+    let mut c = Compiler {
+        errors,
+        positions,
+        names: Names::default(),
+    };
+    let snapshot = c.run(rules);
+    match snapshot {
+        Some(snapshot) if c.errors.is_empty() => Ok(snapshot),
+        _ => Err(Error::InvalidRules(FieldErrors(c.errors))),
+    }
+}
+
+struct Compiler<'p> {
+    errors: Vec<FieldError>,
+    positions: Option<&'p Positions>,
+    names: Names,
+}
+
+fn pos(list: Option<&Vec<usize>>, i: usize) -> usize {
+    list.and_then(|l| l.get(i).copied()).unwrap_or(i)
+}
+
+fn intern(map: &mut FxHashMap<Box<str>, u32>, name: &str) -> u32 {
+    if let Some(&id) = map.get(name) {
+        return id;
+    }
+    let id = map.len() as u32;
+    map.insert(name.into(), id);
+    id
+}
+
+fn sorted(mut ids: Vec<u32>) -> Ids {
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_boxed_slice()
+}
+
+/// Upper case without spaces or dashes: how codes are compared.
+pub(crate) fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Reads an instant: with an offset or `Z` it is absolute; without, it is a civil date-time in the
+/// store's zone (a skipped time moves forward, an ambiguous one takes the earlier instant).
+pub(crate) fn parse_instant(text: &str, zone: &TimeZone) -> std::result::Result<Timestamp, String> {
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    if let Ok(zoned) = text.parse::<Zoned>() {
+        return Ok(zoned.timestamp());
+    }
+    let civil: DateTime = text.parse().map_err(|_| {
+        format!(
+            "`{text}` is not a date-time (expected 2026-12-01T00:00:00, optionally with an offset)"
+        )
+    })?;
+    zone.to_ambiguous_zoned(civil)
+        .compatible()
+        .map(|z| z.timestamp())
+        .map_err(|e| format!("`{text}`: {e}"))
+}
+
+pub(crate) fn parse_time_of_day(text: &str) -> Option<u32> {
+    let time: Time = text.parse().ok()?;
+    Some(time.hour() as u32 * 3600 + time.minute() as u32 * 60 + time.second() as u32)
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+pub(crate) fn weekday_name(n: usize) -> &'static str {
+    WEEKDAYS[n % 7]
+}
+
+impl Compiler<'_> {
+    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError::new(path, message));
+    }
+
+    fn run(&mut self, rules: &RuleSet) -> Option<Snapshot> {
+        if rules.format != RULES_FORMAT {
+            self.error(
+                "format",
+                format!(
+                    "unsupported format `{}`, expected `{RULES_FORMAT}`",
+                    rules.format
+                ),
+            );
+        }
+        let store = &rules.store;
+        let money = Money::parse(&store.currency, store.rounding);
+        if money.is_none() {
+            self.error(
+                "store.currency",
+                format!("`{}` is not an ISO 4217 currency code", store.currency),
+            );
+        }
+        let time_zone = match jiff::tz::db().get(&store.time_zone) {
+            Ok(zone) => Some(zone),
+            Err(_) => {
+                self.error(
+                    "store.time_zone",
+                    format!("`{}` is not an IANA time zone", store.time_zone),
+                );
+                None
+            }
+        };
+        // Without a currency and a zone nothing else can be checked meaningfully.
+        let (money, time_zone) = (money?, time_zone?);
+
+        let mut group_display = Vec::new();
+        for (name, settings) in &store.groups {
+            let id = intern(&mut self.names.groups, name) as usize;
+            group_display.resize(id + 1, None);
+            group_display[id] = Some(settings.display);
+        }
+
+        let segment_lineage = self.segments(&rules.catalog.segments);
+        let (products, mut skus) = self.products(&rules.catalog, &money, &segment_lineage);
+        self.selections(&rules.catalog.selections, &mut skus);
+
+        let mut promotions: Vec<(Option<Timestamp>, Promotion, Option<Targets>)> = Vec::new();
+        let mut seen_ids = FxHashMap::default();
+        for (i, promotion) in rules.promotions.iter().enumerate() {
+            let path = format!(
+                "promotions[{}]",
+                pos(self.positions.map(|p| &p.promotions), i)
+            );
+            if let Some(first) = seen_ids.insert(promotion.id.clone(), path.clone()) {
+                self.error(
+                    format!("{path}.id"),
+                    format!("duplicate id `{}` (first at {first})", promotion.id),
+                );
+            }
+            if let Some(compiled) = self.promotion(&path, promotion, &money, &time_zone, &skus) {
+                promotions.push(compiled);
+            }
+        }
+        if !self.errors.is_empty() {
+            return None;
+        }
+        promotions.sort_by(|(a_created, a, _), (b_created, b, _)| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| match (a_created, b_created) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                })
+                .then_with(|| a.id.cmp(&b.id))
+        });
+
+        let index = self.index(&promotions, &mut skus, segment_lineage.len());
+        let promotions = promotions.into_iter().map(|(_, p, _)| p).collect();
+        Some(Snapshot {
+            money,
+            time_zone,
+            prices_include_tax: store.prices_include_tax,
+            default_display: store.default_display,
+            strategy: store.strategy,
+            names: std::mem::take(&mut self.names),
+            group_display,
+            segment_lineage,
+            skus,
+            products,
+            promotions,
+            index,
+        })
+    }
+
+    /// Interns segments and computes each one's lineage (itself and its ancestors).
+    fn segments(&mut self, segments: &[rules::Segment]) -> Vec<Ids> {
+        let positions = self.positions.map(|p| &p.segments);
+        let mut parents: Vec<Option<u32>> = Vec::new();
+        for (i, segment) in segments.iter().enumerate() {
+            let path = format!("catalog.segments[{}]", pos(positions, i));
+            if segment.id.is_empty() {
+                self.error(format!("{path}.id"), "must not be empty");
+            }
+            if self.names.segments.contains_key(segment.id.as_str()) {
+                self.error(
+                    format!("{path}.id"),
+                    format!("duplicate segment `{}`", segment.id),
+                );
+                continue;
+            }
+            intern(&mut self.names.segments, &segment.id);
+            parents.push(None);
+        }
+        for (i, segment) in segments.iter().enumerate() {
+            let Some(parent) = &segment.parent else {
+                continue;
+            };
+            let path = format!("catalog.segments[{}].parent", pos(positions, i));
+            match self.names.segments.get(parent.as_str()) {
+                Some(&parent_id) => {
+                    if let Some(&id) = self.names.segments.get(segment.id.as_str()) {
+                        parents[id as usize] = Some(parent_id);
+                    }
+                }
+                None => self.error(path, format!("unknown segment `{parent}`")),
+            }
+        }
+        let mut lineage = Vec::with_capacity(parents.len());
+        for (id, _) in parents.iter().enumerate() {
+            let mut chain = vec![id as u32];
+            let mut current = parents[id];
+            while let Some(parent) = current {
+                if chain.contains(&parent) {
+                    let name = segments.get(id).map_or("", |s| s.id.as_str());
+                    self.error(
+                        format!("catalog.segments[{}].parent", pos(positions, id)),
+                        format!("segment `{name}` is its own ancestor"),
+                    );
+                    break;
+                }
+                chain.push(parent);
+                current = parents[parent as usize];
+            }
+            lineage.push(sorted(chain));
+        }
+        lineage
+    }
+
+    fn products(
+        &mut self,
+        catalog: &rules::Catalog,
+        money: &Money,
+        lineage: &[Ids],
+    ) -> (Vec<Product>, FxHashMap<Box<str>, SkuEntry>) {
+        let positions = self.positions.map(|p| &p.products);
+        let mut products = Vec::with_capacity(catalog.products.len());
+        let mut skus: FxHashMap<Box<str>, SkuEntry> = FxHashMap::default();
+        skus.reserve(catalog.products.len());
+        for (i, product) in catalog.products.iter().enumerate() {
+            let path = format!("catalog.products[{}]", pos(positions, i));
+            if product.sku.is_empty() {
+                self.error(format!("{path}.sku"), "must not be empty");
+            }
+            self.check_price(&format!("{path}.price"), product.price, money);
+            self.check_rate(&format!("{path}.tax_rate"), product.tax_rate);
+            let mut segments = Vec::new();
+            for (j, segment) in product.segments.iter().enumerate() {
+                match self.names.segments.get(segment.as_str()) {
+                    Some(&id) => segments.extend_from_slice(&lineage[id as usize]),
+                    None => self.error(
+                        format!("{path}.segments[{j}]"),
+                        format!("unknown segment `{segment}`"),
+                    ),
+                }
+            }
+            let entry = skus.entry(product.sku.as_str().into()).or_default();
+            if entry.product.is_some() {
+                self.error(
+                    format!("{path}.sku"),
+                    format!("duplicate sku `{}`", product.sku),
+                );
+                continue;
+            }
+            entry.product = Some(products.len() as u32);
+            let brand = product
+                .brand
+                .as_deref()
+                .map(|b| intern(&mut self.names.brands, b));
+            let attributes = product
+                .attributes
+                .iter()
+                .map(|(k, v)| intern(&mut self.names.attributes, &attribute_key(k, v)))
+                .collect();
+            let tags = product
+                .tags
+                .iter()
+                .map(|t| intern(&mut self.names.tags, t))
+                .collect();
+            products.push(Product {
+                sku: product.sku.as_str().into(),
+                name: product.name.as_str().into(),
+                price: product.price,
+                tax_rate: product.tax_rate,
+                segments: sorted(segments),
+                brand,
+                attributes: sorted(attributes),
+                tags: sorted(tags),
+            });
+        }
+        (products, skus)
+    }
+
+    /// Interns selections and records, per sku, the selections that hold it.
+    fn selections(
+        &mut self,
+        selections: &[rules::Selection],
+        skus: &mut FxHashMap<Box<str>, SkuEntry>,
+    ) {
+        let positions = self.positions.map(|p| &p.selections);
+        let mut members_of: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
+        for (i, selection) in selections.iter().enumerate() {
+            let path = format!("catalog.selections[{}]", pos(positions, i));
+            if self.names.selections.contains_key(selection.id.as_str()) {
+                self.error(
+                    format!("{path}.id"),
+                    format!("duplicate selection `{}`", selection.id),
+                );
+                continue;
+            }
+            let id = intern(&mut self.names.selections, &selection.id);
+            for sku in &selection.skus {
+                members_of.entry(sku.as_str().into()).or_default().push(id);
+            }
+        }
+        for (sku, ids) in members_of {
+            skus.entry(sku).or_default().selections = sorted(ids);
+        }
+    }
+
+    fn check_price(&mut self, path: &str, amount: Decimal, money: &Money) {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            self.error(path, format!("must not be negative (got {amount})"));
+        } else if money.exact(amount).is_none() {
+            self.error(
+                path,
+                format!(
+                    "{amount} has more decimals than {} allows ({})",
+                    money.code(),
+                    money.scale
+                ),
+            );
+        }
+    }
+
+    fn check_rate(&mut self, path: &str, rate: Decimal) {
+        if rate.is_sign_negative() && !rate.is_zero() || rate > Decimal::ONE {
+            self.error(
+                path,
+                format!("must be between 0 and 1 (got {rate}; 20 % is 0.20)"),
+            );
+        }
+    }
+
+    fn percent(&mut self, path: &str, percent: Decimal) -> Decimal {
+        if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+            self.error(path, format!("must be between 0 and 100 (got {percent})"));
+        }
+        percent / Decimal::ONE_HUNDRED
+    }
+
+    fn amount(&mut self, path: &str, amount: Decimal, money: &Money) -> Decimal {
+        self.check_price(path, amount, money);
+        money.round(amount)
+    }
+
+    fn targets(&mut self, path: &str, targets: &rules::Targets) -> Targets {
+        let mut segments = Vec::new();
+        for (j, segment) in targets.segments.iter().enumerate() {
+            match self.names.segments.get(segment.as_str()) {
+                Some(&id) => segments.push(id),
+                None => self.error(
+                    format!("{path}.segments[{j}]"),
+                    format!("unknown segment `{segment}`"),
+                ),
+            }
+        }
+        let mut selections = Vec::new();
+        for (j, selection) in targets.selections.iter().enumerate() {
+            match self.names.selections.get(selection.as_str()) {
+                Some(&id) => selections.push(id),
+                None => self.error(
+                    format!("{path}.selections[{j}]"),
+                    format!("unknown selection `{selection}`"),
+                ),
+            }
+        }
+        let brands = targets
+            .brands
+            .iter()
+            .map(|b| intern(&mut self.names.brands, b))
+            .collect();
+        let attributes = targets
+            .attributes
+            .iter()
+            .flat_map(|(k, values)| values.iter().map(move |v| attribute_key(k, v)))
+            .map(|key| intern(&mut self.names.attributes, &key))
+            .collect();
+        let tags = targets
+            .tags
+            .iter()
+            .map(|t| intern(&mut self.names.tags, t))
+            .collect();
+        Targets {
+            skus: targets.skus.iter().map(|s| s.as_str().into()).collect(),
+            segments: sorted(segments),
+            selections: sorted(selections),
+            brands: sorted(brands),
+            attributes: sorted(attributes),
+            tags: sorted(tags),
+        }
+    }
+
+    fn promotion(
+        &mut self,
+        path: &str,
+        p: &rules::Promotion,
+        money: &Money,
+        zone: &TimeZone,
+        skus: &FxHashMap<Box<str>, SkuEntry>,
+    ) -> Option<(Option<Timestamp>, Promotion, Option<Targets>)> {
+        let before = self.errors.len();
+        if p.id.trim().is_empty() {
+            self.error(format!("{path}.id"), "must not be empty");
+        }
+        let created_at = p.created_at.as_deref().and_then(|text| {
+            parse_instant(text, zone)
+                .map_err(|e| self.error(format!("{path}.created_at"), e))
+                .ok()
+        });
+        let (all, targets) = match &p.targets {
+            None => (true, None),
+            Some(t) if t.all => {
+                let empty = rules::Targets {
+                    all: true,
+                    ..Default::default()
+                };
+                if *t != empty {
+                    self.error(
+                        format!("{path}.targets"),
+                        "`all` cannot be combined with other criteria (use `exclude`)",
+                    );
+                }
+                (true, None)
+            }
+            Some(t) => {
+                let compiled = self.targets(&format!("{path}.targets"), t);
+                if *t == rules::Targets::default() {
+                    self.error(
+                        format!("{path}.targets"),
+                        "names no product; omit it or set `all: true` to target every product",
+                    );
+                }
+                (false, Some(compiled))
+            }
+        };
+        let exclude = p.exclude.as_ref().map(|e| {
+            if e.all {
+                self.error(
+                    format!("{path}.exclude.all"),
+                    "excluding every product leaves nothing",
+                );
+            }
+            self.targets(&format!("{path}.exclude"), e)
+        });
+        let audience = Audience {
+            groups: sorted(
+                p.audience
+                    .groups
+                    .iter()
+                    .map(|g| intern(&mut self.names.groups, g))
+                    .collect(),
+            ),
+            customers: p
+                .audience
+                .customers
+                .iter()
+                .map(|c| c.as_str().into())
+                .collect(),
+            collection_points: p
+                .audience
+                .collection_points
+                .iter()
+                .map(|c| c.as_str().into())
+                .collect(),
+        };
+        let channels = sorted(
+            p.audience
+                .channels
+                .iter()
+                .map(|c| intern(&mut self.names.channels, c))
+                .collect(),
+        );
+        let validity = self.validity(&format!("{path}.validity"), &p.validity, zone);
+        let conditions = self.conditions(&format!("{path}.conditions"), &p.conditions, money);
+        let offer = self.offer(&format!("{path}.offer"), &p.offer, money, skus);
+        if let Some(budget) = p.limits.budget {
+            self.check_price(&format!("{path}.limits.budget"), budget, money);
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        let is_catalog = matches!(
+            offer,
+            Offer::Merchandise(
+                ItemOffer::PercentOff { .. }
+                    | ItemOffer::AmountOffEach(_)
+                    | ItemOffer::UnitPrice(_)
+            )
+        ) && conditions.min_quantity == 0
+            && conditions.min_distinct_products == 0
+            && conditions.min_cart_amount.is_none()
+            && conditions.max_cart_amount.is_none()
+            && conditions.coupon.is_none()
+            && conditions.shipping_methods.is_empty();
+        Some((
+            created_at,
+            Promotion {
+                id: p.id.as_str().into(),
+                name: if p.name.is_empty() {
+                    p.id.as_str()
+                } else {
+                    p.name.as_str()
+                }
+                .into(),
+                priority: p.priority,
+                combination: p.combination,
+                all,
+                exclude,
+                channels,
+                audience,
+                validity,
+                conditions,
+                offer,
+                limits: Limits {
+                    total_uses: p.limits.total_uses,
+                    uses_per_customer: p.limits.uses_per_customer,
+                    budget: p.limits.budget.map(|b| money.round(b)),
+                },
+                is_catalog,
+            },
+            targets,
+        ))
+    }
+
+    fn validity(&mut self, path: &str, v: &rules::Validity, zone: &TimeZone) -> Validity {
+        let mut instant = |field: &str, text: &Option<String>| {
+            text.as_deref().and_then(|t| {
+                parse_instant(t, zone)
+                    .map_err(|e| {
+                        self.errors
+                            .push(FieldError::new(format!("{path}.{field}"), e))
+                    })
+                    .ok()
+            })
+        };
+        let starts_at = instant("starts_at", &v.starts_at);
+        let ends_at = instant("ends_at", &v.ends_at);
+        if let (Some(start), Some(end)) = (starts_at, ends_at)
+            && end <= start
+        {
+            self.error(format!("{path}.ends_at"), "must be after starts_at");
+        }
+        let mut weekdays = 0u8;
+        for (j, day) in v.weekdays.iter().enumerate() {
+            match WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(day)) {
+                Some(n) => weekdays |= 1 << n,
+                None => self.error(
+                    format!("{path}.weekdays[{j}]"),
+                    format!("`{day}` is not a weekday (monday … sunday)"),
+                ),
+            }
+        }
+        let mut windows = Vec::new();
+        for (j, window) in v.windows.iter().enumerate() {
+            let from = parse_time_of_day(&window.from);
+            let to = parse_time_of_day(&window.to);
+            if from.is_none() {
+                self.error(
+                    format!("{path}.windows[{j}].from"),
+                    format!("`{}` is not a time (HH:MM)", window.from),
+                );
+            }
+            if to.is_none() {
+                self.error(
+                    format!("{path}.windows[{j}].to"),
+                    format!("`{}` is not a time (HH:MM)", window.to),
+                );
+            }
+            if let (Some(from), Some(to)) = (from, to) {
+                if from == to {
+                    self.error(
+                        format!("{path}.windows[{j}]"),
+                        "from and to are equal: the window is empty",
+                    );
+                }
+                windows.push((from, to));
+            }
+        }
+        Validity {
+            starts_at,
+            ends_at,
+            weekdays,
+            windows: windows.into_boxed_slice(),
+        }
+    }
+
+    fn conditions(&mut self, path: &str, c: &rules::Conditions, money: &Money) -> Conditions {
+        let min = c
+            .min_cart_amount
+            .map(|a| self.amount(&format!("{path}.min_cart_amount"), a, money));
+        let max = c
+            .max_cart_amount
+            .map(|a| self.amount(&format!("{path}.max_cart_amount"), a, money));
+        if let (Some(min), Some(max)) = (min, max)
+            && max < min
+        {
+            self.error(
+                format!("{path}.max_cart_amount"),
+                format!("{max} is below min_cart_amount {min}"),
+            );
+        }
+        let coupon = c.coupon.as_ref().map(|coupon| {
+            let mut codes = Vec::new();
+            for (j, code) in coupon.codes.iter().enumerate() {
+                let normalized = normalize_code(code);
+                if normalized.is_empty() {
+                    self.error(format!("{path}.coupon.codes[{j}]"), "must not be empty");
+                }
+                codes.push(normalized.into_boxed_str());
+            }
+            codes.into_boxed_slice()
+        });
+        Conditions {
+            min_cart_amount: min,
+            max_cart_amount: max,
+            min_quantity: c.min_quantity.unwrap_or(0),
+            min_distinct_products: c.min_distinct_products.unwrap_or(0),
+            coupon,
+            shipping_methods: c
+                .shipping_methods
+                .iter()
+                .map(|m| m.as_str().into())
+                .collect(),
+        }
+    }
+
+    fn item_offer(&mut self, path: &str, offer: &rules::Offer, money: &Money) -> Option<ItemOffer> {
+        use rules::Offer as O;
+        Some(match offer {
+            O::PercentOff { percent, max_units } => {
+                if *max_units == Some(0) {
+                    self.error(format!("{path}.max_units"), "must be at least 1");
+                }
+                ItemOffer::PercentOff {
+                    rate: self.percent(&format!("{path}.percent"), *percent),
+                    max_units: *max_units,
+                }
+            }
+            O::AmountOffEach { amount } => {
+                ItemOffer::AmountOffEach(self.amount(&format!("{path}.amount"), *amount, money))
+            }
+            O::AmountOffTotal { amount } => {
+                ItemOffer::AmountOffTotal(self.amount(&format!("{path}.amount"), *amount, money))
+            }
+            O::UnitPrice { price } => {
+                ItemOffer::UnitPrice(self.amount(&format!("{path}.price"), *price, money))
+            }
+            O::CartPercentOff { percent } => {
+                ItemOffer::CartPercentOff(self.percent(&format!("{path}.percent"), *percent))
+            }
+            O::CartAmountOff { amount } => {
+                ItemOffer::CartAmountOff(self.amount(&format!("{path}.amount"), *amount, money))
+            }
+            _ => return None,
+        })
+    }
+
+    fn offer(
+        &mut self,
+        path: &str,
+        offer: &rules::Offer,
+        money: &Money,
+        skus: &FxHashMap<Box<str>, SkuEntry>,
+    ) -> Offer {
+        use rules::Offer as O;
+        if let Some(item) = self.item_offer(path, offer, money) {
+            return Offer::Merchandise(item);
+        }
+        let methods = |m: &Vec<String>| m.iter().map(|m| m.as_str().into()).collect();
+        match offer {
+            O::Tiered { basis, tiers } => {
+                if tiers.is_empty() {
+                    self.error(format!("{path}.tiers"), "must hold at least one tier");
+                }
+                let mut compiled: Vec<Tier> = Vec::new();
+                for (j, tier) in tiers.iter().enumerate() {
+                    let tier_path = format!("{path}.tiers[{j}]");
+                    let (threshold, inclusive) = match (tier.from, tier.over) {
+                        (Some(from), None) => (from, true),
+                        (None, Some(over)) => (over, false),
+                        _ => {
+                            self.error(
+                                &*tier_path,
+                                "give exactly one of `from` (≥) and `over` (>)",
+                            );
+                            continue;
+                        }
+                    };
+                    let field = if inclusive { "from" } else { "over" };
+                    let threshold = match basis {
+                        rules::TierBasis::Spend => {
+                            self.amount(&format!("{tier_path}.{field}"), threshold, money)
+                        }
+                        rules::TierBasis::Quantity => {
+                            if threshold.is_sign_negative() || threshold.fract() != Decimal::ZERO {
+                                self.error(
+                                    format!("{tier_path}.{field}"),
+                                    "a quantity threshold is a whole number of units",
+                                );
+                            }
+                            threshold
+                        }
+                    };
+                    let offer_path = format!("{tier_path}.offer");
+                    match self.item_offer(&offer_path, &tier.offer, money) {
+                        Some(item) => {
+                            if let Some(previous) = compiled.last()
+                                && (previous.threshold, !previous.inclusive) >= (threshold, !inclusive)
+                            {
+                                self.error(
+                                    format!("{tier_path}.{field}"),
+                                    "tiers must be in increasing order of threshold",
+                                );
+                            }
+                            compiled.push(Tier {
+                                threshold,
+                                inclusive,
+                                offer: item,
+                            });
+                        }
+                        None => self.error(
+                            format!("{offer_path}.type"),
+                            "a tier's offer must be a merchandise offer (percent_off, amount_off_each, amount_off_total, unit_price, cart_percent_off, cart_amount_off)",
+                        ),
+                    }
+                }
+                Offer::Tiered {
+                    basis: *basis,
+                    tiers: compiled.into_boxed_slice(),
+                }
+            }
+            O::FreeShipping { methods: m } => Offer::Shipping {
+                kind: ShippingOffer::Free,
+                methods: methods(m),
+            },
+            O::ShippingPercentOff {
+                percent,
+                methods: m,
+            } => Offer::Shipping {
+                kind: ShippingOffer::PercentOff(self.percent(&format!("{path}.percent"), *percent)),
+                methods: methods(m),
+            },
+            O::ShippingAmountOff { amount, methods: m } => Offer::Shipping {
+                kind: ShippingOffer::AmountOff(self.amount(
+                    &format!("{path}.amount"),
+                    *amount,
+                    money,
+                )),
+                methods: methods(m),
+            },
+            O::ShippingCappedPrice { price, methods: m } => Offer::Shipping {
+                kind: ShippingOffer::CappedPrice(self.amount(
+                    &format!("{path}.price"),
+                    *price,
+                    money,
+                )),
+                methods: methods(m),
+            },
+            O::Gift { sku, quantity } => {
+                if *quantity == 0 {
+                    self.error(format!("{path}.quantity"), "must be at least 1");
+                }
+                match skus.get(sku.as_str()).and_then(|e| e.product) {
+                    Some(product) => Offer::Gift {
+                        product,
+                        quantity: *quantity,
+                    },
+                    None => {
+                        self.error(
+                            format!("{path}.sku"),
+                            format!("`{sku}` is not in the catalog"),
+                        );
+                        Offer::Gift {
+                            product: 0,
+                            quantity: 0,
+                        }
+                    }
+                }
+            }
+            O::ParcelInsert { item, description } => {
+                if item.is_empty() {
+                    self.error(format!("{path}.item"), "must not be empty");
+                }
+                Offer::ParcelInsert {
+                    item: item.as_str().into(),
+                    description: description.as_str().into(),
+                }
+            }
+            // Merchandise offers were handled by `item_offer` above.
+            _ => Offer::ParcelInsert {
+                item: "".into(),
+                description: "".into(),
+            },
+        }
+    }
+
+    fn index(
+        &mut self,
+        promotions: &[(Option<Timestamp>, Promotion, Option<Targets>)],
+        skus: &mut FxHashMap<Box<str>, SkuEntry>,
+        segment_count: usize,
+    ) -> Index {
+        fn add(lists: &mut Vec<Vec<u32>>, key: u32, promotion: u32) {
+            let key = key as usize;
+            if lists.len() <= key {
+                lists.resize_with(key + 1, Vec::new);
+            }
+            lists[key].push(promotion);
+        }
+        let mut by_segment = vec![Vec::new(); segment_count];
+        let mut by_selection = Vec::new();
+        let mut by_brand = Vec::new();
+        let mut by_attribute = Vec::new();
+        let mut by_tag = Vec::new();
+        let mut by_sku: FxHashMap<&str, BTreeSet<u32>> = FxHashMap::default();
+        let mut all = Vec::new();
+        for (i, (_, promotion, targets)) in promotions.iter().enumerate() {
+            let i = i as u32;
+            let Some(targets) = targets else {
+                debug_assert!(promotion.all);
+                all.push(i);
+                continue;
+            };
+            for sku in &targets.skus {
+                by_sku.entry(sku).or_default().insert(i);
+            }
+            for &s in &targets.segments {
+                add(&mut by_segment, s, i);
+            }
+            for &s in &targets.selections {
+                add(&mut by_selection, s, i);
+            }
+            for &b in &targets.brands {
+                add(&mut by_brand, b, i);
+            }
+            for &a in &targets.attributes {
+                add(&mut by_attribute, a, i);
+            }
+            for &t in &targets.tags {
+                add(&mut by_tag, t, i);
+            }
+        }
+        let mut pending: Vec<(Box<str>, Ids)> = Vec::new();
+        for (sku, ids) in by_sku {
+            pending.push((sku.into(), ids.into_iter().collect()));
+        }
+        for (sku, ids) in pending {
+            skus.entry(sku).or_default().promotions = ids;
+        }
+        let boxed = |lists: Vec<Vec<u32>>| lists.into_iter().map(Vec::into_boxed_slice).collect();
+        Index {
+            by_segment: boxed(by_segment),
+            by_selection: boxed(by_selection),
+            by_brand: boxed(by_brand),
+            by_attribute: boxed(by_attribute),
+            by_tag: boxed(by_tag),
+            all: all.into_boxed_slice(),
+        }
+    }
+}

@@ -1,0 +1,1320 @@
+//! Evaluate a cart: resolve its lines, find the promotions that concern it through the index, price
+//! the lines at catalog prices, apply promotions in priority order (then shipping promotions), and
+//! explain every promotion considered.
+
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
+use smallvec::SmallVec;
+
+use crate::cart::{Cart, PresentedCode, PromotionUsage};
+use crate::compile::normalize_code;
+use crate::context::Ctx;
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::quote::{
+    Explained, Gift, LineDiscount, Nudge, NudgeKind, ParcelInsert, PriceSource, PromotionOutcome,
+    QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals,
+};
+use crate::rules::{Combination, Display, TierBasis};
+use crate::snapshot::{
+    Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key, ids_at,
+};
+
+/// A cart line as evaluation sees it.
+struct Line<'a> {
+    id: Cow<'a, str>,
+    sku: &'a str,
+    name: &'a str,
+    quantity: u32,
+    tax_rate: Decimal,
+    /// Base unit price in the display mode, unrounded.
+    unit: Decimal,
+    subtotal: Decimal,
+    catalog_amount: Decimal,
+    catalog_unit: Decimal,
+    catalog_promotion: Option<u32>,
+    /// What is left after the promotions applied so far.
+    amount: Decimal,
+    discounts: SmallVec<[(u32, Decimal); 2]>,
+    /// The stop-further or exclusive promotion that closed the line.
+    closed_by: Option<u32>,
+    segments: Cow<'a, [u32]>,
+    selections: &'a [u32],
+    brand: Option<u32>,
+    attributes: Cow<'a, [u32]>,
+    tags: Cow<'a, [u32]>,
+}
+
+impl Line<'_> {
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            sku: self.sku,
+            segments: &self.segments,
+            selections: self.selections,
+            brand: self.brand,
+            attributes: &self.attributes,
+            tags: &self.tags,
+        }
+    }
+}
+
+struct ShippingLine<'a> {
+    method: &'a str,
+    tax_rate: Decimal,
+    price: Decimal,
+    amount: Decimal,
+    discounts: SmallVec<[(u32, Decimal); 2]>,
+    closed_by: Option<u32>,
+}
+
+/// A promotion that concerns the cart, with the lines it targets.
+struct Candidate {
+    promotion: u32,
+    lines: SmallVec<[u16; 8]>,
+}
+
+struct Code {
+    normalized: String,
+    original: String,
+    promotions: Vec<String>,
+    usable: bool,
+    reason: Option<String>,
+}
+
+/// The discounts one promotion would give: per line (index, amount) or per shipping option.
+#[derive(Default)]
+struct Effect {
+    lines: Vec<(u16, Decimal)>,
+    shipping: Vec<(u16, Decimal)>,
+    /// Index of the tier used, for tiered offers.
+    tier: Option<usize>,
+}
+
+impl Effect {
+    fn total(&self) -> Decimal {
+        self.lines
+            .iter()
+            .chain(&self.shipping)
+            .map(|(_, d)| *d)
+            .sum()
+    }
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.shipping.clear();
+        self.tier = None;
+    }
+}
+
+struct Evaluation<'a> {
+    snap: &'a Snapshot,
+    cart: &'a Cart,
+    ctx: Ctx<'a>,
+    lines: Vec<Line<'a>>,
+    shipping: Vec<ShippingLine<'a>>,
+    codes: Vec<Code>,
+    catalog_subtotal: Decimal,
+    outcomes: Vec<PromotionOutcome>,
+    nudges: Vec<Nudge>,
+    gifts: Vec<Gift>,
+    inserts: Vec<ParcelInsert>,
+    scratch: Vec<Decimal>,
+    parts: Vec<Decimal>,
+}
+
+impl Snapshot {
+    /// Prices a cart. Fails only on invalid input (each error names its field); promotions that do
+    /// not apply come back in the quote with their reasons.
+    pub fn evaluate(&self, cart: &Cart) -> Result<Quote> {
+        let mut errors = Vec::new();
+        if cart.format != crate::cart::CART_FORMAT {
+            errors.push(FieldError::new(
+                "format",
+                format!(
+                    "unsupported format `{}`, expected `{}`",
+                    cart.format,
+                    crate::cart::CART_FORMAT
+                ),
+            ));
+        }
+        let ctx = self.context(
+            &cart.customer,
+            cart.channel.as_deref(),
+            &cart.at,
+            cart.display,
+            &mut errors,
+        );
+        let lines = self.resolve_lines(
+            cart,
+            ctx.as_ref().map_or(Display::Gross, |c| c.display),
+            &mut errors,
+        );
+        let shipping = self.resolve_shipping(
+            cart,
+            ctx.as_ref().map_or(Display::Gross, |c| c.display),
+            &mut errors,
+        );
+        let codes = cart
+            .codes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, code)| {
+                let normalized = normalize_code(code.code());
+                if normalized.is_empty() {
+                    errors.push(FieldError::new(format!("codes[{i}]"), "must not be empty"));
+                    return None;
+                }
+                Some(match code {
+                    PresentedCode::Plain(original) => Code {
+                        normalized,
+                        original: original.clone(),
+                        promotions: Vec::new(),
+                        usable: true,
+                        reason: None,
+                    },
+                    PresentedCode::Detailed(d) => Code {
+                        normalized,
+                        original: d.code.clone(),
+                        promotions: d.promotions.clone(),
+                        usable: d.usable,
+                        reason: d.reason.clone(),
+                    },
+                })
+            })
+            .collect();
+        let (Some(ctx), true) = (ctx, errors.is_empty()) else {
+            return Err(Error::InvalidRequest(FieldErrors(errors)));
+        };
+        let mut evaluation = Evaluation {
+            snap: self,
+            cart,
+            ctx,
+            lines,
+            shipping,
+            codes,
+            catalog_subtotal: Decimal::ZERO,
+            outcomes: Vec::new(),
+            nudges: Vec::new(),
+            gifts: Vec::new(),
+            inserts: Vec::new(),
+            scratch: Vec::new(),
+            parts: Vec::new(),
+        };
+        Ok(evaluation.run())
+    }
+
+    fn resolve_lines<'c>(
+        &'c self,
+        cart: &'c Cart,
+        display: Display,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<Line<'c>> {
+        let money = &self.money;
+        let mut lines = Vec::with_capacity(cart.lines.len());
+        if cart.lines.len() > u16::MAX as usize {
+            errors.push(FieldError::new(
+                "lines",
+                format!("at most {} lines", u16::MAX),
+            ));
+            return lines;
+        }
+        let mut ids = rustc_hash::FxHashSet::default();
+        for (i, l) in cart.lines.iter().enumerate() {
+            let path = format!("lines[{i}]");
+            let entry = self.skus.get(l.sku.as_str());
+            let product = entry
+                .and_then(|e| e.product)
+                .map(|p| &self.products[p as usize]);
+            if l.sku.is_empty() {
+                errors.push(FieldError::new(format!("{path}.sku"), "must not be empty"));
+            }
+            if l.quantity == 0 {
+                errors.push(FieldError::new(
+                    format!("{path}.quantity"),
+                    "must be at least 1",
+                ));
+            }
+            let price = match (l.price, product) {
+                (Some(price), _) => {
+                    if price.is_sign_negative() && !price.is_zero() {
+                        errors.push(FieldError::new(
+                            format!("{path}.price"),
+                            "must not be negative",
+                        ));
+                    } else if money.exact(price).is_none() {
+                        errors.push(FieldError::new(
+                            format!("{path}.price"),
+                            format!("{price} has more decimals than {} allows", money.code()),
+                        ));
+                    }
+                    price
+                }
+                (None, Some(p)) => p.price,
+                (None, None) => {
+                    errors.push(FieldError::new(
+                        format!("{path}.sku"),
+                        format!(
+                            "`{}` is not in the catalog; give the line's price inline",
+                            l.sku
+                        ),
+                    ));
+                    Decimal::ZERO
+                }
+            };
+            let tax_rate = l
+                .tax_rate
+                .or(product.map(|p| p.tax_rate))
+                .unwrap_or_default();
+            if tax_rate.is_sign_negative() && !tax_rate.is_zero() || tax_rate > Decimal::ONE {
+                errors.push(FieldError::new(
+                    format!("{path}.tax_rate"),
+                    "must be between 0 and 1",
+                ));
+            }
+            let id: Cow<'c, str> = match &l.id {
+                Some(id) => Cow::Borrowed(id.as_str()),
+                None => Cow::Owned((i + 1).to_string()),
+            };
+            if !ids.insert(id.clone()) {
+                errors.push(FieldError::new(
+                    format!("{path}.id"),
+                    format!("duplicate line id `{id}`"),
+                ));
+            }
+            let segments: Cow<'c, [u32]> = match (&l.segments, product) {
+                (Some(names), _) => {
+                    let mut ids: Vec<u32> = names
+                        .iter()
+                        .filter_map(|n| self.names.segments.get(n.as_str()))
+                        .flat_map(|&id| self.segment_lineage[id as usize].iter().copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.segments[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let brand = match (&l.brand, product) {
+                (Some(b), _) => self.names.brands.get(b.as_str()).copied(),
+                (None, Some(p)) => p.brand,
+                (None, None) => None,
+            };
+            let attributes: Cow<'c, [u32]> = match (&l.attributes, product) {
+                (Some(map), _) => {
+                    let mut ids: Vec<u32> = map
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            self.names
+                                .attributes
+                                .get(attribute_key(k, v).as_str())
+                                .copied()
+                        })
+                        .collect();
+                    ids.sort_unstable();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.attributes[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let tags: Cow<'c, [u32]> = match (&l.tags, product) {
+                (Some(names), _) => {
+                    let mut ids: Vec<u32> = names
+                        .iter()
+                        .filter_map(|t| self.names.tags.get(t.as_str()).copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.tags[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let unit = money.in_display(price, tax_rate, self.prices_include_tax, display);
+            let subtotal = money.round(unit * Decimal::from(l.quantity));
+            lines.push(Line {
+                id,
+                sku: &l.sku,
+                name: l
+                    .name
+                    .as_deref()
+                    .or(product.map(|p| &*p.name))
+                    .unwrap_or(""),
+                quantity: l.quantity,
+                tax_rate,
+                unit,
+                subtotal,
+                catalog_amount: subtotal,
+                catalog_unit: money.round(unit),
+                catalog_promotion: None,
+                amount: subtotal,
+                discounts: SmallVec::new(),
+                closed_by: None,
+                segments,
+                selections: entry.map_or(&[][..], |e| &e.selections[..]),
+                brand,
+                attributes,
+                tags,
+            });
+        }
+        lines
+    }
+
+    fn resolve_shipping<'c>(
+        &self,
+        cart: &'c Cart,
+        display: Display,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<ShippingLine<'c>> {
+        let money = &self.money;
+        let mut options: Vec<ShippingLine<'c>> = Vec::with_capacity(cart.shipping_options.len());
+        for (i, o) in cart.shipping_options.iter().enumerate() {
+            let path = format!("shipping_options[{i}]");
+            if o.method.is_empty() {
+                errors.push(FieldError::new(
+                    format!("{path}.method"),
+                    "must not be empty",
+                ));
+            }
+            if options.iter().any(|s| s.method == o.method) {
+                errors.push(FieldError::new(
+                    format!("{path}.method"),
+                    format!("duplicate method `{}`", o.method),
+                ));
+            }
+            if o.price.is_sign_negative() && !o.price.is_zero() {
+                errors.push(FieldError::new(
+                    format!("{path}.price"),
+                    "must not be negative",
+                ));
+            } else if money.exact(o.price).is_none() {
+                errors.push(FieldError::new(
+                    format!("{path}.price"),
+                    format!("{} has more decimals than {} allows", o.price, money.code()),
+                ));
+            }
+            if o.tax_rate.is_sign_negative() && !o.tax_rate.is_zero() || o.tax_rate > Decimal::ONE {
+                errors.push(FieldError::new(
+                    format!("{path}.tax_rate"),
+                    "must be between 0 and 1",
+                ));
+            }
+            let price = money.round(money.in_display(
+                o.price,
+                o.tax_rate,
+                self.prices_include_tax,
+                display,
+            ));
+            options.push(ShippingLine {
+                method: &o.method,
+                tax_rate: o.tax_rate,
+                price,
+                amount: price,
+                discounts: SmallVec::new(),
+                closed_by: None,
+            });
+        }
+        if let Some(method) = &cart.shipping_method
+            && !options.iter().any(|o| o.method == method)
+        {
+            errors.push(FieldError::new(
+                "shipping_method",
+                format!("`{method}` is not among shipping_options"),
+            ));
+        }
+        options
+    }
+}
+
+impl<'a> Evaluation<'a> {
+    fn run(&mut self) -> Quote {
+        let candidates = self.candidates();
+        let checks: Vec<Option<Reason>> = candidates
+            .iter()
+            .map(|c| {
+                self.snap
+                    .check_context(&self.snap.promotions[c.promotion as usize], &self.ctx)
+            })
+            .collect();
+        self.catalog_prices(&candidates, &checks);
+
+        // Merchandise promotions first, then shipping promotions, each in priority order.
+        let (shipping, merchandise): (Vec<usize>, Vec<usize>) = (0..candidates.len())
+            .partition(|&i| matches!(self.promotion(&candidates[i]).offer, Offer::Shipping { .. }));
+        for group in [merchandise, shipping] {
+            let mut start = 0;
+            while start < group.len() {
+                let priority = self.promotion(&candidates[group[start]]).priority;
+                let mut end = start + 1;
+                while end < group.len()
+                    && self.promotion(&candidates[group[end]]).priority == priority
+                {
+                    end += 1;
+                }
+                self.apply_tied(&candidates, &checks, &group[start..end]);
+                start = end;
+            }
+        }
+        self.quote()
+    }
+
+    fn promotion(&self, c: &Candidate) -> &'a Promotion {
+        &self.snap.promotions[c.promotion as usize]
+    }
+
+    /// The promotions that concern the cart, in consideration order, with the lines they target.
+    fn candidates(&self) -> Vec<Candidate> {
+        let snap = self.snap;
+        let index = &snap.index;
+        let mut pairs: Vec<u64> = Vec::with_capacity(self.lines.len() * 8);
+        for (li, line) in self.lines.iter().enumerate() {
+            let mut push =
+                |ids: &[u32]| pairs.extend(ids.iter().map(|&p| (u64::from(p) << 16) | li as u64));
+            if let Some(entry) = snap.skus.get(line.sku) {
+                push(&entry.promotions);
+            }
+            for &s in line.segments.iter() {
+                push(ids_at(&index.by_segment, s));
+            }
+            for &s in line.selections {
+                push(ids_at(&index.by_selection, s));
+            }
+            if let Some(b) = line.brand {
+                push(ids_at(&index.by_brand, b));
+            }
+            for &a in line.attributes.iter() {
+                push(ids_at(&index.by_attribute, a));
+            }
+            for &t in line.tags.iter() {
+                push(ids_at(&index.by_tag, t));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut all = index.all.iter().peekable();
+        let mut targeted = pairs.iter().peekable();
+        loop {
+            let next_targeted = targeted.peek().map(|&&pair| (pair >> 16) as u32);
+            let next_all = all.peek().copied().copied();
+            let (promotion, lines) = match (next_targeted, next_all) {
+                (None, None) => break,
+                (Some(t), a) if a.is_none_or(|a| t < a) => {
+                    let mut lines = SmallVec::new();
+                    while let Some(&&pair) = targeted.peek() {
+                        if (pair >> 16) as u32 != t {
+                            break;
+                        }
+                        lines.push((pair & 0xFFFF) as u16);
+                        targeted.next();
+                    }
+                    (t, lines)
+                }
+                (_, Some(a)) => {
+                    all.next();
+                    (a, (0..self.lines.len() as u16).collect())
+                }
+                (Some(_), None) => {
+                    unreachable!("the guard above takes every Some(t) when a is None")
+                }
+            };
+            let p = &snap.promotions[promotion as usize];
+            let lines: SmallVec<[u16; 8]> = match &p.exclude {
+                Some(exclude) => lines
+                    .into_iter()
+                    .filter(|&l| !exclude.matches(&self.lines[l as usize].facts()))
+                    .collect(),
+                None => lines,
+            };
+            // A targeted promotion whose every targeted line is excluded does not concern the cart.
+            if lines.is_empty() && !p.all {
+                continue;
+            }
+            candidates.push(Candidate { promotion, lines });
+        }
+        candidates
+    }
+
+    /// Each line's catalog price: its base with the best catalog promotion (§2.5), and the
+    /// catalog subtotal that amount conditions measure (§2.7).
+    fn catalog_prices(&mut self, candidates: &[Candidate], checks: &[Option<Reason>]) {
+        let money = self.snap.money;
+        let mut best: Vec<Option<(i32, Decimal, u32)>> = vec![None; self.lines.len()];
+        for (c, check) in candidates.iter().zip(checks) {
+            let p = &self.snap.promotions[c.promotion as usize];
+            let (true, None, Offer::Merchandise(offer)) = (p.is_catalog, check, &p.offer) else {
+                continue;
+            };
+            for &l in &c.lines {
+                let line = &self.lines[l as usize];
+                let amount =
+                    line.subtotal - line_discount(&money, *offer, line.subtotal, line.quantity);
+                let slot = &mut best[l as usize];
+                match slot {
+                    Some((priority, best_amount, _))
+                        if *priority > p.priority
+                            || (*priority == p.priority && *best_amount <= amount) => {}
+                    _ => *slot = Some((p.priority, amount, c.promotion)),
+                }
+            }
+        }
+        for (line, best) in self.lines.iter_mut().zip(best) {
+            if let Some((_, amount, promotion)) = best {
+                let Offer::Merchandise(offer) = self.snap.promotions[promotion as usize].offer
+                else {
+                    continue;
+                };
+                line.catalog_amount = amount;
+                let unit = money.round(line.unit);
+                line.catalog_unit = unit - line_discount(&money, offer, unit, 1);
+                line.catalog_promotion = Some(promotion);
+            }
+        }
+        self.catalog_subtotal = self.lines.iter().map(|l| l.catalog_amount).sum();
+    }
+
+    /// Applies a group of promotions of equal priority: those that pass their checks are ranked by
+    /// the discount each would give on its own now (larger first), then by consideration order.
+    fn apply_tied(&mut self, candidates: &[Candidate], checks: &[Option<Reason>], group: &[usize]) {
+        let mut order: SmallVec<[(usize, Decimal); 8]> =
+            group.iter().map(|&i| (i, Decimal::ZERO)).collect();
+        if order.len() > 1 {
+            let mut effect = Effect::default();
+            for (i, value) in order.iter_mut() {
+                if checks[*i].is_none() && self.check(&candidates[*i]).is_ok() {
+                    effect.clear();
+                    self.effect(&candidates[*i], &mut effect);
+                    *value = effect.total();
+                }
+            }
+            // Stable: equal discounts keep consideration order (older, then smaller id).
+            order.sort_by(|a, b| b.1.cmp(&a.1));
+        }
+        for (i, _) in order {
+            self.apply(&candidates[i], checks[i].clone());
+        }
+    }
+
+    /// The checks after the context ones, in order; the first failure is the reason.
+    fn check(&self, c: &Candidate) -> std::result::Result<(), (Reason, Option<Nudge>)> {
+        let p = self.promotion(c);
+        let usage = self.usage(p);
+        if let Some(limit) = p.limits.total_uses
+            && usage.uses >= limit
+        {
+            return Err((
+                Reason::UsageLimitReached {
+                    uses: usage.uses,
+                    limit,
+                },
+                None,
+            ));
+        }
+        if let Some(limit) = p.limits.uses_per_customer
+            && usage.customer_uses >= limit
+        {
+            return Err((
+                Reason::CustomerUsageLimitReached {
+                    uses: usage.customer_uses,
+                    limit,
+                },
+                None,
+            ));
+        }
+        if let Some(budget) = p.limits.budget
+            && usage.granted >= budget
+        {
+            return Err((
+                Reason::BudgetExhausted {
+                    granted: self.snap.money.round(usage.granted),
+                    budget,
+                },
+                None,
+            ));
+        }
+        if let Some(codes) = &p.conditions.coupon {
+            let presented = self.codes.iter().find(|code| {
+                codes.iter().any(|c| **c == code.normalized)
+                    || code.promotions.iter().any(|id| **id == *p.id)
+            });
+            match presented {
+                None => {
+                    return Err((
+                        Reason::CouponNotPresented {
+                            codes: codes.iter().map(|c| c.to_string()).collect(),
+                        },
+                        None,
+                    ));
+                }
+                Some(code) if !code.usable => {
+                    return Err((
+                        Reason::CouponNotUsable {
+                            coupon: code.original.clone(),
+                            why: code.reason.clone(),
+                        },
+                        None,
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let methods = &p.conditions.shipping_methods;
+        if !methods.is_empty()
+            && !self
+                .cart
+                .shipping_method
+                .as_deref()
+                .is_some_and(|m| methods.iter().any(|x| **x == *m))
+        {
+            return Err((
+                Reason::ShippingMethodNotAllowed {
+                    method: self.cart.shipping_method.clone(),
+                    allowed: methods.iter().map(|m| m.to_string()).collect(),
+                },
+                None,
+            ));
+        }
+        if c.lines.is_empty() {
+            return Err((Reason::NoTargetedItems, None));
+        }
+        // Quantity, distinct products and cart amount: all are measured so that a nudge is given
+        // only when the one failing condition is what stands between the cart and the promotion.
+        let quantity = self.quantity(c);
+        let mut failures: SmallVec<[(Reason, Option<(NudgeKind, Decimal)>); 2]> = SmallVec::new();
+        let cond = &p.conditions;
+        if quantity < cond.min_quantity {
+            failures.push((
+                Reason::MinQuantity {
+                    quantity,
+                    required: cond.min_quantity,
+                },
+                Some((
+                    NudgeKind::AddUnits,
+                    Decimal::from(cond.min_quantity - quantity),
+                )),
+            ));
+        }
+        if cond.min_distinct_products > 0 {
+            let distinct = self.distinct(c);
+            if distinct < cond.min_distinct_products {
+                failures.push((
+                    Reason::MinDistinctProducts {
+                        distinct,
+                        required: cond.min_distinct_products,
+                    },
+                    Some((
+                        NudgeKind::AddProducts,
+                        Decimal::from(cond.min_distinct_products - distinct),
+                    )),
+                ));
+            }
+        }
+        let amount = self.catalog_subtotal;
+        if let Some(minimum) = cond.min_cart_amount
+            && amount < minimum
+        {
+            failures.push((
+                Reason::CartAmountBelowMinimum { amount, minimum },
+                Some((NudgeKind::SpendMore, minimum - amount)),
+            ));
+        }
+        if let Some(maximum) = cond.max_cart_amount
+            && amount > maximum
+        {
+            failures.push((Reason::CartAmountAboveMaximum { amount, maximum }, None));
+        }
+        if let Offer::Tiered { basis, tiers } = &p.offer {
+            let value = self.tier_value(c, *basis);
+            if let Some(first) = tiers.first()
+                && !first.reached(value)
+            {
+                let missing =
+                    self.missing_for_tier(*basis, first.threshold, first.inclusive, value);
+                failures.push((
+                    Reason::TierNotReached {
+                        value,
+                        threshold: first.threshold,
+                        inclusive: first.inclusive,
+                    },
+                    Some((tier_nudge_kind(*basis), missing)),
+                ));
+            }
+        }
+        let single = failures.len() == 1;
+        match failures.into_iter().next() {
+            None => Ok(()),
+            Some((reason, nudge)) => {
+                let nudge = nudge
+                    .filter(|_| single)
+                    .map(|(kind, missing)| self.nudge(p, kind, missing, false));
+                Err((reason, nudge))
+            }
+        }
+    }
+
+    fn usage(&self, p: &Promotion) -> Cow<'_, PromotionUsage> {
+        let limited = p.limits.total_uses.is_some()
+            || p.limits.uses_per_customer.is_some()
+            || p.limits.budget.is_some();
+        match limited.then(|| self.cart.usage.get(&*p.id)).flatten() {
+            Some(usage) => Cow::Borrowed(usage),
+            None => Cow::Owned(PromotionUsage::default()),
+        }
+    }
+
+    fn quantity(&self, c: &Candidate) -> u32 {
+        c.lines
+            .iter()
+            .map(|&l| self.lines[l as usize].quantity)
+            .sum()
+    }
+
+    fn distinct(&self, c: &Candidate) -> u32 {
+        let mut skus: SmallVec<[&str; 8]> = c
+            .lines
+            .iter()
+            .map(|&l| self.lines[l as usize].sku)
+            .collect();
+        skus.sort_unstable();
+        skus.dedup();
+        skus.len() as u32
+    }
+
+    fn tier_value(&self, c: &Candidate, basis: TierBasis) -> Decimal {
+        match basis {
+            TierBasis::Spend => self.catalog_subtotal,
+            TierBasis::Quantity => Decimal::from(self.quantity(c)),
+        }
+    }
+
+    fn missing_for_tier(
+        &self,
+        basis: TierBasis,
+        threshold: Decimal,
+        inclusive: bool,
+        value: Decimal,
+    ) -> Decimal {
+        let step = match basis {
+            TierBasis::Spend => Decimal::new(1, self.snap.money.scale),
+            TierBasis::Quantity => Decimal::ONE,
+        };
+        let missing = threshold - value;
+        if inclusive { missing } else { missing + step }
+    }
+
+    fn nudge(&self, p: &Promotion, kind: NudgeKind, missing: Decimal, next_tier: bool) -> Nudge {
+        let what = match kind {
+            NudgeKind::SpendMore => format!(
+                "{} {}",
+                self.snap.money.round(missing),
+                self.snap.money.code()
+            ),
+            NudgeKind::AddUnits => format!(
+                "{missing} more unit{}",
+                if missing == Decimal::ONE { "" } else { "s" }
+            ),
+            NudgeKind::AddProducts => {
+                format!(
+                    "{missing} more different product{}",
+                    if missing == Decimal::ONE { "" } else { "s" }
+                )
+            }
+        };
+        let more = if kind == NudgeKind::SpendMore {
+            " more"
+        } else {
+            ""
+        };
+        let tier = if next_tier { " (next tier)" } else { "" };
+        Nudge {
+            promotion: p.id.to_string(),
+            kind,
+            missing: if kind == NudgeKind::SpendMore {
+                self.snap.money.round(missing)
+            } else {
+                missing
+            },
+            message: format!("{what}{more} for {}{tier}", p.name),
+        }
+    }
+
+    /// Checks, then applies one promotion and records its outcome.
+    fn apply(&mut self, c: &Candidate, context_check: Option<Reason>) {
+        let p = self.promotion(c);
+        let result = match context_check {
+            Some(reason) => Err((reason, None)),
+            None => self.check(c),
+        };
+        if let Err((reason, nudge)) = result {
+            self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+            self.nudges.extend(nudge);
+            return;
+        }
+        // Combination: lines closed by stop-further / exclusive promotions are out of reach.
+        let is_shipping = matches!(p.offer, Offer::Shipping { .. });
+        if !is_shipping {
+            let closers: SmallVec<[u32; 2]> = c
+                .lines
+                .iter()
+                .filter_map(|&l| self.lines[l as usize].closed_by)
+                .collect();
+            if !c.lines.is_empty() && closers.len() == c.lines.len() {
+                let reason = Reason::BlockedBy {
+                    promotions: self.promotion_ids(&closers),
+                };
+                self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+                return;
+            }
+            if p.combination == Combination::Exclusive {
+                let others: SmallVec<[u32; 2]> = c
+                    .lines
+                    .iter()
+                    .flat_map(|&l| self.lines[l as usize].discounts.iter().map(|(p, _)| *p))
+                    .collect();
+                if !others.is_empty() {
+                    let reason = Reason::ExclusiveConflict {
+                        promotions: self.promotion_ids(&others),
+                    };
+                    self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+                    return;
+                }
+            }
+        }
+        let mut effect = Effect::default();
+        if let Err(reason) = self.effect_checked(c, &mut effect) {
+            self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+            return;
+        }
+        self.cap_to_budget(p, &mut effect);
+        let total = effect.total();
+        let produces_something = matches!(p.offer, Offer::Gift { .. } | Offer::ParcelInsert { .. });
+        if total.is_zero() && !produces_something {
+            self.outcome(
+                c,
+                Status::NotEffective,
+                Decimal::ZERO,
+                Some(Reason::NothingToDiscount),
+            );
+            return;
+        }
+        let promotion = c.promotion;
+        let closes = p.combination != Combination::Stackable;
+        for &(l, d) in &effect.lines {
+            let line = &mut self.lines[l as usize];
+            if !d.is_zero() {
+                line.amount -= d;
+                line.discounts.push((promotion, d));
+            }
+            if closes && line.closed_by.is_none() {
+                line.closed_by = Some(promotion);
+            }
+        }
+        for &(s, d) in &effect.shipping {
+            let option = &mut self.shipping[s as usize];
+            if !d.is_zero() {
+                option.amount -= d;
+                option.discounts.push((promotion, d));
+            }
+            if closes && option.closed_by.is_none() {
+                option.closed_by = Some(promotion);
+            }
+        }
+        match &p.offer {
+            Offer::Gift { product, quantity } => {
+                let product = &self.snap.products[*product as usize];
+                let unit = self.snap.money.in_display(
+                    product.price,
+                    product.tax_rate,
+                    self.snap.prices_include_tax,
+                    self.ctx.display,
+                );
+                self.gifts.push(Gift {
+                    promotion: p.id.to_string(),
+                    sku: product.sku.to_string(),
+                    name: product.name.to_string(),
+                    quantity: *quantity,
+                    value: self.snap.money.round(unit * Decimal::from(*quantity)),
+                });
+                if closes {
+                    for &l in &c.lines {
+                        self.lines[l as usize].closed_by.get_or_insert(promotion);
+                    }
+                }
+            }
+            Offer::ParcelInsert { item, description } => self.inserts.push(ParcelInsert {
+                promotion: p.id.to_string(),
+                item: item.to_string(),
+                description: description.to_string(),
+            }),
+            Offer::Tiered { basis, tiers } => {
+                if let Some(next) = effect.tier.and_then(|t| tiers.get(t + 1)) {
+                    let value = self.tier_value(c, *basis);
+                    let missing =
+                        self.missing_for_tier(*basis, next.threshold, next.inclusive, value);
+                    let nudge = self.nudge(p, tier_nudge_kind(*basis), missing, true);
+                    self.nudges.push(nudge);
+                }
+            }
+            _ => {}
+        }
+        self.outcome_with(c, Status::Applied, total, None, &effect);
+    }
+
+    /// Computes the effect, for tie ranking (errors count as no discount).
+    fn effect(&mut self, c: &Candidate, effect: &mut Effect) {
+        if self.effect_checked(c, effect).is_err() {
+            effect.clear();
+        }
+    }
+
+    fn effect_checked(
+        &mut self,
+        c: &Candidate,
+        effect: &mut Effect,
+    ) -> std::result::Result<(), Reason> {
+        let p = &self.snap.promotions[c.promotion as usize];
+        let open: SmallVec<[u16; 8]> = c
+            .lines
+            .iter()
+            .copied()
+            .filter(|&l| self.lines[l as usize].closed_by.is_none())
+            .collect();
+        match &p.offer {
+            Offer::Merchandise(offer) => self.item_effect(*offer, &open, effect),
+            Offer::Tiered { basis, tiers } => {
+                let value = self.tier_value(c, *basis);
+                let reached = tiers.iter().rposition(|t| t.reached(value));
+                if let Some(t) = reached {
+                    effect.tier = Some(t);
+                    self.item_effect(tiers[t].offer, &open, effect);
+                }
+            }
+            Offer::Shipping { kind, methods } => {
+                let money = self.snap.money;
+                let mut any = false;
+                for (s, option) in self.shipping.iter().enumerate() {
+                    if !methods.is_empty() && !methods.iter().any(|m| **m == *option.method) {
+                        continue;
+                    }
+                    any = true;
+                    if option.closed_by.is_some() {
+                        continue;
+                    }
+                    if p.combination == Combination::Exclusive && !option.discounts.is_empty() {
+                        continue;
+                    }
+                    let amount = option.amount;
+                    let d = match kind {
+                        ShippingOffer::Free => amount,
+                        ShippingOffer::PercentOff(rate) => money.round(amount * rate),
+                        ShippingOffer::AmountOff(a) => (*a).min(amount),
+                        ShippingOffer::CappedPrice(cap) => (amount - cap).max(Decimal::ZERO),
+                    };
+                    effect.shipping.push((s as u16, d.min(amount)));
+                }
+                if !any {
+                    return Err(Reason::NoShippingMethod {
+                        methods: methods.iter().map(|m| m.to_string()).collect(),
+                    });
+                }
+            }
+            Offer::Gift { .. } | Offer::ParcelInsert { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn item_effect(&mut self, offer: ItemOffer, open: &[u16], effect: &mut Effect) {
+        let money = self.snap.money;
+        match offer {
+            ItemOffer::PercentOff {
+                rate,
+                max_units: Some(max),
+            } => {
+                // The most expensive units (at what is left of them) first; ties by line order.
+                let mut order: SmallVec<[u16; 8]> = open.iter().copied().collect();
+                let unit_left = |l: u16| {
+                    let line = &self.lines[l as usize];
+                    line.amount / Decimal::from(line.quantity)
+                };
+                order.sort_by(|&a, &b| unit_left(b).cmp(&unit_left(a)).then(a.cmp(&b)));
+                let mut left = max;
+                for l in order {
+                    if left == 0 {
+                        break;
+                    }
+                    let line = &self.lines[l as usize];
+                    let units = left.min(line.quantity);
+                    left -= units;
+                    let d = money.round(
+                        line.amount * Decimal::from(units) / Decimal::from(line.quantity) * rate,
+                    );
+                    effect.lines.push((l, d.min(line.amount)));
+                }
+            }
+            ItemOffer::PercentOff { .. }
+            | ItemOffer::AmountOffEach(_)
+            | ItemOffer::UnitPrice(_) => {
+                for &l in open {
+                    let line = &self.lines[l as usize];
+                    let d = line_discount(&money, offer, line.amount, line.quantity);
+                    effect.lines.push((l, d));
+                }
+            }
+            ItemOffer::AmountOffTotal(amount) | ItemOffer::CartAmountOff(amount) => {
+                self.spread(open, |base| amount.min(base), effect);
+            }
+            ItemOffer::CartPercentOff(rate) => {
+                self.spread(open, |base| money.round(base * rate), effect);
+            }
+        }
+    }
+
+    /// A discount on the open lines as a whole, split over them by largest remainder.
+    fn spread(&mut self, open: &[u16], total_of: impl Fn(Decimal) -> Decimal, effect: &mut Effect) {
+        self.scratch.clear();
+        self.scratch
+            .extend(open.iter().map(|&l| self.lines[l as usize].amount));
+        let base: Decimal = self.scratch.iter().sum();
+        let total = total_of(base).min(base);
+        if total.is_zero() {
+            return;
+        }
+        self.snap
+            .money
+            .allocate(total, &self.scratch, &mut self.parts);
+        effect
+            .lines
+            .extend(open.iter().copied().zip(self.parts.iter().copied()));
+    }
+
+    /// With a budget, a promotion grants at most what is left of it.
+    fn cap_to_budget(&mut self, p: &Promotion, effect: &mut Effect) {
+        let Some(budget) = p.limits.budget else {
+            return;
+        };
+        let left = budget - self.usage(p).granted;
+        let total = effect.total();
+        if total <= left {
+            return;
+        }
+        let left = self.snap.money.round(left).max(Decimal::ZERO);
+        for list in [&mut effect.lines, &mut effect.shipping] {
+            self.scratch.clear();
+            self.scratch.extend(list.iter().map(|(_, d)| *d));
+            let share: Decimal = self.scratch.iter().sum();
+            let part = self.snap.money.round(left * share / total);
+            self.snap
+                .money
+                .allocate(part.min(share), &self.scratch, &mut self.parts);
+            for ((_, d), capped) in list.iter_mut().zip(&self.parts) {
+                *d = *capped;
+            }
+        }
+    }
+
+    fn promotion_ids(&self, ids: &[u32]) -> Vec<String> {
+        let mut ids: SmallVec<[u32; 4]> = ids.iter().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter()
+            .map(|&i| self.snap.promotions[i as usize].id.to_string())
+            .collect()
+    }
+
+    fn outcome(
+        &mut self,
+        c: &Candidate,
+        status: Status,
+        discount: Decimal,
+        reason: Option<Reason>,
+    ) {
+        self.outcome_with(c, status, discount, reason, &Effect::default());
+    }
+
+    fn outcome_with(
+        &mut self,
+        c: &Candidate,
+        status: Status,
+        discount: Decimal,
+        reason: Option<Reason>,
+        effect: &Effect,
+    ) {
+        let p = &self.snap.promotions[c.promotion as usize];
+        // Shipping discounts are alternatives (one per method): count the chosen method's, or the
+        // largest when none is chosen.
+        let shipping_discount = if effect.shipping.is_empty() {
+            Decimal::ZERO
+        } else {
+            let chosen = self.cart.shipping_method.as_deref();
+            effect
+                .shipping
+                .iter()
+                .filter(|(s, _)| chosen.is_none_or(|m| self.shipping[*s as usize].method == m))
+                .map(|(_, d)| *d)
+                .max()
+                .unwrap_or(Decimal::ZERO)
+        };
+        let lines_discount: Decimal = effect.lines.iter().map(|(_, d)| *d).sum();
+        let discount = if effect.shipping.is_empty() {
+            discount
+        } else {
+            lines_discount + shipping_discount
+        };
+        self.outcomes.push(PromotionOutcome {
+            id: p.id.to_string(),
+            name: p.name.to_string(),
+            priority: p.priority,
+            status,
+            discount: self.snap.money.round(discount),
+            lines: effect
+                .lines
+                .iter()
+                .filter(|(_, d)| !d.is_zero())
+                .map(|(l, _)| self.lines[*l as usize].id.to_string())
+                .collect(),
+            shipping_methods: effect
+                .shipping
+                .iter()
+                .filter(|(_, d)| !d.is_zero())
+                .map(|(s, _)| self.shipping[*s as usize].method.to_owned())
+                .collect(),
+            reason: reason.map(Explained::from),
+        });
+    }
+
+    fn quote(&mut self) -> Quote {
+        let snap = self.snap;
+        let money = snap.money;
+        let display = self.ctx.display;
+        let id = |p: u32| snap.promotions[p as usize].id.to_string();
+        let mut totals = Totals {
+            subtotal: money.zero(),
+            catalog_subtotal: money.round(self.catalog_subtotal),
+            discount: money.zero(),
+            shipping_discount: money.zero(),
+            ..Totals::default()
+        };
+        let lines: Vec<QuoteLine> = self
+            .lines
+            .iter()
+            .map(|l| {
+                let discount: Decimal = l.discounts.iter().map(|(_, d)| *d).sum();
+                let total = money.split_tax(l.amount, l.tax_rate, display);
+                totals.subtotal += l.subtotal;
+                totals.discount += discount;
+                totals.merchandise += total;
+                QuoteLine {
+                    id: l.id.to_string(),
+                    sku: l.sku.to_owned(),
+                    name: l.name.to_owned(),
+                    quantity: l.quantity,
+                    tax_rate: l.tax_rate,
+                    price_source: PriceSource::List,
+                    reference_unit_price: money.round(l.unit),
+                    catalog_unit_price: l.catalog_unit,
+                    catalog_promotion: l.catalog_promotion.map(id),
+                    subtotal: l.subtotal,
+                    discounts: l
+                        .discounts
+                        .iter()
+                        .map(|&(p, amount)| LineDiscount {
+                            promotion: id(p),
+                            amount,
+                        })
+                        .collect(),
+                    discount: money.round(discount),
+                    amount: l.amount,
+                    total,
+                }
+            })
+            .collect();
+        let chosen = self.cart.shipping_method.as_deref();
+        let shipping = self
+            .shipping
+            .iter()
+            .map(|s| {
+                let selected = chosen == Some(s.method);
+                let discount: Decimal = s.discounts.iter().map(|(_, d)| *d).sum();
+                let total = money.split_tax(s.amount, s.tax_rate, display);
+                if selected {
+                    totals.shipping = total;
+                    totals.shipping_discount = money.round(discount);
+                }
+                ShippingQuote {
+                    method: s.method.to_owned(),
+                    selected,
+                    price: s.price,
+                    discounts: s
+                        .discounts
+                        .iter()
+                        .map(|&(p, amount)| LineDiscount {
+                            promotion: id(p),
+                            amount,
+                        })
+                        .collect(),
+                    amount: s.amount,
+                    total,
+                }
+            })
+            .collect();
+        totals.merchandise = rescale(totals.merchandise, &money);
+        totals.shipping = rescale(totals.shipping, &money);
+        let mut grand = totals.merchandise;
+        grand += totals.shipping;
+        totals.grand = grand;
+        totals.subtotal = money.round(totals.subtotal);
+        totals.discount = money.round(totals.discount);
+        Quote {
+            format: QUOTE_FORMAT,
+            currency: money.code().to_owned(),
+            display,
+            strategy: snap.strategy,
+            lines,
+            shipping,
+            gifts: std::mem::take(&mut self.gifts),
+            parcel_inserts: std::mem::take(&mut self.inserts),
+            totals,
+            promotions: std::mem::take(&mut self.outcomes),
+            nudges: std::mem::take(&mut self.nudges),
+        }
+    }
+}
+
+fn rescale(t: Taxed, money: &crate::money::Money) -> Taxed {
+    Taxed {
+        net: money.round(t.net),
+        tax: money.round(t.tax),
+        gross: money.round(t.gross),
+    }
+}
+
+fn tier_nudge_kind(basis: TierBasis) -> NudgeKind {
+    match basis {
+        TierBasis::Spend => NudgeKind::SpendMore,
+        TierBasis::Quantity => NudgeKind::AddUnits,
+    }
+}
+
+/// The discount a per-unit offer gives on a line of `quantity` units whose amount left is `amount`
+/// rounded once for the line and never more than `amount`.
+pub(crate) fn line_discount(
+    money: &crate::money::Money,
+    offer: ItemOffer,
+    amount: Decimal,
+    quantity: u32,
+) -> Decimal {
+    let quantity = Decimal::from(quantity);
+    let d = match offer {
+        ItemOffer::PercentOff { rate, max_units } => match max_units {
+            Some(max) if Decimal::from(max) < quantity => {
+                money.round(amount * Decimal::from(max) / quantity * rate)
+            }
+            _ => money.round(amount * rate),
+        },
+        ItemOffer::AmountOffEach(a) => a * quantity,
+        ItemOffer::UnitPrice(price) => (amount - price * quantity).max(Decimal::ZERO),
+        ItemOffer::AmountOffTotal(a) | ItemOffer::CartAmountOff(a) => a,
+        ItemOffer::CartPercentOff(rate) => money.round(amount * rate),
+    };
+    money.round(d.min(amount).max(Decimal::ZERO))
+}

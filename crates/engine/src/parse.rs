@@ -1,0 +1,157 @@
+//! Reading rule files and requests from JSON, reporting every error with its path.
+//!
+//! A rule file is read element by element (each segment, product, selection and promotion on its
+//! own) so that one bad promotion does not hide the errors of the next; what could be read is then
+//! compiled, and the errors of both steps are reported together.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::compile::{Positions, compile_at};
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::rules::{Catalog, RuleSet};
+use crate::snapshot::Snapshot;
+
+fn json_error(error: &serde_json::Error) -> FieldError {
+    FieldError::new(
+        format!("line {}, column {}", error.line(), error.column()),
+        error
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// Deserializes `value`, prefixing the path of any error with `path`.
+fn read<T: DeserializeOwned>(value: Value, path: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| {
+            let inner = e.path().to_string();
+            let full = match (path.is_empty(), inner == ".") {
+                (true, _) => inner,
+                (false, true) => path.to_owned(),
+                (false, false) if inner.starts_with('[') => format!("{path}{inner}"),
+                (false, false) => format!("{path}.{inner}"),
+            };
+            errors.push(FieldError::new(full, e.into_inner().to_string()));
+        })
+        .ok()
+}
+
+/// Reads each element of the array at `path` on its own; returns the elements read and where
+/// they stood.
+fn read_list<T: DeserializeOwned>(
+    value: Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> (Vec<T>, Vec<usize>) {
+    let Value::Array(items) = value else {
+        errors.push(FieldError::new(path, "must be an array"));
+        return (Vec::new(), Vec::new());
+    };
+    let mut read_items = Vec::with_capacity(items.len());
+    let mut positions = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        if let Some(item) = read(item, &format!("{path}[{i}]"), errors) {
+            read_items.push(item);
+            positions.push(i);
+        }
+    }
+    (read_items, positions)
+}
+
+fn take_object(
+    value: Value,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => {
+            errors.push(FieldError::new(path, "must be an object"));
+            serde_json::Map::new()
+        }
+    }
+}
+
+impl RuleSet {
+    /// Reads a rule file without checking what it means; see [`Snapshot::from_json`].
+    pub fn from_json(text: &str) -> Result<RuleSet> {
+        let (rules, _, errors) = read_rules(text);
+        match rules {
+            Some(rules) if errors.is_empty() => Ok(rules),
+            _ => Err(Error::InvalidRules(FieldErrors(errors))),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Reads and compiles a rule file, reporting every error of the file at once.
+    pub fn from_json(text: &str) -> Result<Snapshot> {
+        let (rules, positions, errors) = read_rules(text);
+        match rules {
+            Some(rules) => compile_at(&rules, Some(&positions), errors),
+            None => Err(Error::InvalidRules(FieldErrors(errors))),
+        }
+    }
+}
+
+fn read_rules(text: &str) -> (Option<RuleSet>, Positions, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let mut positions = Positions::default();
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return (None, positions, vec![json_error(&e)]),
+    };
+    let mut rules = RuleSet::default();
+    for (key, value) in take_object(value, "", &mut errors) {
+        match key.as_str() {
+            "format" => rules.format = read(value, "format", &mut errors).unwrap_or_default(),
+            "store" => rules.store = read(value, "store", &mut errors).unwrap_or_default(),
+            "catalog" => {
+                let mut catalog = Catalog::default();
+                for (key, value) in take_object(value, "catalog", &mut errors) {
+                    let path = format!("catalog.{key}");
+                    match key.as_str() {
+                        "segments" => {
+                            (catalog.segments, positions.segments) =
+                                read_list(value, &path, &mut errors)
+                        }
+                        "products" => {
+                            (catalog.products, positions.products) =
+                                read_list(value, &path, &mut errors)
+                        }
+                        "selections" => {
+                            (catalog.selections, positions.selections) =
+                                read_list(value, &path, &mut errors)
+                        }
+                        _ => errors.push(FieldError::new(
+                            path,
+                            "unknown field (segments, products, selections)",
+                        )),
+                    }
+                }
+                rules.catalog = catalog;
+            }
+            "promotions" => {
+                (rules.promotions, positions.promotions) =
+                    read_list(value, "promotions", &mut errors)
+            }
+            _ => errors.push(FieldError::new(
+                key,
+                "unknown field (format, store, catalog, promotions)",
+            )),
+        }
+    }
+    (Some(rules), positions, errors)
+}
+
+/// Reads a request (a cart, a price request) from JSON; the error names the first bad field.
+pub fn request_from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let mut errors = Vec::new();
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::InvalidRequest(FieldErrors(vec![json_error(&e)])))?;
+    read(value, "", &mut errors).ok_or(Error::InvalidRequest(FieldErrors(errors)))
+}

@@ -1,0 +1,188 @@
+//! Catalog prices (DESIGN §2.5): for products and one customer context, the base price with the
+//! catalog promotion of highest priority applied (ties: the lower price, then the older promotion,
+//! then the smaller id).
+
+use rust_decimal::Decimal;
+
+use crate::cart::PriceRequest;
+use crate::context::Ctx;
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::evaluate::line_discount;
+use crate::quote::{PriceSource, ProductPrice};
+use crate::rules::Display;
+use crate::snapshot::{Facts, Offer, Product, Snapshot, ids_at};
+
+/// Remembers, per promotion, whether the context lets it apply: each is checked once per batch.
+struct ContextChecks(Vec<u8>);
+
+const UNKNOWN: u8 = 0;
+const PASSES: u8 = 1;
+const FAILS: u8 = 2;
+
+impl Snapshot {
+    /// Prices the requested skus; an unknown sku is an error naming its position.
+    pub fn price(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
+        let mut errors = Vec::new();
+        let ctx = self.context(
+            &request.customer,
+            request.channel.as_deref(),
+            &request.at,
+            request.display,
+            &mut errors,
+        );
+        let products: Vec<&Product> = request
+            .skus
+            .iter()
+            .enumerate()
+            .filter_map(|(i, sku)| {
+                let product = self.skus.get(sku.as_str()).and_then(|e| e.product);
+                if product.is_none() {
+                    errors.push(FieldError::new(
+                        format!("skus[{i}]"),
+                        format!("`{sku}` is not in the catalog"),
+                    ));
+                }
+                product.map(|p| &self.products[p as usize])
+            })
+            .collect();
+        let (Some(ctx), true) = (ctx, errors.is_empty()) else {
+            return Err(Error::InvalidRequest(FieldErrors(errors)));
+        };
+        let mut checks = ContextChecks(vec![UNKNOWN; self.promotions.len()]);
+        Ok(products
+            .into_iter()
+            .map(|p| self.catalog_price(&ctx, &mut checks, p))
+            .collect())
+    }
+
+    /// Prices every product of the catalog in one context (price feeds, landing pages).
+    pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
+        let mut errors = Vec::new();
+        let ctx = self.context(
+            &request.customer,
+            request.channel.as_deref(),
+            &request.at,
+            request.display,
+            &mut errors,
+        );
+        let Some(ctx) = ctx else {
+            return Err(Error::InvalidRequest(FieldErrors(errors)));
+        };
+        let mut checks = ContextChecks(vec![UNKNOWN; self.promotions.len()]);
+        Ok(self
+            .products
+            .iter()
+            .map(|p| self.catalog_price(&ctx, &mut checks, p))
+            .collect())
+    }
+
+    fn catalog_price(
+        &self,
+        ctx: &Ctx<'_>,
+        checks: &mut ContextChecks,
+        product: &Product,
+    ) -> ProductPrice {
+        let money = &self.money;
+        let unit = money.round(money.in_display(
+            product.price,
+            product.tax_rate,
+            self.prices_include_tax,
+            ctx.display,
+        ));
+        let entry = self.skus.get(&*product.sku);
+        let selections = entry.map_or(&[][..], |e| &e.selections[..]);
+        let facts = Facts {
+            sku: &product.sku,
+            segments: &product.segments,
+            selections,
+            brand: product.brand,
+            attributes: &product.attributes,
+            tags: &product.tags,
+        };
+        // (priority, price, promotion index): the best is the highest priority, then the lowest
+        // price, then the earliest in consideration order.
+        let mut best: Option<(i32, Decimal, u32)> = None;
+        let mut consider = |ids: &[u32]| {
+            for &i in ids {
+                let p = &self.promotions[i as usize];
+                let Offer::Merchandise(offer) = p.offer else {
+                    continue;
+                };
+                if !p.is_catalog {
+                    continue;
+                }
+                if best.is_some_and(|(priority, _, index)| priority > p.priority || index == i) {
+                    continue;
+                }
+                let passes = match checks.0[i as usize] {
+                    PASSES => true,
+                    FAILS => false,
+                    _ => {
+                        let passes = self.check_context(p, ctx).is_none();
+                        checks.0[i as usize] = if passes { PASSES } else { FAILS };
+                        passes
+                    }
+                };
+                if !passes || p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
+                    continue;
+                }
+                let price = unit - line_discount(money, offer, unit, 1);
+                let better = match best {
+                    None => true,
+                    Some((priority, best_price, index)) => {
+                        p.priority > priority
+                            || price < best_price
+                            || price == best_price && i < index
+                    }
+                };
+                if better {
+                    best = Some((p.priority, price, i));
+                }
+            }
+        };
+        let index = &self.index;
+        if let Some(entry) = entry {
+            consider(&entry.promotions);
+        }
+        for &s in product.segments.iter() {
+            consider(ids_at(&index.by_segment, s));
+        }
+        for &s in selections {
+            consider(ids_at(&index.by_selection, s));
+        }
+        if let Some(b) = product.brand {
+            consider(ids_at(&index.by_brand, b));
+        }
+        for &a in product.attributes.iter() {
+            consider(ids_at(&index.by_attribute, a));
+        }
+        for &t in product.tags.iter() {
+            consider(ids_at(&index.by_tag, t));
+        }
+        consider(&index.all);
+        let (price, promotion) = match best {
+            Some((_, price, i)) => (price, Some(self.promotions[i as usize].id.to_string())),
+            None => (unit, None),
+        };
+        let (net, gross) = match ctx.display {
+            Display::Gross => (
+                money.round(price / (Decimal::ONE + product.tax_rate)),
+                price,
+            ),
+            Display::Net => (
+                price,
+                money.round(price * (Decimal::ONE + product.tax_rate)),
+            ),
+        };
+        ProductPrice {
+            sku: product.sku.to_string(),
+            display: ctx.display,
+            price_source: PriceSource::List,
+            reference_price: unit,
+            price,
+            net,
+            gross,
+            promotion,
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! The versioned rule format (`remise.rules/1`): plain data, read from JSON, checked and turned into a
+//! [`Snapshot`](crate::Snapshot) by [`compile`](crate::compile).
+//!
+//! Everything here is what a person or a store writes; nothing here is used while evaluating. Ids are
+//! strings, amounts are exact decimals (JSON numbers or strings, read without going through floats),
+//! instants and times are strings checked at compile time so that every error carries its path.
+//! The reference page is `docs/rule-format.md`.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The format tag a rule file carries.
+pub const RULES_FORMAT: &str = "remise.rules/1";
+
+/// A whole rule file: store settings, catalog facts and promotions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Always [`RULES_FORMAT`]; other versions are refused rather than misread.
+    #[serde(default = "rules_format")]
+    pub format: String,
+    #[serde(default)]
+    pub store: StoreSettings,
+    #[serde(default)]
+    pub catalog: Catalog,
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+}
+
+fn rules_format() -> String {
+    RULES_FORMAT.to_owned()
+}
+
+/// How the store counts money and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// ISO 4217 code; its minor unit (EUR 2, JPY 0, BHD 3) fixes the rounding precision.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// IANA time zone in which validity dates, weekdays and intraday windows are read.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    #[serde(default)]
+    pub rounding: Rounding,
+    /// Whether catalog and shipping prices are entered tax-included (B2C) or tax-excluded.
+    #[serde(default = "yes")]
+    pub prices_include_tax: bool,
+    /// How customers see prices unless their group says otherwise.
+    #[serde(default)]
+    pub default_display: Display,
+    /// Per customer group: how its members see prices (B2B groups usually `net`).
+    #[serde(default)]
+    pub groups: BTreeMap<String, GroupSettings>,
+    #[serde(default)]
+    pub strategy: Strategy,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            currency: default_currency(),
+            time_zone: default_time_zone(),
+            rounding: Rounding::default(),
+            prices_include_tax: true,
+            default_display: Display::default(),
+            groups: BTreeMap::new(),
+            strategy: Strategy::default(),
+        }
+    }
+}
+
+fn default_currency() -> String {
+    "EUR".to_owned()
+}
+fn default_time_zone() -> String {
+    "UTC".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSettings {
+    pub display: Display,
+}
+
+/// How a half minor unit is rounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// 0.005 → 0.01, −0.005 → −0.01.
+    #[default]
+    HalfAwayFromZero,
+    /// Banker's rounding: 0.005 → 0.00, 0.015 → 0.02.
+    HalfEven,
+}
+
+/// Whether a customer sees prices with tax (`gross`, B2C) or without (`net`, B2B). Fixed amounts in
+/// offers and cart-amount thresholds are read in the same mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Display {
+    #[default]
+    Gross,
+    Net,
+}
+
+/// How the promotions of a cart are chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Every applicable promotion in priority order, each on what the previous ones left.
+    #[default]
+    Priority,
+}
+
+/// Catalog facts: the segment tree, products and hand-picked selections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    #[serde(default)]
+    pub segments: Vec<Segment>,
+    #[serde(default)]
+    pub products: Vec<Product>,
+    #[serde(default)]
+    pub selections: Vec<Selection>,
+}
+
+/// A node of the category tree. A promotion on a segment reaches its descendants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// A "star" segment is highlighted by the shop; the engine only carries the flag.
+    #[serde(default)]
+    pub star: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub sku: String,
+    #[serde(default)]
+    pub name: String,
+    /// List price of one unit, tax-included or not as `store.prices_include_tax` says.
+    pub price: Decimal,
+    /// e.g. `0.20` for 20 %.
+    #[serde(default)]
+    pub tax_rate: Decimal,
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub brand: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A named, hand-picked set of products.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub skus: Vec<String>,
+}
+
+/// One advantage: which products, for whom, when, under which conditions, and what the customer gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub campaign: Option<String>,
+    /// Higher first.
+    #[serde(default)]
+    pub priority: i32,
+    /// When the promotion was created (RFC 3339); among equal priorities and equal prices the older
+    /// one wins, then the smaller id.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub combination: Combination,
+    /// Which products the promotion concerns; absent means every product.
+    #[serde(default)]
+    pub targets: Option<Targets>,
+    /// Products removed from the targets.
+    #[serde(default)]
+    pub exclude: Option<Targets>,
+    #[serde(default)]
+    pub audience: Audience,
+    #[serde(default)]
+    pub validity: Validity,
+    #[serde(default)]
+    pub conditions: Conditions,
+    pub offer: Offer,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How a promotion combines with the others of a cart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combination {
+    /// Applies on top of what higher-priority promotions left.
+    #[default]
+    Stackable,
+    /// Once it applied to an item, lower-priority promotions no longer apply to that item.
+    StopFurther,
+    /// Applies only if nothing else applied to its items, and then nothing else does.
+    Exclusive,
+}
+
+/// A product matches when it matches any of the listed criteria (`all` matches every product).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub skus: Vec<String>,
+    /// Segment ids; a product in a descendant segment matches too.
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub selections: Vec<String>,
+    #[serde(default)]
+    pub brands: Vec<String>,
+    /// Attribute name → accepted values.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Who may get the promotion. Empty lists mean everyone; a customer qualifies when it is in one of
+/// the groups, is one of the customers, or uses one of the collection points. Channels are a separate
+/// restriction: the sale must happen on one of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub customers: Vec<String>,
+    #[serde(default)]
+    pub collection_points: Vec<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// When the promotion runs, in the store's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validity {
+    /// Inclusive. `2026-12-01T00:00:00` (store time) or with an offset (`…+01:00`, `…Z`).
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    /// Exclusive, same forms as `starts_at`.
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    /// `monday` … `sunday`; empty means every day. For a window that crosses midnight, the day is
+    /// the one on which the window opens.
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    /// Intraday windows such as `{"from": "18:00", "to": "20:00"}`; `to` before `from` crosses midnight.
+    #[serde(default)]
+    pub windows: Vec<Window>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub from: String,
+    pub to: String,
+}
+
+/// Conditions the cart must meet. Amounts are read in the customer's display mode and measured on the
+/// merchandise subtotal at catalog prices (after catalog promotions, before cart promotions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    #[serde(default)]
+    pub min_cart_amount: Option<Decimal>,
+    #[serde(default)]
+    pub max_cart_amount: Option<Decimal>,
+    /// Minimum number of targeted units in the cart.
+    #[serde(default)]
+    pub min_quantity: Option<u32>,
+    /// Minimum number of different targeted products in the cart.
+    #[serde(default)]
+    pub min_distinct_products: Option<u32>,
+    /// Codes that unlock the promotion (matched case-insensitively, ignoring spaces and dashes).
+    /// A presented code that the caller says unlocks this promotion's id works too.
+    #[serde(default)]
+    pub coupon: Option<Coupon>,
+    /// The cart's chosen shipping method must be one of these.
+    #[serde(default)]
+    pub shipping_methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupon {
+    #[serde(default)]
+    pub codes: Vec<String>,
+}
+
+/// Usage limits and budget. The engine keeps no state: the caller passes the usage so far with the
+/// cart (`usage`), and the engine refuses or caps accordingly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default)]
+    pub total_uses: Option<u32>,
+    #[serde(default)]
+    pub uses_per_customer: Option<u32>,
+    /// The most discount the promotion may grant in all; a cart gets at most what is left.
+    #[serde(default)]
+    pub budget: Option<Decimal>,
+}
+
+/// What the customer gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Offer {
+    /// `percent` % off each targeted unit; with `max_units`, on at most that many units (the most
+    /// expensive first).
+    PercentOff {
+        percent: Decimal,
+        #[serde(default)]
+        max_units: Option<u32>,
+    },
+    /// `amount` off each targeted unit.
+    AmountOffEach { amount: Decimal },
+    /// `amount` off the targeted units as a whole, split over them in proportion to their amounts.
+    AmountOffTotal { amount: Decimal },
+    /// Each targeted unit sold at `price` (a 25 € T-shirt sold 15 €).
+    UnitPrice { price: Decimal },
+    /// `percent` % off the merchandise subtotal of the targeted lines.
+    CartPercentOff { percent: Decimal },
+    /// `amount` off the merchandise subtotal of the targeted lines.
+    CartAmountOff { amount: Decimal },
+    /// The offer of the highest tier reached by the cart's spend or by the targeted quantity.
+    Tiered { basis: TierBasis, tiers: Vec<Tier> },
+    /// Free shipping on `methods` (all when empty).
+    FreeShipping {
+        #[serde(default)]
+        methods: Vec<String>,
+    },
+    ShippingPercentOff {
+        percent: Decimal,
+        #[serde(default)]
+        methods: Vec<String>,
+    },
+    ShippingAmountOff {
+        amount: Decimal,
+        #[serde(default)]
+        methods: Vec<String>,
+    },
+    /// Shipping costs at most `price`.
+    ShippingCappedPrice {
+        price: Decimal,
+        #[serde(default)]
+        methods: Vec<String>,
+    },
+    /// A free product added to the cart.
+    Gift {
+        sku: String,
+        #[serde(default = "one")]
+        quantity: u32,
+    },
+    /// A document or product slipped into the parcel; no price effect.
+    ParcelInsert {
+        item: String,
+        #[serde(default)]
+        description: String,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBasis {
+    /// The merchandise subtotal at catalog prices.
+    Spend,
+    /// The number of targeted units.
+    Quantity,
+}
+
+/// A tier is reached `from` a threshold (≥) or `over` it (>); exactly one of the two is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    #[serde(default)]
+    pub from: Option<Decimal>,
+    #[serde(default)]
+    pub over: Option<Decimal>,
+    pub offer: Offer,
+}

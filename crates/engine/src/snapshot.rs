@@ -1,0 +1,274 @@
+//! The compiled, immutable ruleset that evaluation reads. Names are interned to small integers,
+//! segments carry their ancestors, and promotions are indexed by what they target so that a cart
+//! only meets the promotions that concern it.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::money::Money;
+use crate::rules::{Combination, Display, Strategy, TierBasis};
+
+pub(crate) type Ids = Box<[u32]>;
+
+/// A compiled ruleset. Cheap to share between threads; a change publishes a new one.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub(crate) money: Money,
+    pub(crate) time_zone: TimeZone,
+    pub(crate) prices_include_tax: bool,
+    pub(crate) default_display: Display,
+    pub(crate) strategy: Strategy,
+    pub(crate) names: Names,
+    /// Display mode by group id.
+    pub(crate) group_display: Vec<Option<Display>>,
+    /// Per segment id: the segment and all its ancestors.
+    pub(crate) segment_lineage: Vec<Ids>,
+    pub(crate) skus: FxHashMap<Box<str>, SkuEntry>,
+    pub(crate) products: Vec<Product>,
+    /// In consideration order: priority desc, created_at asc (absent last), id asc.
+    pub(crate) promotions: Vec<Promotion>,
+    pub(crate) index: Index,
+}
+
+/// String → id tables. Only names that appear in the catalog or in a promotion are interned: a name
+/// that is not here cannot match any target.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub segments: FxHashMap<Box<str>, u32>,
+    pub selections: FxHashMap<Box<str>, u32>,
+    pub brands: FxHashMap<Box<str>, u32>,
+    /// Keyed by `name\u{0}value`.
+    pub attributes: FxHashMap<Box<str>, u32>,
+    pub tags: FxHashMap<Box<str>, u32>,
+    pub groups: FxHashMap<Box<str>, u32>,
+    pub channels: FxHashMap<Box<str>, u32>,
+}
+
+pub(crate) fn attribute_key(name: &str, value: &str) -> String {
+    let mut key = String::with_capacity(name.len() + value.len() + 1);
+    key.push_str(name);
+    key.push('\u{0}');
+    key.push_str(value);
+    key
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SkuEntry {
+    pub product: Option<u32>,
+    /// Promotions that name this sku in their targets.
+    pub promotions: Ids,
+    /// Selections that hold this sku.
+    pub selections: Ids,
+}
+
+#[derive(Debug)]
+pub(crate) struct Product {
+    pub sku: Box<str>,
+    pub name: Box<str>,
+    pub price: Decimal,
+    pub tax_rate: Decimal,
+    /// The product's segments with their ancestors, sorted.
+    pub segments: Ids,
+    pub brand: Option<u32>,
+    pub attributes: Ids,
+    pub tags: Ids,
+}
+
+/// Promotions by the target keys that reach them (include side only; exclusions are checked after).
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub by_segment: Vec<Ids>,
+    pub by_selection: Vec<Ids>,
+    pub by_brand: Vec<Ids>,
+    pub by_attribute: Vec<Ids>,
+    pub by_tag: Vec<Ids>,
+    /// Promotions that target every product.
+    pub all: Ids,
+}
+
+#[derive(Debug)]
+pub(crate) struct Promotion {
+    pub id: Box<str>,
+    pub name: Box<str>,
+    pub priority: i32,
+    pub combination: Combination,
+    pub all: bool,
+    pub exclude: Option<Targets>,
+    pub channels: Ids,
+    pub audience: Audience,
+    pub validity: Validity,
+    pub conditions: Conditions,
+    pub offer: Offer,
+    pub limits: Limits,
+    /// Offer and conditions make it a catalog promotion (DESIGN §1): its price is what the catalog
+    /// shows when it is active for the customer.
+    pub is_catalog: bool,
+}
+
+/// A product matches when it matches any criterion.
+#[derive(Debug, Default)]
+pub(crate) struct Targets {
+    pub skus: Box<[Box<str>]>,
+    pub segments: Ids,
+    pub selections: Ids,
+    pub brands: Ids,
+    pub attributes: Ids,
+    pub tags: Ids,
+}
+
+/// The facts a target is matched against, interned.
+pub(crate) struct Facts<'a> {
+    pub sku: &'a str,
+    pub segments: &'a [u32],
+    pub selections: &'a [u32],
+    pub brand: Option<u32>,
+    pub attributes: &'a [u32],
+    pub tags: &'a [u32],
+}
+
+/// The promotions an index list holds for `id` (none when the id is past the end).
+pub(crate) fn ids_at(lists: &[Ids], id: u32) -> &[u32] {
+    lists.get(id as usize).map_or(&[], |l| &l[..])
+}
+
+fn intersects(sorted: &[u32], other: &[u32]) -> bool {
+    other.iter().any(|id| sorted.binary_search(id).is_ok())
+}
+
+impl Targets {
+    pub fn matches(&self, facts: &Facts<'_>) -> bool {
+        self.skus.iter().any(|sku| **sku == *facts.sku)
+            || intersects(&self.segments, facts.segments)
+            || intersects(&self.selections, facts.selections)
+            || facts
+                .brand
+                .is_some_and(|b| self.brands.binary_search(&b).is_ok())
+            || intersects(&self.attributes, facts.attributes)
+            || intersects(&self.tags, facts.tags)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Audience {
+    pub groups: Ids,
+    pub customers: Box<[Box<str>]>,
+    pub collection_points: Box<[Box<str>]>,
+}
+
+impl Audience {
+    pub fn is_everyone(&self) -> bool {
+        self.groups.is_empty() && self.customers.is_empty() && self.collection_points.is_empty()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Validity {
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    /// Bit `n` set: allowed on weekday `n` (Monday = 0). Zero: every day.
+    pub weekdays: u8,
+    /// Seconds of the day, `from` inclusive, `to` exclusive; `to <= from` crosses midnight.
+    pub windows: Box<[(u32, u32)]>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    pub min_cart_amount: Option<Decimal>,
+    pub max_cart_amount: Option<Decimal>,
+    pub min_quantity: u32,
+    pub min_distinct_products: u32,
+    /// Normalised codes (upper case, no spaces or dashes). `Some(empty)`: only a code that the
+    /// caller says unlocks this promotion (a code of one of its batches) will do.
+    pub coupon: Option<Box<[Box<str>]>>,
+    pub shipping_methods: Box<[Box<str>]>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Limits {
+    pub total_uses: Option<u32>,
+    pub uses_per_customer: Option<u32>,
+    pub budget: Option<Decimal>,
+}
+
+/// A compiled offer. Percentages are stored as fractions (20 % → 0.2).
+#[derive(Debug)]
+pub(crate) enum Offer {
+    Merchandise(ItemOffer),
+    Tiered {
+        basis: TierBasis,
+        /// Ascending thresholds.
+        tiers: Box<[Tier]>,
+    },
+    Shipping {
+        kind: ShippingOffer,
+        methods: Box<[Box<str>]>,
+    },
+    Gift {
+        product: u32,
+        quantity: u32,
+    },
+    ParcelInsert {
+        item: Box<str>,
+        description: Box<str>,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ItemOffer {
+    PercentOff {
+        rate: Decimal,
+        max_units: Option<u32>,
+    },
+    AmountOffEach(Decimal),
+    AmountOffTotal(Decimal),
+    UnitPrice(Decimal),
+    CartPercentOff(Decimal),
+    CartAmountOff(Decimal),
+}
+
+#[derive(Debug)]
+pub(crate) struct Tier {
+    pub threshold: Decimal,
+    /// `from` (≥) when true, `over` (>) when false.
+    pub inclusive: bool,
+    pub offer: ItemOffer,
+}
+
+impl Tier {
+    pub fn reached(&self, value: Decimal) -> bool {
+        if self.inclusive {
+            value >= self.threshold
+        } else {
+            value > self.threshold
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ShippingOffer {
+    Free,
+    PercentOff(Decimal),
+    AmountOff(Decimal),
+    CappedPrice(Decimal),
+}
+
+impl Snapshot {
+    pub fn currency(&self) -> &'static str {
+        self.money.code()
+    }
+
+    pub fn promotion_count(&self) -> usize {
+        self.promotions.len()
+    }
+
+    pub fn product_count(&self) -> usize {
+        self.products.len()
+    }
+
+    /// The skus of the catalog, in catalog order.
+    pub fn skus(&self) -> impl Iterator<Item = &str> {
+        self.products.iter().map(|p| &*p.sku)
+    }
+}
