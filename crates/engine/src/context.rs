@@ -107,15 +107,15 @@ impl Snapshot {
                 now: self.local_time(ctx.now),
             });
         }
-        if v.weekdays != 0 || !v.windows.is_empty() {
-            if let Some(reason) = self.check_calendar(p, ctx) {
-                return Some(reason);
-            }
+        if (v.weekdays != 0 || !v.windows.is_empty())
+            && let Some(reason) = self.check_calendar(p, ctx)
+        {
+            return Some(reason);
         }
         if !p.channels.is_empty()
-            && !ctx
+            && ctx
                 .channel_id
-                .is_some_and(|c| p.channels.binary_search(&c).is_ok())
+                .is_none_or(|c| p.channels.binary_search(&c).is_err())
         {
             return Some(Reason::ChannelNotAllowed {
                 channel: ctx.channel.map(str::to_owned),

@@ -23,6 +23,9 @@ use crate::snapshot::{
 /// A cart line as evaluation sees it.
 struct Line<'a> {
     id: Cow<'a, str>,
+    /// Index in the cart; lines are evaluated in id order so that the order of the request does
+    /// not change the result, and reported in the request's order.
+    position: usize,
     sku: &'a str,
     name: &'a str,
     quantity: u32,
@@ -66,6 +69,11 @@ struct ShippingLine<'a> {
     discounts: SmallVec<[(u32, Decimal); 2]>,
     closed_by: Option<u32>,
 }
+
+/// Why a promotion was refused, and what the customer could do about it.
+type Rejection = (Reason, Option<Nudge>);
+/// What is missing to meet a condition: units, products or an amount.
+type MissingFor = (NudgeKind, Decimal);
 
 /// A promotion that concerns the cart, with the lines it targets.
 struct Candidate {
@@ -333,6 +341,7 @@ impl Snapshot {
             let subtotal = money.round(unit * Decimal::from(l.quantity));
             lines.push(Line {
                 id,
+                position: i,
                 sku: &l.sku,
                 name: l
                     .name
@@ -356,6 +365,7 @@ impl Snapshot {
                 tags,
             });
         }
+        lines.sort_by(|a, b| a.id.cmp(&b.id));
         lines
     }
 
@@ -588,7 +598,7 @@ impl<'a> Evaluation<'a> {
                 }
             }
             // Stable: equal discounts keep consideration order (older, then smaller id).
-            order.sort_by(|a, b| b.1.cmp(&a.1));
+            order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
         }
         for (i, _) in order {
             self.apply(&candidates[i], checks[i].clone());
@@ -596,7 +606,10 @@ impl<'a> Evaluation<'a> {
     }
 
     /// The checks after the context ones, in order; the first failure is the reason.
-    fn check(&self, c: &Candidate) -> std::result::Result<(), (Reason, Option<Nudge>)> {
+    // The rejection is returned by value: it is built once per rejected promotion and moved
+    // straight into the quote, so boxing it would only add an allocation.
+    #[allow(clippy::result_large_err)]
+    fn check(&self, c: &Candidate) -> std::result::Result<(), Rejection> {
         let p = self.promotion(c);
         let usage = self.usage(p);
         if let Some(limit) = p.limits.total_uses
@@ -680,7 +693,7 @@ impl<'a> Evaluation<'a> {
         // Quantity, distinct products and cart amount: all are measured so that a nudge is given
         // only when the one failing condition is what stands between the cart and the promotion.
         let quantity = self.quantity(c);
-        let mut failures: SmallVec<[(Reason, Option<(NudgeKind, Decimal)>); 2]> = SmallVec::new();
+        let mut failures: SmallVec<[(Reason, Option<MissingFor>); 2]> = SmallVec::new();
         let cond = &p.conditions;
         if quantity < cond.min_quantity {
             failures.push((
@@ -1194,9 +1207,10 @@ impl<'a> Evaluation<'a> {
             shipping_discount: money.zero(),
             ..Totals::default()
         };
-        let lines: Vec<QuoteLine> = self
-            .lines
-            .iter()
+        let mut in_request_order: Vec<&Line<'_>> = self.lines.iter().collect();
+        in_request_order.sort_by_key(|l| l.position);
+        let lines: Vec<QuoteLine> = in_request_order
+            .into_iter()
             .map(|l| {
                 let discount: Decimal = l.discounts.iter().map(|(_, d)| *d).sum();
                 let total = money.split_tax(l.amount, l.tax_rate, display);

@@ -118,7 +118,7 @@ impl Money {
         }
         let mut left = total - given;
         // Largest remainder first; the stable sort keeps earlier lines first among equals.
-        remainders.sort_by(|a, b| b.0.cmp(&a.0));
+        remainders.sort_by_key(|&(remainder, _)| std::cmp::Reverse(remainder));
         let step = if left.is_sign_negative() { -unit } else { unit };
         for &(_, i) in remainders.iter().cycle() {
             if left.is_zero() {

@@ -1,6 +1,8 @@
 //! Data-driven pricing scenarios: every file in `tests/scenarios/` holds rules, a request and the
 //! expected result. See `tests/scenarios/README.md` for the format.
 
+#![allow(clippy::unwrap_used)] // a test that cannot read its own fixtures should fail loudly
+
 use std::path::{Path, PathBuf};
 
 use remise_engine::{Cart, PriceRequest, Snapshot, request_from_json};
