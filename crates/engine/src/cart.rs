@@ -86,7 +86,7 @@ pub struct CartLine {
 
 /// A code as presented: either a bare string (`"GIARDINO200"`, taken as usable) or an object saying
 /// which promotions it unlocks and whether the store found it usable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PresentedCode {
     Plain(String),
@@ -109,6 +109,30 @@ pub struct CodeDetails {
 
 fn usable() -> bool {
     true
+}
+
+// By hand rather than `untagged`, so that an error inside the object names its field.
+impl<'de> Deserialize<'de> for PresentedCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PresentedCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a code string or an object {code, promotions, usable, reason}")
+            }
+            fn visit_str<E: serde::de::Error>(self, code: &str) -> Result<PresentedCode, E> {
+                Ok(PresentedCode::Plain(code.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PresentedCode, A::Error> {
+                CodeDetails::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(PresentedCode::Detailed)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl PresentedCode {

@@ -47,8 +47,32 @@ pub(crate) fn compile_at(
     let snapshot = c.run(rules);
     match snapshot {
         Some(snapshot) if c.errors.is_empty() => Ok(snapshot),
-        _ => Err(Error::InvalidRules(FieldErrors(c.errors))),
+        _ => {
+            // Reading and checking find errors in two passes: report them in path order.
+            c.errors.sort_by_cached_key(|e| path_key(&e.path));
+            Err(Error::InvalidRules(FieldErrors(c.errors)))
+        }
     }
+}
+
+/// Orders paths naturally: `promotions[2]` before `promotions[10]`.
+fn path_key(path: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for ch in path.chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+        } else {
+            if !digits.is_empty() {
+                key.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                digits.clear();
+            }
+            text.push(ch);
+        }
+    }
+    key.push((text, digits.parse().unwrap_or(0)));
+    key
 }
 
 struct Compiler<'p> {
@@ -104,7 +128,11 @@ pub(crate) fn parse_instant(text: &str, zone: &TimeZone) -> std::result::Result<
         .map_err(|e| format!("`{text}`: {e}"))
 }
 
+/// `HH:MM` or `HH:MM:SS`.
 pub(crate) fn parse_time_of_day(text: &str) -> Option<u32> {
+    if !matches!(text.len(), 5 | 8) || text.as_bytes().get(2) != Some(&b':') {
+        return None;
+    }
     let time: Time = text.parse().ok()?;
     Some(time.hour() as u32 * 3600 + time.minute() as u32 * 60 + time.second() as u32)
 }

@@ -103,7 +103,7 @@ impl Snapshot {
             && ctx.now >= end
         {
             return Some(Reason::Ended {
-                ended_at: self.local_time(end),
+                ends_at: self.local_time(end),
                 now: self.local_time(ctx.now),
             });
         }

@@ -12,8 +12,8 @@ use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::quote::{
-    Explained, Gift, LineDiscount, Nudge, NudgeKind, ParcelInsert, PriceSource, PromotionOutcome,
-    QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals,
+    CodeOutcome, Explained, Gift, LineDiscount, Nudge, NudgeKind, ParcelInsert, PriceSource,
+    PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals,
 };
 use crate::rules::{Combination, Display, TierBasis};
 use crate::snapshot::{
@@ -82,6 +82,8 @@ struct Candidate {
 }
 
 struct Code {
+    /// Promotions that applied thanks to this code.
+    applied: Vec<u32>,
     normalized: String,
     original: String,
     promotions: Vec<String>,
@@ -173,6 +175,7 @@ impl Snapshot {
                 }
                 Some(match code {
                     PresentedCode::Plain(original) => Code {
+                        applied: Vec::new(),
                         normalized,
                         original: original.clone(),
                         promotions: Vec::new(),
@@ -180,6 +183,7 @@ impl Snapshot {
                         reason: None,
                     },
                     PresentedCode::Detailed(d) => Code {
+                        applied: Vec::new(),
                         normalized,
                         original: d.code.clone(),
                         promotions: d.promotions.clone(),
@@ -438,7 +442,7 @@ impl Snapshot {
 impl<'a> Evaluation<'a> {
     fn run(&mut self) -> Quote {
         let candidates = self.candidates();
-        let checks: Vec<Option<Reason>> = candidates
+        let mut checks: Vec<Option<Reason>> = candidates
             .iter()
             .map(|c| {
                 self.snap
@@ -460,7 +464,7 @@ impl<'a> Evaluation<'a> {
                 {
                     end += 1;
                 }
-                self.apply_tied(&candidates, &checks, &group[start..end]);
+                self.apply_tied(&candidates, &mut checks, &group[start..end]);
                 start = end;
             }
         }
@@ -585,7 +589,12 @@ impl<'a> Evaluation<'a> {
 
     /// Applies a group of promotions of equal priority: those that pass their checks are ranked by
     /// the discount each would give on its own now (larger first), then by consideration order.
-    fn apply_tied(&mut self, candidates: &[Candidate], checks: &[Option<Reason>], group: &[usize]) {
+    fn apply_tied(
+        &mut self,
+        candidates: &[Candidate],
+        checks: &mut [Option<Reason>],
+        group: &[usize],
+    ) {
         let mut order: SmallVec<[(usize, Decimal); 8]> =
             group.iter().map(|&i| (i, Decimal::ZERO)).collect();
         if order.len() > 1 {
@@ -601,7 +610,7 @@ impl<'a> Evaluation<'a> {
             order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
         }
         for (i, _) in order {
-            self.apply(&candidates[i], checks[i].clone());
+            self.apply(&candidates[i], checks[i].take());
         }
     }
 
@@ -646,11 +655,7 @@ impl<'a> Evaluation<'a> {
             ));
         }
         if let Some(codes) = &p.conditions.coupon {
-            let presented = self.codes.iter().find(|code| {
-                codes.iter().any(|c| **c == code.normalized)
-                    || code.promotions.iter().any(|id| **id == *p.id)
-            });
-            match presented {
+            match self.code_for(p).map(|i| &self.codes[i]) {
                 None => {
                     return Err((
                         Reason::CouponNotPresented {
@@ -686,9 +691,6 @@ impl<'a> Evaluation<'a> {
                 },
                 None,
             ));
-        }
-        if c.lines.is_empty() {
-            return Err((Reason::NoTargetedItems, None));
         }
         // Quantity, distinct products and cart amount: all are measured so that a nudge is given
         // only when the one failing condition is what stands between the cart and the promotion.
@@ -753,6 +755,9 @@ impl<'a> Evaluation<'a> {
                 ));
             }
         }
+        if c.lines.is_empty() && failures.is_empty() {
+            failures.push((Reason::NoTargetedItems, None));
+        }
         let single = failures.len() == 1;
         match failures.into_iter().next() {
             None => Ok(()),
@@ -763,6 +768,25 @@ impl<'a> Evaluation<'a> {
                 Err((reason, nudge))
             }
         }
+    }
+
+    /// The presented code that unlocks `p`, a usable one if there is one.
+    fn code_for(&self, p: &Promotion) -> Option<usize> {
+        let codes = p.conditions.coupon.as_ref()?;
+        let unlocks = |code: &Code| {
+            codes.iter().any(|c| **c == code.normalized)
+                || code.promotions.iter().any(|id| **id == *p.id)
+        };
+        let mut matching = self
+            .codes
+            .iter()
+            .enumerate()
+            .filter(|(_, code)| unlocks(code));
+        let first = matching.clone().next().map(|(i, _)| i);
+        matching
+            .find(|(_, code)| code.usable)
+            .map(|(i, _)| i)
+            .or(first)
     }
 
     fn usage(&self, p: &Promotion) -> Cow<'_, PromotionUsage> {
@@ -970,6 +994,9 @@ impl<'a> Evaluation<'a> {
             }
             _ => {}
         }
+        if let Some(code) = self.code_for(p) {
+            self.codes[code].applied.push(promotion);
+        }
         self.outcome_with(c, Status::Applied, total, None, &effect);
     }
 
@@ -1100,26 +1127,27 @@ impl<'a> Evaluation<'a> {
             .extend(open.iter().copied().zip(self.parts.iter().copied()));
     }
 
-    /// With a budget, a promotion grants at most what is left of it.
+    /// With a budget, a promotion grants at most what is left of it. Shipping options are
+    /// alternatives: each is capped on its own.
     fn cap_to_budget(&mut self, p: &Promotion, effect: &mut Effect) {
         let Some(budget) = p.limits.budget else {
             return;
         };
-        let left = budget - self.usage(p).granted;
-        let total = effect.total();
-        if total <= left {
-            return;
+        let left = self
+            .snap
+            .money
+            .round(budget - self.usage(p).granted)
+            .max(Decimal::ZERO);
+        for (_, d) in effect.shipping.iter_mut() {
+            *d = (*d).min(left);
         }
-        let left = self.snap.money.round(left).max(Decimal::ZERO);
-        for list in [&mut effect.lines, &mut effect.shipping] {
-            self.scratch.clear();
-            self.scratch.extend(list.iter().map(|(_, d)| *d));
-            let share: Decimal = self.scratch.iter().sum();
-            let part = self.snap.money.round(left * share / total);
+        self.scratch.clear();
+        self.scratch.extend(effect.lines.iter().map(|(_, d)| *d));
+        if self.scratch.iter().sum::<Decimal>() > left {
             self.snap
                 .money
-                .allocate(part.min(share), &self.scratch, &mut self.parts);
-            for ((_, d), capped) in list.iter_mut().zip(&self.parts) {
+                .allocate(left, &self.scratch, &mut self.parts);
+            for ((_, d), capped) in effect.lines.iter_mut().zip(&self.parts) {
                 *d = *capped;
             }
         }
@@ -1289,6 +1317,16 @@ impl<'a> Evaluation<'a> {
             parcel_inserts: std::mem::take(&mut self.inserts),
             totals,
             promotions: std::mem::take(&mut self.outcomes),
+            codes: self
+                .codes
+                .iter()
+                .map(|code| CodeOutcome {
+                    code: code.original.clone(),
+                    usable: code.usable,
+                    reason: code.reason.clone(),
+                    promotions: code.applied.iter().map(|&p| id(p)).collect(),
+                })
+                .collect(),
             nudges: std::mem::take(&mut self.nudges),
         }
     }

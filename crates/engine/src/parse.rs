@@ -155,3 +155,64 @@ pub fn request_from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
         .map_err(|e| Error::InvalidRequest(FieldErrors(vec![json_error(&e)])))?;
     read(value, "", &mut errors).ok_or(Error::InvalidRequest(FieldErrors(errors)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::Cart;
+
+    fn messages(error: Error) -> Vec<String> {
+        error.errors().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn every_error_of_a_rule_file_is_reported_with_its_path() {
+        let text = r#"{
+          "store": { "currency": "EUR", "time_zone": "Europe/Paris" },
+          "catalog": { "products": [ { "sku": "A", "price": "abc" }, { "sku": "B", "price": 1 } ] },
+          "promotions": [
+            { "id": "p0", "offer": { "type": "percent_off", "percent": 120 } },
+            { "id": "p1", "targets": { "segments": ["nowhere"] }, "offer": { "type": "gift" } },
+            { "id": "p2", "validity": { "windows": [ { "from": "18", "to": "20:00" } ] },
+              "offer": { "type": "percent_off", "percent": 10 } }
+          ],
+          "extra": true
+        }"#;
+        let errors = messages(Snapshot::from_json(text).unwrap_err());
+        let paths: Vec<&str> = errors.iter().map(|e| e.split(": ").next().unwrap()).collect();
+        assert_eq!(
+            paths,
+            [
+                "catalog.products[0].price",
+                "extra",
+                "promotions[0].offer.percent",
+                "promotions[1].offer",
+                "promotions[2].validity.windows[0].from",
+            ],
+            "{errors:#?}"
+        );
+        assert!(errors[2].ends_with("must be between 0 and 100 (got 120)"));
+    }
+
+    #[test]
+    fn a_rule_file_without_format_is_read_as_the_current_version() {
+        assert!(Snapshot::from_json("{}").is_ok());
+        let errors = messages(Snapshot::from_json(r#"{"format": "remise.rules/9"}"#).unwrap_err());
+        assert_eq!(errors, ["format: unsupported format `remise.rules/9`, expected `remise.rules/1`"]);
+    }
+
+    #[test]
+    fn json_syntax_errors_give_line_and_column() {
+        let errors = messages(Snapshot::from_json("{\n  \"promotions\": [,]\n}").unwrap_err());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("line 2, column 18: "), "{errors:?}");
+    }
+
+    #[test]
+    fn a_bad_code_object_names_its_field() {
+        let text = r#"{"at": "2026-01-01T00:00:00Z", "codes": ["abc", {"code": "X", "usable": "no"}]}"#;
+        let errors = messages(request_from_json::<Cart>(text).unwrap_err());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("codes[1].usable: invalid type"), "{errors:?}");
+    }
+}

@@ -176,11 +176,13 @@ impl Snapshot {
         };
         ProductPrice {
             sku: product.sku.to_string(),
+            currency: money.code(),
             display: ctx.display,
             price_source: PriceSource::List,
             reference_price: unit,
             price,
             net,
+            tax: gross - net,
             gross,
             promotion,
         }

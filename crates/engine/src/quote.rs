@@ -42,6 +42,9 @@ pub struct Quote {
     pub totals: Totals,
     /// Every promotion that concerned the cart, in the order they were considered.
     pub promotions: Vec<PromotionOutcome>,
+    /// Every code presented, with the promotions it unlocked here: a usable code that unlocked
+    /// nothing is one the shop can report as not applicable to this cart.
+    pub codes: Vec<CodeOutcome>,
     pub nudges: Vec<Nudge>,
 }
 
@@ -144,6 +147,17 @@ pub struct PromotionOutcome {
     pub reason: Option<Explained>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeOutcome {
+    /// As presented.
+    pub code: String,
+    pub usable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Promotions that applied thanks to this code.
+    pub promotions: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -179,7 +193,7 @@ pub enum Reason {
         now: String,
     },
     Ended {
-        ended_at: String,
+        ends_at: String,
         now: String,
     },
     WrongWeekday {
@@ -262,7 +276,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::NotStarted { starts_at, now } => write!(f, "starts {starts_at}, now {now}"),
-            Reason::Ended { ended_at, now } => write!(f, "ended {ended_at}, now {now}"),
+            Reason::Ended { ends_at, now } => write!(f, "ended {ends_at}, now {now}"),
             Reason::WrongWeekday { weekday, allowed } => {
                 write!(f, "{weekday} not in {}", allowed.join(", "))
             }
@@ -374,6 +388,7 @@ pub enum NudgeKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProductPrice {
     pub sku: String,
+    pub currency: &'static str,
     pub display: Display,
     pub price_source: PriceSource,
     /// Base unit price (display mode), the strike-through price when a promotion applies.
@@ -381,6 +396,7 @@ pub struct ProductPrice {
     /// Unit price with the catalog promotion (display mode).
     pub price: Decimal,
     pub net: Decimal,
+    pub tax: Decimal,
     pub gross: Decimal,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub promotion: Option<String>,

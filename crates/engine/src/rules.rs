@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const RULES_FORMAT: &str = "remise.rules/1";
 
 /// A whole rule file: store settings, catalog facts and promotions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// Always [`RULES_FORMAT`]; other versions are refused rather than misread.
@@ -27,6 +27,17 @@ pub struct RuleSet {
     pub catalog: Catalog,
     #[serde(default)]
     pub promotions: Vec<Promotion>,
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        RuleSet {
+            format: rules_format(),
+            store: StoreSettings::default(),
+            catalog: Catalog::default(),
+            promotions: Vec::new(),
+        }
+    }
 }
 
 fn rules_format() -> String {
