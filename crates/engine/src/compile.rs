@@ -65,7 +65,10 @@ fn path_key(path: &str) -> Vec<(String, u64)> {
             digits.push(ch);
         } else {
             if !digits.is_empty() {
-                key.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                key.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
                 digits.clear();
             }
             text.push(ch);
@@ -565,11 +568,14 @@ impl Compiler<'_> {
         if self.errors.len() > before {
             return None;
         }
+        // A percentage on at most N units is a cart offer: the catalog cannot show "one free".
         let is_catalog = matches!(
             offer,
             Offer::Merchandise(
-                ItemOffer::PercentOff { .. }
-                    | ItemOffer::AmountOffEach(_)
+                ItemOffer::PercentOff {
+                    max_units: None,
+                    ..
+                } | ItemOffer::AmountOffEach(_)
                     | ItemOffer::UnitPrice(_)
             )
         ) && conditions.min_quantity == 0

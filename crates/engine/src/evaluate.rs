@@ -584,7 +584,10 @@ impl<'a> Evaluation<'a> {
                 line.catalog_promotion = Some(promotion);
             }
         }
-        self.catalog_subtotal = self.lines.iter().map(|l| l.catalog_amount).sum();
+        self.catalog_subtotal = self
+            .lines
+            .iter()
+            .fold(money.zero(), |sum, l| sum + l.catalog_amount);
     }
 
     /// Applies a group of promotions of equal priority: those that pass their checks are ranked by
@@ -1090,6 +1093,8 @@ impl<'a> Evaluation<'a> {
                     );
                     effect.lines.push((l, d.min(line.amount)));
                 }
+                // Back to line order, so that a budget split breaks ties by line id.
+                effect.lines.sort_unstable_by_key(|&(l, _)| l);
             }
             ItemOffer::PercentOff { .. }
             | ItemOffer::AmountOffEach(_)

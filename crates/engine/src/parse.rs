@@ -179,7 +179,10 @@ mod tests {
           "extra": true
         }"#;
         let errors = messages(Snapshot::from_json(text).unwrap_err());
-        let paths: Vec<&str> = errors.iter().map(|e| e.split(": ").next().unwrap()).collect();
+        let paths: Vec<&str> = errors
+            .iter()
+            .map(|e| e.split(": ").next().unwrap())
+            .collect();
         assert_eq!(
             paths,
             [
@@ -198,7 +201,10 @@ mod tests {
     fn a_rule_file_without_format_is_read_as_the_current_version() {
         assert!(Snapshot::from_json("{}").is_ok());
         let errors = messages(Snapshot::from_json(r#"{"format": "remise.rules/9"}"#).unwrap_err());
-        assert_eq!(errors, ["format: unsupported format `remise.rules/9`, expected `remise.rules/1`"]);
+        assert_eq!(
+            errors,
+            ["format: unsupported format `remise.rules/9`, expected `remise.rules/1`"]
+        );
     }
 
     #[test]
@@ -210,9 +216,13 @@ mod tests {
 
     #[test]
     fn a_bad_code_object_names_its_field() {
-        let text = r#"{"at": "2026-01-01T00:00:00Z", "codes": ["abc", {"code": "X", "usable": "no"}]}"#;
+        let text =
+            r#"{"at": "2026-01-01T00:00:00Z", "codes": ["abc", {"code": "X", "usable": "no"}]}"#;
         let errors = messages(request_from_json::<Cart>(text).unwrap_err());
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("codes[1].usable: invalid type"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("codes[1].usable: invalid type"),
+            "{errors:?}"
+        );
     }
 }
