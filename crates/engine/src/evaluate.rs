@@ -563,6 +563,10 @@ impl<'a> Evaluation<'a> {
                 let line = &self.lines[l as usize];
                 let amount =
                     line.subtotal - line_discount(&money, *offer, line.subtotal, line.quantity);
+                // A promotion that does not lower the price is not the catalog's promotion.
+                if amount == line.subtotal {
+                    continue;
+                }
                 let slot = &mut best[l as usize];
                 match slot {
                     Some((priority, best_amount, _))

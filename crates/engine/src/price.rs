@@ -127,6 +127,9 @@ impl Snapshot {
                     continue;
                 }
                 let price = unit - line_discount(money, offer, unit, 1);
+                if price == unit {
+                    continue;
+                }
                 let better = match best {
                     None => true,
                     Some((priority, best_price, index)) => {

@@ -317,10 +317,10 @@ impl fmt::Display for Reason {
                 allowed.join(", ")
             ),
             Reason::UsageLimitReached { uses, limit } => {
-                write!(f, "used {uses} times, limit {limit}")
+                write!(f, "used {uses} of {limit} allowed uses")
             }
             Reason::CustomerUsageLimitReached { uses, limit } => {
-                write!(f, "customer used it {uses} times, limit {limit}")
+                write!(f, "customer used {uses} of {limit} allowed uses")
             }
             Reason::BudgetExhausted { granted, budget } => {
                 write!(f, "budget used up: {granted} of {budget} granted")
