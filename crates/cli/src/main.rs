@@ -1,1 +1,76 @@
-fn main() {}
+//! `remise`: evaluate carts and price products against a rule file from the command line.
+//!
+//! # Layout
+//! - `input`: reading rule files and requests, with errors that name the file and every field.
+//! - `output`: writing to stdout (a closed pipe ends the output quietly).
+//! - `check`, `eval` (with `explain`, the readable report), `price`: one module per command, each
+//!   with its `Args` and a `run` function.
+//!
+//! Exit status: 0 on success, 1 when a file cannot be read or output cannot be written, 2 when the
+//! input is invalid (every error is listed on stderr with its path) or the command line is wrong.
+
+mod check;
+mod eval;
+mod explain;
+mod input;
+mod output;
+mod price;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::input::InvalidInput;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "remise",
+    version,
+    about = "Remise, a promotions engine: evaluate carts and price products against a rule file",
+    after_help = "Exit status: 0 success, 1 unreadable file or unwritable output, \
+                  2 invalid input (every error listed on stderr with its path) or bad usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate a cart: prints the quote as JSON, or a readable report with --explain.
+    Eval(eval::Args),
+    /// Validate a rule file: lists every error with its path, or prints a summary.
+    Check(check::Args),
+    /// Print the catalog prices of products for one customer context, as JSON.
+    Price(price::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Price(args) => price::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+/// Prints a failure on stderr and chooses the exit status. A stderr that cannot be written to is
+/// ignored: the exit status still tells.
+fn report(error: &anyhow::Error) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    if let Some(invalid) = error.downcast_ref::<InvalidInput>() {
+        let _ = writeln!(stderr, "error: {invalid}");
+        for field_error in &invalid.errors {
+            let _ = writeln!(stderr, "  {field_error}");
+        }
+        ExitCode::from(2)
+    } else {
+        let _ = writeln!(stderr, "error: {error:#}");
+        ExitCode::from(1)
+    }
+}

@@ -170,25 +170,26 @@ impl Compiler<'_> {
             );
         }
         let store = &rules.store;
-        let money = Money::parse(&store.currency, store.rounding);
-        if money.is_none() {
+        // With a bad currency or zone the rest is still checked, against stand-ins that cannot
+        // raise errors of their own (any number of decimals; UTC); the snapshot is not built.
+        let money = Money::parse(&store.currency, store.rounding).unwrap_or_else(|| {
             self.error(
                 "store.currency",
                 format!("`{}` is not an ISO 4217 currency code", store.currency),
             );
-        }
-        let time_zone = match jiff::tz::db().get(&store.time_zone) {
-            Ok(zone) => Some(zone),
-            Err(_) => {
-                self.error(
-                    "store.time_zone",
-                    format!("`{}` is not an IANA time zone", store.time_zone),
-                );
-                None
+            Money {
+                currency: iso_currency::Currency::XXX,
+                scale: rust_decimal::Decimal::MAX_SCALE,
+                strategy: rust_decimal::RoundingStrategy::MidpointAwayFromZero,
             }
-        };
-        // Without a currency and a zone nothing else can be checked meaningfully.
-        let (money, time_zone) = (money?, time_zone?);
+        });
+        let time_zone = jiff::tz::db().get(&store.time_zone).unwrap_or_else(|_| {
+            self.error(
+                "store.time_zone",
+                format!("`{}` is not an IANA time zone", store.time_zone),
+            );
+            TimeZone::UTC
+        });
 
         let mut group_display = Vec::new();
         for (name, settings) in &store.groups {

@@ -30,7 +30,8 @@ fn read<T: DeserializeOwned>(value: Value, path: &str, errors: &mut Vec<FieldErr
         .map_err(|e| {
             let inner = e.path().to_string();
             let full = match (path.is_empty(), inner == ".") {
-                (true, _) => inner,
+                (true, true) => String::new(),
+                (true, false) => inner,
                 (false, true) => path.to_owned(),
                 (false, false) if inner.starts_with('[') => format!("{path}{inner}"),
                 (false, false) => format!("{path}.{inner}"),

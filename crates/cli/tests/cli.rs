@@ -1,0 +1,336 @@
+//! Runs the built `remise` binary on the examples and on broken inputs written to a temporary
+//! directory: what it prints, on which stream, and with which exit status.
+
+#![allow(clippy::expect_used)] // a test that cannot start the binary or write its files should fail loudly
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const RULES: &str = "examples/toyshop.rules.json";
+const CART: &str = "examples/toyshop.cart.json";
+const PRICES: &str = "examples/toyshop.prices.json";
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn assert_no_panic(&self) {
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("RUST_BACKTRACE"),
+            "the binary panicked:\n{}",
+            self.stderr
+        );
+    }
+
+    fn assert_success(&self) {
+        self.assert_no_panic();
+        assert_eq!(self.code, Some(0), "stderr:\n{}", self.stderr);
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// The workspace root: example paths are relative to it, as in the README.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn remise(args: &[&str]) -> Run {
+    remise_with_stdin(args, "")
+}
+
+fn remise_with_stdin(args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remise"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start remise");
+    // A child that stops before reading its input (a usage error) closes the pipe: not a failure.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    let output = child.wait_with_output().expect("run remise");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-tests")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+fn promotion<'a>(quote: &'a Value, id: &str) -> &'a Value {
+    quote["promotions"]
+        .as_array()
+        .expect("promotions")
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("promotion {id} not in the quote"))
+}
+
+#[test]
+fn eval_prints_a_quote_with_applied_and_rejected_promotions_and_a_nudge() {
+    let run = remise(&["eval", "--rules", RULES, "--cart", CART]);
+    run.assert_success();
+    let quote = run.json();
+    assert_eq!(quote["format"], "remise.quote/1");
+    let promotions = quote["promotions"].as_array().expect("promotions");
+    assert!(promotions.iter().any(|p| p["status"] == "applied"));
+    let rejected: Vec<&Value> = promotions
+        .iter()
+        .filter(|p| p["status"] == "rejected")
+        .collect();
+    assert!(!rejected.is_empty());
+    for p in &rejected {
+        assert!(
+            p["reason"]["code"].is_string() && p["reason"]["message"].is_string(),
+            "a rejected promotion says why: {p}"
+        );
+    }
+    // The coupon is presented in lower case; the kiosk-only promotion is refused on the web, the
+    // evening one in the afternoon, the pro one to a consumer.
+    assert_eq!(promotion(&quote, "marvel10")["status"], "applied");
+    assert_eq!(
+        promotion(&quote, "borne-hasbro")["reason"]["code"],
+        "channel_not_allowed"
+    );
+    assert_eq!(
+        promotion(&quote, "soiree-exclu-web")["reason"]["code"],
+        "outside_window"
+    );
+    assert_eq!(
+        promotion(&quote, "pro-remise")["reason"]["code"],
+        "not_in_audience"
+    );
+    assert_eq!(
+        promotion(&quote, "lego-semaine")["reason"]["code"],
+        "blocked_by"
+    );
+    assert!(!quote["nudges"].as_array().expect("nudges").is_empty());
+    assert_eq!(quote["gifts"].as_array().expect("gifts").len(), 1);
+    assert_eq!(
+        quote["parcel_inserts"].as_array().expect("inserts").len(),
+        1
+    );
+}
+
+#[test]
+fn explain_shows_every_reason_and_nudge() {
+    let quote = remise(&["eval", "--rules", RULES, "--cart", CART]).json();
+    let run = remise(&["eval", "--rules", RULES, "--cart", CART, "--explain"]);
+    run.assert_success();
+    let report = &run.stdout;
+    for section in [
+        "Lines",
+        "Shipping",
+        "Gifts",
+        "Parcel inserts",
+        "Totals",
+        "Promotions considered",
+        "Nudges",
+    ] {
+        assert!(report.contains(section), "no {section} section:\n{report}");
+    }
+    for p in quote["promotions"].as_array().expect("promotions") {
+        let id = p["id"].as_str().expect("id");
+        assert!(report.contains(id), "{id} missing from the report");
+        if let Some(message) = p["reason"]["message"].as_str() {
+            assert!(
+                report.contains(message),
+                "reason `{message}` missing:\n{report}"
+            );
+        }
+    }
+    for nudge in quote["nudges"].as_array().expect("nudges") {
+        let message = nudge["message"].as_str().expect("message");
+        assert!(report.contains(message), "nudge `{message}` missing");
+    }
+    assert!(report.contains("POSTER-AVENGERS"));
+    assert!(report.contains("CATALOGUE-NOEL-2026"));
+}
+
+#[test]
+fn at_overrides_the_carts_instant() {
+    let run = remise(&[
+        "eval",
+        "--rules",
+        RULES,
+        "--cart",
+        CART,
+        "--at",
+        "2026-12-05T18:30:00+01:00",
+    ]);
+    run.assert_success();
+    assert_eq!(
+        promotion(&run.json(), "soiree-exclu-web")["status"],
+        "applied"
+    );
+}
+
+#[test]
+fn a_cart_without_at_is_evaluated_now() {
+    let cart = r#"{ "channel": "web", "lines": [ { "sku": "GAME-UNO", "quantity": 1 } ] }"#;
+    let run = remise_with_stdin(&["eval", "--rules", RULES, "--cart", "-"], cart);
+    run.assert_success();
+    assert_eq!(run.json()["lines"][0]["sku"], "GAME-UNO");
+}
+
+#[test]
+fn an_invalid_at_is_a_usage_error() {
+    let run = remise(&["eval", "--rules", RULES, "--cart", CART, "--at", "tomorrow"]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("--at"), "{}", run.stderr);
+}
+
+#[test]
+fn check_summarises_a_valid_rule_file() {
+    let run = remise(&["check", "--rules", RULES]);
+    run.assert_success();
+    assert!(run.stdout.contains("ok"), "{}", run.stdout);
+    assert!(run.stdout.contains("12 products"), "{}", run.stdout);
+    assert!(run.stdout.contains("promotions"), "{}", run.stdout);
+}
+
+#[test]
+fn check_lists_every_error_of_a_malformed_rule_file() {
+    let dir = temp_dir("check_malformed");
+    let rules = write(
+        &dir,
+        "bad.rules.json",
+        r#"{
+  "format": "remise.rules/1",
+  "store": { "currency": "EUR", "time_zone": "Europe/Paris" },
+  "catalog": {
+    "segments": [ { "id": "marvel", "name": "Marvel" } ],
+    "products": [
+      { "sku": "FIG", "name": "Figurine", "price": "24.99", "tax_rate": "0.20", "segments": ["marvel"] },
+      { "sku": "BAT", "name": "Batman", "price": "21.99", "tax_rate": "0.20", "segments": ["dc"] }
+    ]
+  },
+  "promotions": [
+    { "id": "too-much", "targets": { "segments": ["marvel"] },
+      "offer": { "type": "percent_off", "percent": 120 } },
+    { "id": "nowhere", "targets": { "segments": ["superheroes"] },
+      "offer": { "type": "percent_off", "percent": 10 } },
+    { "id": "late", "validity": { "windows": [ { "from": "25:00", "to": "20:00" } ] },
+      "offer": { "type": "free_shipping" } }
+  ]
+}"#,
+    );
+    let run = remise(&["check", "--rules", &rules]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stdout.is_empty(), "nothing on stdout: {}", run.stdout);
+    assert!(run.stderr.contains("bad.rules.json"), "{}", run.stderr);
+    let expected = [
+        ("promotions[0].offer.percent: ", "120"),
+        ("promotions[1].targets.segments[0]: ", "superheroes"),
+        ("catalog.products[1].segments[0]: ", "dc"),
+        ("promotions[2].validity.windows[0].from: ", "25:00"),
+    ];
+    for (path, value) in expected {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|line| line.trim_start().starts_with(path) && line.contains(value)),
+            "no error `{path}…{value}…` in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("4 errors"), "{}", run.stderr);
+}
+
+#[test]
+fn a_cart_with_bad_json_names_the_line_and_column() {
+    let dir = temp_dir("bad_json_cart");
+    let cart = write(
+        &dir,
+        "broken.cart.json",
+        "{\n  \"at\": \"2026-12-05T14:30:00+01:00\",\n  \"lines\": [ { \"sku\": \"GAME-UNO\", \"quantity\": 1, } ]\n}\n",
+    );
+    let run = remise(&["eval", "--rules", RULES, "--cart", &cart]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("broken.cart.json"), "{}", run.stderr);
+    assert!(run.stderr.contains("line 3, column"), "{}", run.stderr);
+}
+
+#[test]
+fn an_invalid_cart_lists_its_errors_with_paths() {
+    let cart = r#"{ "at": "2026-12-05T14:30:00+01:00",
+        "lines": [ { "sku": "GAME-UNO", "quantity": 0 }, { "sku": "NOT-SOLD-HERE", "quantity": 1 } ] }"#;
+    let run = remise_with_stdin(&["eval", "--rules", RULES, "--cart", "-"], cart);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("lines[0].quantity: "), "{}", run.stderr);
+    assert!(run.stderr.contains("lines[1].sku: "), "{}", run.stderr);
+}
+
+#[test]
+fn an_unreadable_file_is_named() {
+    let dir = temp_dir("unreadable");
+    let missing = dir.join("no-such.cart.json");
+    let missing = missing.to_str().expect("utf-8 path");
+    let run = remise(&["eval", "--rules", RULES, "--cart", missing]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains(missing), "{}", run.stderr);
+
+    let run = remise(&["check", "--rules", "examples/no-such.rules.json"]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("examples/no-such.rules.json"));
+}
+
+#[test]
+fn price_prints_catalog_prices() {
+    let run = remise(&["price", "--rules", RULES, "--request", PRICES]);
+    run.assert_success();
+    let prices = run.json();
+    let prices = prices.as_array().expect("an array of prices");
+    let spiderman = prices
+        .iter()
+        .find(|p| p["sku"] == "FIG-SPIDERMAN")
+        .expect("FIG-SPIDERMAN priced");
+    assert_eq!(spiderman["reference_price"], "24.99");
+    assert_eq!(spiderman["price"], "19.99");
+    assert_eq!(spiderman["promotion"], "marvel-20");
+}
+
+#[test]
+fn price_refuses_an_unknown_sku() {
+    let request = r#"{ "at": "2026-12-05T14:30:00+01:00", "skus": ["GAME-UNO", "NOPE"] }"#;
+    let run = remise_with_stdin(&["price", "--rules", RULES, "--request", "-"], request);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("skus[1]: "), "{}", run.stderr);
+}
