@@ -16,9 +16,7 @@ use crate::quote::{
     PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals,
 };
 use crate::rules::{Combination, Display, TierBasis};
-use crate::snapshot::{
-    Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key, ids_at,
-};
+use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key};
 
 /// A cart line as evaluation sees it.
 struct Line<'a> {
@@ -481,26 +479,9 @@ impl<'a> Evaluation<'a> {
         let index = &snap.index;
         let mut pairs: Vec<u64> = Vec::with_capacity(self.lines.len() * 8);
         for (li, line) in self.lines.iter().enumerate() {
-            let mut push =
-                |ids: &[u32]| pairs.extend(ids.iter().map(|&p| (u64::from(p) << 16) | li as u64));
-            if let Some(entry) = snap.skus.get(line.sku) {
-                push(&entry.promotions);
-            }
-            for &s in line.segments.iter() {
-                push(ids_at(&index.by_segment, s));
-            }
-            for &s in line.selections {
-                push(ids_at(&index.by_selection, s));
-            }
-            if let Some(b) = line.brand {
-                push(ids_at(&index.by_brand, b));
-            }
-            for &a in line.attributes.iter() {
-                push(ids_at(&index.by_attribute, a));
-            }
-            for &t in line.tags.iter() {
-                push(ids_at(&index.by_tag, t));
-            }
+            snap.targeting_lists(&line.facts(), |ids| {
+                pairs.extend(ids.iter().map(|&p| (u64::from(p) << 16) | li as u64));
+            });
         }
         pairs.sort_unstable();
         pairs.dedup();

@@ -10,7 +10,7 @@ use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::evaluate::line_discount;
 use crate::quote::{PriceSource, ProductPrice};
 use crate::rules::Display;
-use crate::snapshot::{Facts, Offer, Product, Snapshot, ids_at};
+use crate::snapshot::{Facts, Offer, Product, Snapshot};
 
 /// Remembers, per promotion, whether the context lets it apply: each is checked once per batch.
 struct ContextChecks(Vec<u8>);
@@ -23,14 +23,7 @@ impl Snapshot {
     /// Prices the requested skus; an unknown sku is an error naming its position.
     pub fn price(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
         let mut errors = Vec::new();
-        let ctx = self.context(
-            &request.customer,
-            request.channel.as_deref(),
-            &request.at,
-            request.display,
-            &mut errors,
-        );
-        let products: Vec<&Product> = request
+        let products = request
             .skus
             .iter()
             .enumerate()
@@ -45,19 +38,20 @@ impl Snapshot {
                 product.map(|p| &self.products[p as usize])
             })
             .collect();
-        let (Some(ctx), true) = (ctx, errors.is_empty()) else {
-            return Err(Error::InvalidRequest(FieldErrors(errors)));
-        };
-        let mut checks = ContextChecks(vec![UNKNOWN; self.promotions.len()]);
-        Ok(products
-            .into_iter()
-            .map(|p| self.catalog_price(&ctx, &mut checks, p))
-            .collect())
+        self.price_products(request, products, errors)
     }
 
     /// Prices every product of the catalog in one context (price feeds, landing pages).
     pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
-        let mut errors = Vec::new();
+        self.price_products(request, self.products.iter().collect(), Vec::new())
+    }
+
+    fn price_products(
+        &self,
+        request: &PriceRequest,
+        products: Vec<&Product>,
+        mut errors: Vec<FieldError>,
+    ) -> Result<Vec<ProductPrice>> {
         let ctx = self.context(
             &request.customer,
             request.channel.as_deref(),
@@ -65,13 +59,12 @@ impl Snapshot {
             request.display,
             &mut errors,
         );
-        let Some(ctx) = ctx else {
+        let (Some(ctx), true) = (ctx, errors.is_empty()) else {
             return Err(Error::InvalidRequest(FieldErrors(errors)));
         };
         let mut checks = ContextChecks(vec![UNKNOWN; self.promotions.len()]);
-        Ok(self
-            .products
-            .iter()
+        Ok(products
+            .into_iter()
             .map(|p| self.catalog_price(&ctx, &mut checks, p))
             .collect())
     }
@@ -143,26 +136,8 @@ impl Snapshot {
                 }
             }
         };
-        let index = &self.index;
-        if let Some(entry) = entry {
-            consider(&entry.promotions);
-        }
-        for &s in product.segments.iter() {
-            consider(ids_at(&index.by_segment, s));
-        }
-        for &s in selections {
-            consider(ids_at(&index.by_selection, s));
-        }
-        if let Some(b) = product.brand {
-            consider(ids_at(&index.by_brand, b));
-        }
-        for &a in product.attributes.iter() {
-            consider(ids_at(&index.by_attribute, a));
-        }
-        for &t in product.tags.iter() {
-            consider(ids_at(&index.by_tag, t));
-        }
-        consider(&index.all);
+        self.targeting_lists(&facts, &mut consider);
+        consider(&self.index.all);
         let (price, promotion) = match best {
             Some((_, price, i)) => (price, Some(self.promotions[i as usize].id.to_string())),
             None => (unit, None),

@@ -129,7 +129,7 @@ pub(crate) struct Facts<'a> {
 }
 
 /// The promotions an index list holds for `id` (none when the id is past the end).
-pub(crate) fn ids_at(lists: &[Ids], id: u32) -> &[u32] {
+fn ids_at(lists: &[Ids], id: u32) -> &[u32] {
     lists.get(id as usize).map_or(&[], |l| &l[..])
 }
 
@@ -255,6 +255,31 @@ pub(crate) enum ShippingOffer {
 }
 
 impl Snapshot {
+    /// Calls `visit` with each index list that holds promotions targeting a product with these
+    /// facts (by sku, segment, selection, brand, attribute, tag). A promotion may come more than
+    /// once; promotions that target every product are in `index.all`, not visited here.
+    pub(crate) fn targeting_lists(&self, facts: &Facts<'_>, mut visit: impl FnMut(&[u32])) {
+        let index = &self.index;
+        if let Some(entry) = self.skus.get(facts.sku) {
+            visit(&entry.promotions);
+        }
+        for &s in facts.segments {
+            visit(ids_at(&index.by_segment, s));
+        }
+        for &s in facts.selections {
+            visit(ids_at(&index.by_selection, s));
+        }
+        if let Some(b) = facts.brand {
+            visit(ids_at(&index.by_brand, b));
+        }
+        for &a in facts.attributes {
+            visit(ids_at(&index.by_attribute, a));
+        }
+        for &t in facts.tags {
+            visit(ids_at(&index.by_tag, t));
+        }
+    }
+
     pub fn currency(&self) -> &'static str {
         self.money.code()
     }
