@@ -103,7 +103,7 @@ fn lines(out: &mut String, quote: &Quote) {
         };
         let [net, tax, gross] = taxed(&line.total);
         t.add_row(vec![
-            line.id.clone(),
+            line.id.to_string(),
             format!("{}\n{}", line.sku, line.name),
             line.quantity.to_string(),
             line.reference_unit_price.to_string(),
@@ -141,7 +141,7 @@ fn shipping(out: &mut String, quote: &Quote) {
     for option in &quote.shipping {
         let [net, tax, gross] = taxed(&option.total);
         t.add_row(vec![
-            option.method.clone(),
+            option.method.to_owned(),
             if option.selected { "yes" } else { "" }.to_owned(),
             option.price.to_string(),
             discounts(&option.discounts),
@@ -163,7 +163,7 @@ fn gifts(out: &mut String, quote: &Quote) {
     let mut t = new_table(&["promotion", "product", "qty", "value"], &[2, 3]);
     for gift in &quote.gifts {
         t.add_row(vec![
-            gift.promotion.clone(),
+            gift.promotion.to_owned(),
             format!("{}\n{}", gift.sku, gift.name),
             gift.quantity.to_string(),
             gift.value.to_string(),
@@ -181,9 +181,9 @@ fn parcel_inserts(out: &mut String, quote: &Quote) {
     let mut t = new_table(&["promotion", "item", "description"], &[]);
     for insert in &quote.parcel_inserts {
         t.add_row(vec![
-            insert.promotion.clone(),
-            insert.item.clone(),
-            insert.description.clone(),
+            insert.promotion,
+            insert.item,
+            insert.description,
         ]);
     }
     table(out, &t);
@@ -206,7 +206,7 @@ fn totals(out: &mut String, quote: &Quote) {
         .shipping
         .iter()
         .find(|s| s.selected)
-        .map_or_else(|| "none chosen".to_owned(), |s| s.method.clone());
+        .map_or_else(|| "none chosen".to_owned(), |s| s.method.to_owned());
     t.add_row(amount(
         "subtotal at reference prices",
         totals.subtotal.to_string(),
@@ -255,12 +255,12 @@ fn promotions(out: &mut String, quote: &Quote) {
         let reason = promotion
             .reason
             .as_ref()
-            .map(|r| r.message.clone())
+            .map(|r| r.0.to_string())
             .unwrap_or_default();
         t.add_row(vec![
             (i + 1).to_string(),
-            promotion.id.clone(),
-            promotion.name.clone(),
+            promotion.id.to_string(),
+            promotion.name.to_string(),
             promotion.priority.to_string(),
             label(&promotion.status),
             discount,

@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::money::Money;
+use crate::quote::WEEKDAY_NAMES;
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
     Audience, Conditions, Ids, Index, ItemOffer, Limits, Names, Offer, Product, Promotion,
@@ -138,20 +139,6 @@ pub(crate) fn parse_time_of_day(text: &str) -> Option<u32> {
     }
     let time: Time = text.parse().ok()?;
     Some(time.hour() as u32 * 3600 + time.minute() as u32 * 60 + time.second() as u32)
-}
-
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-
-pub(crate) fn weekday_name(n: usize) -> &'static str {
-    WEEKDAYS[n % 7]
 }
 
 impl Compiler<'_> {
@@ -560,6 +547,14 @@ impl Compiler<'_> {
                 .map(|c| intern(&mut self.names.channels, c))
                 .collect(),
         );
+        let mut channel_names: Vec<Box<str>> = p
+            .audience
+            .channels
+            .iter()
+            .map(|c| c.as_str().into())
+            .collect();
+        channel_names.sort();
+        channel_names.dedup();
         let validity = self.validity(&format!("{path}.validity"), &p.validity, zone);
         let conditions = self.conditions(&format!("{path}.conditions"), &p.conditions, money);
         let offer = self.offer(&format!("{path}.offer"), &p.offer, money, skus);
@@ -600,6 +595,7 @@ impl Compiler<'_> {
                 all,
                 exclude,
                 channels,
+                channel_names: channel_names.into_boxed_slice(),
                 audience,
                 validity,
                 conditions,
@@ -635,7 +631,10 @@ impl Compiler<'_> {
         }
         let mut weekdays = 0u8;
         for (j, day) in v.weekdays.iter().enumerate() {
-            match WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(day)) {
+            match WEEKDAY_NAMES
+                .iter()
+                .position(|d| d.eq_ignore_ascii_case(day))
+            {
                 Some(n) => weekdays |= 1 << n,
                 None => self.error(
                     format!("{path}.weekdays[{j}]"),

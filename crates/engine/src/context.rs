@@ -6,9 +6,8 @@ use jiff::civil::Weekday;
 use smallvec::SmallVec;
 
 use crate::cart::Customer;
-use crate::compile::weekday_name;
 use crate::error::FieldError;
-use crate::quote::Reason;
+use crate::quote::{LocalTime, Reason, TimeOfDay, WEEKDAY_NAMES, Weekdays, Windows};
 use crate::rules::Display;
 use crate::snapshot::{Promotion, Snapshot};
 
@@ -81,15 +80,16 @@ impl Snapshot {
         })
     }
 
-    pub(crate) fn local_time(&self, instant: Timestamp) -> String {
-        instant
-            .to_zoned(self.time_zone.clone())
-            .strftime("%Y-%m-%d %H:%M %Z")
-            .to_string()
+    pub(crate) fn local_time(&self, instant: Timestamp) -> LocalTime {
+        LocalTime(instant.to_zoned(self.time_zone.clone()))
     }
 
     /// Validity, channel and audience: what a promotion needs of the context alone.
-    pub(crate) fn check_context(&self, p: &Promotion, ctx: &Ctx<'_>) -> Option<Reason> {
+    pub(crate) fn check_context<'a>(
+        &'a self,
+        p: &'a Promotion,
+        ctx: &Ctx<'a>,
+    ) -> Option<Reason<'a>> {
         let v = &p.validity;
         if let Some(start) = v.starts_at
             && ctx.now < start
@@ -118,8 +118,8 @@ impl Snapshot {
                 .is_none_or(|c| p.channels.binary_search(&c).is_err())
         {
             return Some(Reason::ChannelNotAllowed {
-                channel: ctx.channel.map(str::to_owned),
-                allowed: self.channel_names(&p.channels),
+                channel: ctx.channel,
+                allowed: &p.channel_names,
             });
         }
         let a = &p.audience;
@@ -137,29 +137,23 @@ impl Snapshot {
                 .is_some_and(|pt| a.collection_points.iter().any(|c| **c == *pt));
             if !(in_group || is_customer || at_point) {
                 return Some(Reason::NotInAudience {
-                    customer: ctx.customer.id.clone(),
-                    groups: ctx.customer.groups.clone(),
+                    customer: ctx.customer.id.as_deref(),
+                    groups: &ctx.customer.groups,
                 });
             }
         }
         None
     }
 
-    fn check_calendar(&self, p: &Promotion, ctx: &Ctx<'_>) -> Option<Reason> {
+    fn check_calendar<'a>(&self, p: &'a Promotion, ctx: &Ctx<'a>) -> Option<Reason<'a>> {
         let v = &p.validity;
         let day_allowed = |day: usize| v.weekdays == 0 || v.weekdays & (1 << day) != 0;
-        let allowed_days = || {
-            (0..7)
-                .filter(|&d| day_allowed(d))
-                .map(|d| weekday_name(d).to_owned())
-                .collect()
-        };
         let today = ctx.weekday;
         let yesterday = (today + 6) % 7;
         if v.windows.is_empty() {
             return (!day_allowed(today)).then(|| Reason::WrongWeekday {
-                weekday: weekday_name(today).to_owned(),
-                allowed: allowed_days(),
+                weekday: WEEKDAY_NAMES[today],
+                allowed: Weekdays(v.weekdays),
             });
         }
         let s = ctx.second_of_day;
@@ -183,37 +177,13 @@ impl Snapshot {
         }
         Some(match in_window_wrong_day {
             Some(day) => Reason::WrongWeekday {
-                weekday: weekday_name(day).to_owned(),
-                allowed: allowed_days(),
+                weekday: WEEKDAY_NAMES[day],
+                allowed: Weekdays(v.weekdays),
             },
             None => Reason::OutsideWindow {
-                time: format!("{:02}:{:02}", s / 3600, s / 60 % 60),
-                windows: v
-                    .windows
-                    .iter()
-                    .map(|&(from, to)| {
-                        format!(
-                            "{:02}:{:02}–{:02}:{:02}",
-                            from / 3600,
-                            from / 60 % 60,
-                            to / 3600,
-                            to / 60 % 60
-                        )
-                    })
-                    .collect(),
+                time: TimeOfDay(s),
+                windows: Windows(&v.windows),
             },
         })
-    }
-
-    fn channel_names(&self, ids: &[u32]) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .names
-            .channels
-            .iter()
-            .filter(|(_, id)| ids.contains(id))
-            .map(|(name, _)| name.to_string())
-            .collect();
-        names.sort();
-        names
     }
 }

@@ -69,24 +69,45 @@ struct ShippingLine<'a> {
 }
 
 /// Why a promotion was refused, and what the customer could do about it.
-type Rejection = (Reason, Option<Nudge>);
+type Rejection<'a> = (Reason<'a>, Option<Nudge<'a>>);
 /// What is missing to meet a condition: units, products or an amount.
 type MissingFor = (NudgeKind, Decimal);
 
 /// A promotion that concerns the cart, with the lines it targets.
-struct Candidate {
+#[derive(Clone, Copy)]
+struct Candidate<'c> {
     promotion: u32,
-    lines: SmallVec<[u16; 8]>,
+    lines: &'c [u16],
 }
 
-struct Code {
+/// The candidates of a cart, in consideration order; their lines share one buffer.
+struct Candidates {
+    entries: Vec<(u32, std::ops::Range<usize>)>,
+    lines: Vec<u16>,
+}
+
+impl Candidates {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn get(&self, i: usize) -> Candidate<'_> {
+        let (promotion, range) = &self.entries[i];
+        Candidate {
+            promotion: *promotion,
+            lines: &self.lines[range.clone()],
+        }
+    }
+}
+
+struct Code<'a> {
     /// Promotions that applied thanks to this code.
     applied: Vec<u32>,
     normalized: String,
-    original: String,
-    promotions: Vec<String>,
+    original: &'a str,
+    promotions: &'a [String],
     usable: bool,
-    reason: Option<String>,
+    reason: Option<&'a str>,
 }
 
 /// The discounts one promotion would give: per line (index, amount) or per shipping option.
@@ -119,12 +140,15 @@ struct Evaluation<'a> {
     ctx: Ctx<'a>,
     lines: Vec<Line<'a>>,
     shipping: Vec<ShippingLine<'a>>,
-    codes: Vec<Code>,
+    codes: Vec<Code<'a>>,
     catalog_subtotal: Decimal,
-    outcomes: Vec<PromotionOutcome>,
-    nudges: Vec<Nudge>,
-    gifts: Vec<Gift>,
-    inserts: Vec<ParcelInsert>,
+    outcomes: Vec<PromotionOutcome<'a>>,
+    nudges: Vec<Nudge<'a>>,
+    gifts: Vec<Gift<'a>>,
+    inserts: Vec<ParcelInsert<'a>>,
+    /// Buffers reused from one promotion to the next.
+    effect: Effect,
+    open: Vec<u16>,
     scratch: Vec<Decimal>,
     parts: Vec<Decimal>,
 }
@@ -132,7 +156,7 @@ struct Evaluation<'a> {
 impl Snapshot {
     /// Prices a cart. Fails only on invalid input (each error names its field); promotions that do
     /// not apply come back in the quote with their reasons.
-    pub fn evaluate(&self, cart: &Cart) -> Result<Quote> {
+    pub fn evaluate<'a>(&'a self, cart: &'a Cart) -> Result<Quote<'a>> {
         let mut errors = Vec::new();
         if cart.format != crate::cart::CART_FORMAT {
             errors.push(FieldError::new(
@@ -175,18 +199,18 @@ impl Snapshot {
                     PresentedCode::Plain(original) => Code {
                         applied: Vec::new(),
                         normalized,
-                        original: original.clone(),
-                        promotions: Vec::new(),
+                        original,
+                        promotions: &[],
                         usable: true,
                         reason: None,
                     },
                     PresentedCode::Detailed(d) => Code {
                         applied: Vec::new(),
                         normalized,
-                        original: d.code.clone(),
-                        promotions: d.promotions.clone(),
+                        original: &d.code,
+                        promotions: &d.promotions,
                         usable: d.usable,
-                        reason: d.reason.clone(),
+                        reason: d.reason.as_deref(),
                     },
                 })
             })
@@ -206,6 +230,8 @@ impl Snapshot {
             nudges: Vec::new(),
             gifts: Vec::new(),
             inserts: Vec::new(),
+            effect: Effect::default(),
+            open: Vec::new(),
             scratch: Vec::new(),
             parts: Vec::new(),
         };
@@ -438,10 +464,10 @@ impl Snapshot {
 }
 
 impl<'a> Evaluation<'a> {
-    fn run(&mut self) -> Quote {
+    fn run(&mut self) -> Quote<'a> {
         let candidates = self.candidates();
-        let mut checks: Vec<Option<Reason>> = candidates
-            .iter()
+        let mut checks: Vec<Option<Reason<'a>>> = (0..candidates.len())
+            .map(|i| candidates.get(i))
             .map(|c| {
                 self.snap
                     .check_context(&self.snap.promotions[c.promotion as usize], &self.ctx)
@@ -450,15 +476,20 @@ impl<'a> Evaluation<'a> {
         self.catalog_prices(&candidates, &checks);
 
         // Merchandise promotions first, then shipping promotions, each in priority order.
-        let (shipping, merchandise): (Vec<usize>, Vec<usize>) = (0..candidates.len())
-            .partition(|&i| matches!(self.promotion(&candidates[i]).offer, Offer::Shipping { .. }));
+        let (shipping, merchandise): (Vec<usize>, Vec<usize>) =
+            (0..candidates.len()).partition(|&i| {
+                matches!(
+                    self.promotion(candidates.get(i)).offer,
+                    Offer::Shipping { .. }
+                )
+            });
         for group in [merchandise, shipping] {
             let mut start = 0;
             while start < group.len() {
-                let priority = self.promotion(&candidates[group[start]]).priority;
+                let priority = self.promotion(candidates.get(group[start])).priority;
                 let mut end = start + 1;
                 while end < group.len()
-                    && self.promotion(&candidates[group[end]]).priority == priority
+                    && self.promotion(candidates.get(group[end])).priority == priority
                 {
                     end += 1;
                 }
@@ -469,14 +500,13 @@ impl<'a> Evaluation<'a> {
         self.quote()
     }
 
-    fn promotion(&self, c: &Candidate) -> &'a Promotion {
+    fn promotion(&self, c: Candidate<'_>) -> &'a Promotion {
         &self.snap.promotions[c.promotion as usize]
     }
 
     /// The promotions that concern the cart, in consideration order, with the lines they target.
-    fn candidates(&self) -> Vec<Candidate> {
+    fn candidates(&self) -> Candidates {
         let snap = self.snap;
-        let index = &snap.index;
         let mut pairs: Vec<u64> = Vec::with_capacity(self.lines.len() * 8);
         for (li, line) in self.lines.iter().enumerate() {
             snap.targeting_lists(&line.facts(), |ids| {
@@ -486,61 +516,66 @@ impl<'a> Evaluation<'a> {
         pairs.sort_unstable();
         pairs.dedup();
 
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let mut all = index.all.iter().peekable();
-        let mut targeted = pairs.iter().peekable();
+        let line_count = self.lines.len();
+        // The lines of every cart line come first: promotions on all products without
+        // exclusions share that range.
+        let mut lines: Vec<u16> = (0..line_count as u16).collect();
+        let mut entries = Vec::with_capacity(snap.index.all.len() + pairs.len() / 2);
+        let mut all = snap.index.all.iter().copied().peekable();
+        let mut targeted = pairs.iter().copied().peekable();
         loop {
-            let next_targeted = targeted.peek().map(|&&pair| (pair >> 16) as u32);
-            let next_all = all.peek().copied().copied();
-            let (promotion, lines) = match (next_targeted, next_all) {
+            let next_targeted = targeted.peek().map(|&pair| (pair >> 16) as u32);
+            let (promotion, range) = match (next_targeted, all.peek().copied()) {
                 (None, None) => break,
                 (Some(t), a) if a.is_none_or(|a| t < a) => {
-                    let mut lines = SmallVec::new();
-                    while let Some(&&pair) = targeted.peek() {
-                        if (pair >> 16) as u32 != t {
-                            break;
-                        }
+                    let start = lines.len();
+                    while let Some(pair) = targeted.next_if(|&pair| (pair >> 16) as u32 == t) {
                         lines.push((pair & 0xFFFF) as u16);
-                        targeted.next();
                     }
-                    (t, lines)
+                    (t, start..lines.len())
                 }
                 (_, Some(a)) => {
                     all.next();
-                    (a, (0..self.lines.len() as u16).collect())
+                    (a, 0..line_count)
                 }
                 (Some(_), None) => {
                     unreachable!("the guard above takes every Some(t) when a is None")
                 }
             };
             let p = &snap.promotions[promotion as usize];
-            let lines: SmallVec<[u16; 8]> = match &p.exclude {
-                Some(exclude) => lines
-                    .into_iter()
-                    .filter(|&l| !exclude.matches(&self.lines[l as usize].facts()))
-                    .collect(),
-                None => lines,
+            let range = match &p.exclude {
+                Some(exclude) => {
+                    let start = lines.len();
+                    for k in range {
+                        let l = lines[k];
+                        if !exclude.matches(&self.lines[l as usize].facts()) {
+                            lines.push(l);
+                        }
+                    }
+                    start..lines.len()
+                }
+                None => range,
             };
             // A targeted promotion whose every targeted line is excluded does not concern the cart.
-            if lines.is_empty() && !p.all {
+            if range.is_empty() && !p.all {
                 continue;
             }
-            candidates.push(Candidate { promotion, lines });
+            entries.push((promotion, range));
         }
-        candidates
+        Candidates { entries, lines }
     }
 
     /// Each line's catalog price: its base with the best catalog promotion (§2.5), and the
     /// catalog subtotal that amount conditions measure (§2.7).
-    fn catalog_prices(&mut self, candidates: &[Candidate], checks: &[Option<Reason>]) {
+    fn catalog_prices(&mut self, candidates: &Candidates, checks: &[Option<Reason<'a>>]) {
         let money = self.snap.money;
         let mut best: Vec<Option<(i32, Decimal, u32)>> = vec![None; self.lines.len()];
-        for (c, check) in candidates.iter().zip(checks) {
+        for (c, check) in (0..candidates.len()).map(|i| candidates.get(i)).zip(checks) {
             let p = &self.snap.promotions[c.promotion as usize];
             let (true, None, Offer::Merchandise(offer)) = (p.is_catalog, check, &p.offer) else {
                 continue;
             };
-            for &l in &c.lines {
+            for &l in c.lines {
                 let line = &self.lines[l as usize];
                 let amount =
                     line.subtotal - line_discount(&money, *offer, line.subtotal, line.quantity);
@@ -579,26 +614,28 @@ impl<'a> Evaluation<'a> {
     /// the discount each would give on its own now (larger first), then by consideration order.
     fn apply_tied(
         &mut self,
-        candidates: &[Candidate],
-        checks: &mut [Option<Reason>],
+        candidates: &Candidates,
+        checks: &mut [Option<Reason<'a>>],
         group: &[usize],
     ) {
         let mut order: SmallVec<[(usize, Decimal); 8]> =
             group.iter().map(|&i| (i, Decimal::ZERO)).collect();
         if order.len() > 1 {
-            let mut effect = Effect::default();
+            let mut effect = std::mem::take(&mut self.effect);
             for (i, value) in order.iter_mut() {
-                if checks[*i].is_none() && self.check(&candidates[*i]).is_ok() {
+                if checks[*i].is_none() && self.check(candidates.get(*i)).is_ok() {
                     effect.clear();
-                    self.effect(&candidates[*i], &mut effect);
-                    *value = effect.total();
+                    if self.effect_checked(candidates.get(*i), &mut effect).is_ok() {
+                        *value = effect.total();
+                    }
                 }
             }
+            self.effect = effect;
             // Stable: equal discounts keep consideration order (older, then smaller id).
             order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
         }
         for (i, _) in order {
-            self.apply(&candidates[i], checks[i].take());
+            self.apply(candidates.get(i), checks[i].take());
         }
     }
 
@@ -606,7 +643,7 @@ impl<'a> Evaluation<'a> {
     // The rejection is returned by value: it is built once per rejected promotion and moved
     // straight into the quote, so boxing it would only add an allocation.
     #[allow(clippy::result_large_err)]
-    fn check(&self, c: &Candidate) -> std::result::Result<(), Rejection> {
+    fn check(&self, c: Candidate<'_>) -> std::result::Result<(), Rejection<'a>> {
         let p = self.promotion(c);
         let usage = self.usage(p);
         if let Some(limit) = p.limits.total_uses
@@ -645,18 +682,13 @@ impl<'a> Evaluation<'a> {
         if let Some(codes) = &p.conditions.coupon {
             match self.code_for(p).map(|i| &self.codes[i]) {
                 None => {
-                    return Err((
-                        Reason::CouponNotPresented {
-                            codes: codes.iter().map(|c| c.to_string()).collect(),
-                        },
-                        None,
-                    ));
+                    return Err((Reason::CouponNotPresented { codes }, None));
                 }
                 Some(code) if !code.usable => {
                     return Err((
                         Reason::CouponNotUsable {
-                            coupon: code.original.clone(),
-                            why: code.reason.clone(),
+                            coupon: code.original,
+                            why: code.reason,
                         },
                         None,
                     ));
@@ -674,8 +706,8 @@ impl<'a> Evaluation<'a> {
         {
             return Err((
                 Reason::ShippingMethodNotAllowed {
-                    method: self.cart.shipping_method.clone(),
-                    allowed: methods.iter().map(|m| m.to_string()).collect(),
+                    method: self.cart.shipping_method.as_deref(),
+                    allowed: methods,
                 },
                 None,
             ));
@@ -683,7 +715,7 @@ impl<'a> Evaluation<'a> {
         // Quantity, distinct products and cart amount: all are measured so that a nudge is given
         // only when the one failing condition is what stands between the cart and the promotion.
         let quantity = self.quantity(c);
-        let mut failures: SmallVec<[(Reason, Option<MissingFor>); 2]> = SmallVec::new();
+        let mut failures: SmallVec<[(Reason<'a>, Option<MissingFor>); 2]> = SmallVec::new();
         let cond = &p.conditions;
         if quantity < cond.min_quantity {
             failures.push((
@@ -777,7 +809,7 @@ impl<'a> Evaluation<'a> {
             .or(first)
     }
 
-    fn usage(&self, p: &Promotion) -> Cow<'_, PromotionUsage> {
+    fn usage(&self, p: &Promotion) -> Cow<'a, PromotionUsage> {
         let limited = p.limits.total_uses.is_some()
             || p.limits.uses_per_customer.is_some()
             || p.limits.budget.is_some();
@@ -787,14 +819,14 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn quantity(&self, c: &Candidate) -> u32 {
+    fn quantity(&self, c: Candidate<'_>) -> u32 {
         c.lines
             .iter()
             .map(|&l| self.lines[l as usize].quantity)
             .sum()
     }
 
-    fn distinct(&self, c: &Candidate) -> u32 {
+    fn distinct(&self, c: Candidate<'_>) -> u32 {
         let mut skus: SmallVec<[&str; 8]> = c
             .lines
             .iter()
@@ -805,7 +837,7 @@ impl<'a> Evaluation<'a> {
         skus.len() as u32
     }
 
-    fn tier_value(&self, c: &Candidate, basis: TierBasis) -> Decimal {
+    fn tier_value(&self, c: Candidate<'_>, basis: TierBasis) -> Decimal {
         match basis {
             TierBasis::Spend => self.catalog_subtotal,
             TierBasis::Quantity => Decimal::from(self.quantity(c)),
@@ -827,7 +859,13 @@ impl<'a> Evaluation<'a> {
         if inclusive { missing } else { missing + step }
     }
 
-    fn nudge(&self, p: &Promotion, kind: NudgeKind, missing: Decimal, next_tier: bool) -> Nudge {
+    fn nudge(
+        &self,
+        p: &'a Promotion,
+        kind: NudgeKind,
+        missing: Decimal,
+        next_tier: bool,
+    ) -> Nudge<'a> {
         let what = match kind {
             NudgeKind::SpendMore => format!(
                 "{} {}",
@@ -852,7 +890,7 @@ impl<'a> Evaluation<'a> {
         };
         let tier = if next_tier { " (next tier)" } else { "" };
         Nudge {
-            promotion: p.id.to_string(),
+            promotion: &p.id,
             kind,
             missing: if kind == NudgeKind::SpendMore {
                 self.snap.money.round(missing)
@@ -864,7 +902,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// Checks, then applies one promotion and records its outcome.
-    fn apply(&mut self, c: &Candidate, context_check: Option<Reason>) {
+    fn apply(&mut self, c: Candidate<'_>, context_check: Option<Reason<'a>>) {
         let p = self.promotion(c);
         let result = match context_check {
             Some(reason) => Err((reason, None)),
@@ -905,12 +943,19 @@ impl<'a> Evaluation<'a> {
                 }
             }
         }
-        let mut effect = Effect::default();
-        if let Err(reason) = self.effect_checked(c, &mut effect) {
+        let mut effect = std::mem::take(&mut self.effect);
+        effect.clear();
+        self.apply_effect(c, p, &mut effect);
+        self.effect = effect;
+    }
+
+    /// Computes the effect of a promotion that passed its checks, and commits it.
+    fn apply_effect(&mut self, c: Candidate<'_>, p: &'a Promotion, effect: &mut Effect) {
+        if let Err(reason) = self.effect_checked(c, effect) {
             self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
             return;
         }
-        self.cap_to_budget(p, &mut effect);
+        self.cap_to_budget(p, effect);
         let total = effect.total();
         let produces_something = matches!(p.offer, Offer::Gift { .. } | Offer::ParcelInsert { .. });
         if total.is_zero() && !produces_something {
@@ -954,22 +999,22 @@ impl<'a> Evaluation<'a> {
                     self.ctx.display,
                 );
                 self.gifts.push(Gift {
-                    promotion: p.id.to_string(),
-                    sku: product.sku.to_string(),
-                    name: product.name.to_string(),
+                    promotion: &p.id,
+                    sku: &product.sku,
+                    name: &product.name,
                     quantity: *quantity,
                     value: self.snap.money.round(unit * Decimal::from(*quantity)),
                 });
                 if closes {
-                    for &l in &c.lines {
+                    for &l in c.lines {
                         self.lines[l as usize].closed_by.get_or_insert(promotion);
                     }
                 }
             }
             Offer::ParcelInsert { item, description } => self.inserts.push(ParcelInsert {
-                promotion: p.id.to_string(),
-                item: item.to_string(),
-                description: description.to_string(),
+                promotion: &p.id,
+                item,
+                description,
             }),
             Offer::Tiered { basis, tiers } => {
                 if let Some(next) = effect.tier.and_then(|t| tiers.get(t + 1)) {
@@ -985,36 +1030,43 @@ impl<'a> Evaluation<'a> {
         if let Some(code) = self.code_for(p) {
             self.codes[code].applied.push(promotion);
         }
-        self.outcome_with(c, Status::Applied, total, None, &effect);
-    }
-
-    /// Computes the effect, for tie ranking (errors count as no discount).
-    fn effect(&mut self, c: &Candidate, effect: &mut Effect) {
-        if self.effect_checked(c, effect).is_err() {
-            effect.clear();
-        }
+        self.outcome_with(c, Status::Applied, total, None, effect);
     }
 
     fn effect_checked(
         &mut self,
-        c: &Candidate,
+        c: Candidate<'_>,
         effect: &mut Effect,
-    ) -> std::result::Result<(), Reason> {
-        let p = &self.snap.promotions[c.promotion as usize];
-        let open: SmallVec<[u16; 8]> = c
-            .lines
-            .iter()
-            .copied()
-            .filter(|&l| self.lines[l as usize].closed_by.is_none())
-            .collect();
+    ) -> std::result::Result<(), Reason<'a>> {
+        let p = self.promotion(c);
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        open.extend(
+            c.lines
+                .iter()
+                .copied()
+                .filter(|&l| self.lines[l as usize].closed_by.is_none()),
+        );
+        let result = self.offer_effect(c, p, &open, effect);
+        self.open = open;
+        result
+    }
+
+    fn offer_effect(
+        &mut self,
+        c: Candidate<'_>,
+        p: &'a Promotion,
+        open: &[u16],
+        effect: &mut Effect,
+    ) -> std::result::Result<(), Reason<'a>> {
         match &p.offer {
-            Offer::Merchandise(offer) => self.item_effect(*offer, &open, effect),
+            Offer::Merchandise(offer) => self.item_effect(*offer, open, effect),
             Offer::Tiered { basis, tiers } => {
                 let value = self.tier_value(c, *basis);
                 let reached = tiers.iter().rposition(|t| t.reached(value));
                 if let Some(t) = reached {
                     effect.tier = Some(t);
-                    self.item_effect(tiers[t].offer, &open, effect);
+                    self.item_effect(tiers[t].offer, open, effect);
                 }
             }
             Offer::Shipping { kind, methods } => {
@@ -1041,9 +1093,7 @@ impl<'a> Evaluation<'a> {
                     effect.shipping.push((s as u16, d.min(amount)));
                 }
                 if !any {
-                    return Err(Reason::NoShippingMethod {
-                        methods: methods.iter().map(|m| m.to_string()).collect(),
-                    });
+                    return Err(Reason::NoShippingMethod { methods });
                 }
             }
             Offer::Gift { .. } | Offer::ParcelInsert { .. } => {}
@@ -1143,34 +1193,35 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn promotion_ids(&self, ids: &[u32]) -> Vec<String> {
+    fn promotion_ids(&self, ids: &[u32]) -> Vec<&'a str> {
         let mut ids: SmallVec<[u32; 4]> = ids.iter().copied().collect();
         ids.sort_unstable();
         ids.dedup();
+        let snap = self.snap;
         ids.iter()
-            .map(|&i| self.snap.promotions[i as usize].id.to_string())
+            .map(|&i| &*snap.promotions[i as usize].id)
             .collect()
     }
 
     fn outcome(
         &mut self,
-        c: &Candidate,
+        c: Candidate<'_>,
         status: Status,
         discount: Decimal,
-        reason: Option<Reason>,
+        reason: Option<Reason<'a>>,
     ) {
         self.outcome_with(c, status, discount, reason, &Effect::default());
     }
 
     fn outcome_with(
         &mut self,
-        c: &Candidate,
+        c: Candidate<'_>,
         status: Status,
         discount: Decimal,
-        reason: Option<Reason>,
+        reason: Option<Reason<'a>>,
         effect: &Effect,
     ) {
-        let p = &self.snap.promotions[c.promotion as usize];
+        let p = self.promotion(c);
         // Shipping discounts are alternatives (one per method): count the chosen method's, or the
         // largest when none is chosen.
         let shipping_discount = if effect.shipping.is_empty() {
@@ -1192,8 +1243,8 @@ impl<'a> Evaluation<'a> {
             lines_discount + shipping_discount
         };
         self.outcomes.push(PromotionOutcome {
-            id: p.id.to_string(),
-            name: p.name.to_string(),
+            id: &p.id,
+            name: &p.name,
             priority: p.priority,
             status,
             discount: self.snap.money.round(discount),
@@ -1201,23 +1252,23 @@ impl<'a> Evaluation<'a> {
                 .lines
                 .iter()
                 .filter(|(_, d)| !d.is_zero())
-                .map(|(l, _)| self.lines[*l as usize].id.to_string())
+                .map(|(l, _)| self.lines[*l as usize].id.clone())
                 .collect(),
             shipping_methods: effect
                 .shipping
                 .iter()
                 .filter(|(_, d)| !d.is_zero())
-                .map(|(s, _)| self.shipping[*s as usize].method.to_owned())
+                .map(|(s, _)| self.shipping[*s as usize].method)
                 .collect(),
             reason: reason.map(Explained::from),
         });
     }
 
-    fn quote(&mut self) -> Quote {
+    fn quote(&mut self) -> Quote<'a> {
         let snap = self.snap;
         let money = snap.money;
         let display = self.ctx.display;
-        let id = |p: u32| snap.promotions[p as usize].id.to_string();
+        let id = |p: u32| &*snap.promotions[p as usize].id;
         let mut totals = Totals {
             subtotal: money.zero(),
             catalog_subtotal: money.round(self.catalog_subtotal),
@@ -1225,9 +1276,9 @@ impl<'a> Evaluation<'a> {
             shipping_discount: money.zero(),
             ..Totals::default()
         };
-        let mut in_request_order: Vec<&Line<'_>> = self.lines.iter().collect();
+        let mut in_request_order = std::mem::take(&mut self.lines);
         in_request_order.sort_by_key(|l| l.position);
-        let lines: Vec<QuoteLine> = in_request_order
+        let lines: Vec<QuoteLine<'a>> = in_request_order
             .into_iter()
             .map(|l| {
                 let discount: Decimal = l.discounts.iter().map(|(_, d)| *d).sum();
@@ -1236,9 +1287,9 @@ impl<'a> Evaluation<'a> {
                 totals.discount += discount;
                 totals.merchandise += total;
                 QuoteLine {
-                    id: l.id.to_string(),
-                    sku: l.sku.to_owned(),
-                    name: l.name.to_owned(),
+                    id: l.id,
+                    sku: l.sku,
+                    name: l.name,
                     quantity: l.quantity,
                     tax_rate: l.tax_rate,
                     price_source: PriceSource::List,
@@ -1273,7 +1324,7 @@ impl<'a> Evaluation<'a> {
                     totals.shipping_discount = money.round(discount);
                 }
                 ShippingQuote {
-                    method: s.method.to_owned(),
+                    method: s.method,
                     selected,
                     price: s.price,
                     discounts: s
@@ -1298,7 +1349,7 @@ impl<'a> Evaluation<'a> {
         totals.discount = money.round(totals.discount);
         Quote {
             format: QUOTE_FORMAT,
-            currency: money.code().to_owned(),
+            currency: money.code(),
             display,
             strategy: snap.strategy,
             lines,
@@ -1311,9 +1362,9 @@ impl<'a> Evaluation<'a> {
                 .codes
                 .iter()
                 .map(|code| CodeOutcome {
-                    code: code.original.clone(),
+                    code: code.original,
                     usable: code.usable,
-                    reason: code.reason.clone(),
+                    reason: code.reason,
                     promotions: code.applied.iter().map(|&p| id(p)).collect(),
                 })
                 .collect(),

@@ -21,7 +21,7 @@ const FAILS: u8 = 2;
 
 impl Snapshot {
     /// Prices the requested skus; an unknown sku is an error naming its position.
-    pub fn price(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
+    pub fn price(&self, request: &PriceRequest) -> Result<Vec<ProductPrice<'_>>> {
         let mut errors = Vec::new();
         let products = request
             .skus
@@ -42,16 +42,16 @@ impl Snapshot {
     }
 
     /// Prices every product of the catalog in one context (price feeds, landing pages).
-    pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice>> {
+    pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice<'_>>> {
         self.price_products(request, self.products.iter().collect(), Vec::new())
     }
 
-    fn price_products(
-        &self,
+    fn price_products<'s>(
+        &'s self,
         request: &PriceRequest,
-        products: Vec<&Product>,
+        products: Vec<&'s Product>,
         mut errors: Vec<FieldError>,
-    ) -> Result<Vec<ProductPrice>> {
+    ) -> Result<Vec<ProductPrice<'s>>> {
         let ctx = self.context(
             &request.customer,
             request.channel.as_deref(),
@@ -69,12 +69,12 @@ impl Snapshot {
             .collect())
     }
 
-    fn catalog_price(
-        &self,
+    fn catalog_price<'s>(
+        &'s self,
         ctx: &Ctx<'_>,
         checks: &mut ContextChecks,
-        product: &Product,
-    ) -> ProductPrice {
+        product: &'s Product,
+    ) -> ProductPrice<'s> {
         let money = &self.money;
         let unit = money.round(money.in_display(
             product.price,
@@ -139,7 +139,7 @@ impl Snapshot {
         self.targeting_lists(&facts, &mut consider);
         consider(&self.index.all);
         let (price, promotion) = match best {
-            Some((_, price, i)) => (price, Some(self.promotions[i as usize].id.to_string())),
+            Some((_, price, i)) => (price, Some(&*self.promotions[i as usize].id)),
             None => (unit, None),
         };
         let (net, gross) = match ctx.display {
@@ -153,7 +153,7 @@ impl Snapshot {
             ),
         };
         ProductPrice {
-            sku: product.sku.to_string(),
+            sku: &product.sku,
             currency: money.code(),
             display: ctx.display,
             price_source: PriceSource::List,

@@ -1,11 +1,18 @@
 //! What evaluation returns (`remise.quote/1`) and catalog pricing (`ProductPrice`): plain data that
 //! explains itself. Every amount is an exact decimal at the currency's minor unit, serialized as a
 //! string; amounts without a `net`/`tax`/`gross` breakdown are in the customer's display mode.
+//!
+//! A quote borrows its names and ids from the snapshot and the request it was computed from
+//! (`'a`), so that explaining thousands of promotions costs no allocation; reason messages are
+//! written only when the quote is displayed or serialized.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use jiff::Zoned;
+
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::rules::{Display, Strategy};
 
@@ -30,29 +37,29 @@ impl std::ops::AddAssign for Taxed {
 
 /// The priced cart, with every promotion considered and why it applied or not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Quote {
+pub struct Quote<'a> {
     pub format: &'static str,
-    pub currency: String,
+    pub currency: &'static str,
     pub display: Display,
     pub strategy: Strategy,
-    pub lines: Vec<QuoteLine>,
-    pub shipping: Vec<ShippingQuote>,
-    pub gifts: Vec<Gift>,
-    pub parcel_inserts: Vec<ParcelInsert>,
+    pub lines: Vec<QuoteLine<'a>>,
+    pub shipping: Vec<ShippingQuote<'a>>,
+    pub gifts: Vec<Gift<'a>>,
+    pub parcel_inserts: Vec<ParcelInsert<'a>>,
     pub totals: Totals,
     /// Every promotion that concerned the cart, in the order they were considered.
-    pub promotions: Vec<PromotionOutcome>,
+    pub promotions: Vec<PromotionOutcome<'a>>,
     /// Every code presented, with the promotions it unlocked here: a usable code that unlocked
     /// nothing is one the shop can report as not applicable to this cart.
-    pub codes: Vec<CodeOutcome>,
-    pub nudges: Vec<Nudge>,
+    pub codes: Vec<CodeOutcome<'a>>,
+    pub nudges: Vec<Nudge<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuoteLine {
-    pub id: String,
-    pub sku: String,
-    pub name: String,
+pub struct QuoteLine<'a> {
+    pub id: Cow<'a, str>,
+    pub sku: &'a str,
+    pub name: &'a str,
     pub quantity: u32,
     pub tax_rate: Decimal,
     /// Where the base price comes from: `list` (a later B2B step adds contract prices).
@@ -62,10 +69,10 @@ pub struct QuoteLine {
     /// The unit price the catalog shows (base with the best catalog promotion).
     pub catalog_unit_price: Decimal,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub catalog_promotion: Option<String>,
+    pub catalog_promotion: Option<&'a str>,
     /// Base unit price × quantity, rounded once.
     pub subtotal: Decimal,
-    pub discounts: Vec<LineDiscount>,
+    pub discounts: Vec<LineDiscount<'a>>,
     /// Sum of `discounts`.
     pub discount: Decimal,
     /// `subtotal − discount`.
@@ -80,37 +87,37 @@ pub enum PriceSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LineDiscount {
-    pub promotion: String,
+pub struct LineDiscount<'a> {
+    pub promotion: &'a str,
     pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShippingQuote {
-    pub method: String,
+pub struct ShippingQuote<'a> {
+    pub method: &'a str,
     /// The method the cart chose; only its amount counts in the totals.
     pub selected: bool,
     pub price: Decimal,
-    pub discounts: Vec<LineDiscount>,
+    pub discounts: Vec<LineDiscount<'a>>,
     pub amount: Decimal,
     pub total: Taxed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Gift {
-    pub promotion: String,
-    pub sku: String,
-    pub name: String,
+pub struct Gift<'a> {
+    pub promotion: &'a str,
+    pub sku: &'a str,
+    pub name: &'a str,
     pub quantity: u32,
     /// What the gift would cost (display mode); the customer pays nothing for it.
     pub value: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ParcelInsert {
-    pub promotion: String,
-    pub item: String,
-    pub description: String,
+pub struct ParcelInsert<'a> {
+    pub promotion: &'a str,
+    pub item: &'a str,
+    pub description: &'a str,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -129,33 +136,33 @@ pub struct Totals {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PromotionOutcome {
-    pub id: String,
-    pub name: String,
+pub struct PromotionOutcome<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     pub priority: i32,
     pub status: Status,
     /// Discount it granted in this cart (merchandise and shipping).
     pub discount: Decimal,
     /// Ids of the lines it discounted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lines: Vec<String>,
+    pub lines: Vec<Cow<'a, str>>,
     /// Shipping methods it discounted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shipping_methods: Vec<String>,
+    pub shipping_methods: Vec<&'a str>,
     /// Why it did not apply, or applied without effect.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Explained>,
+    pub reason: Option<Explained<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CodeOutcome {
+pub struct CodeOutcome<'a> {
     /// As presented.
-    pub code: String,
+    pub code: &'a str,
     pub usable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<&'a str>,
     /// Promotions that applied thanks to this code.
-    pub promotions: Vec<String>,
+    pub promotions: Vec<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,61 +174,164 @@ pub enum Status {
     Rejected,
 }
 
-/// A reason with its human sentence next to its machine fields.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Explained {
-    #[serde(flatten)]
-    pub reason: Reason,
-    pub message: String,
+/// A reason, serialized with its human sentence (`message`) next to its machine fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained<'a>(pub Reason<'a>);
+
+impl<'a> From<Reason<'a>> for Explained<'a> {
+    fn from(reason: Reason<'a>) -> Self {
+        Explained(reason)
+    }
 }
 
-impl From<Reason> for Explained {
-    fn from(reason: Reason) -> Self {
-        Explained {
-            message: reason.to_string(),
-            reason,
+impl Serialize for Explained<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct WithMessage<'r, 'a> {
+            #[serde(flatten)]
+            reason: &'r Reason<'a>,
+            message: Displayed<'r, Reason<'a>>,
         }
+        WithMessage {
+            reason: &self.0,
+            message: Displayed(&self.0),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Serializes a value as the string its `Display` writes, without building the string first.
+struct Displayed<'r, T>(&'r T);
+
+impl<T: fmt::Display> Serialize for Displayed<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// A store-local date and time, shown as `2026-12-01 00:00 CET`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalTime(pub Zoned);
+
+impl fmt::Display for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.strftime("%Y-%m-%d %H:%M %Z"))
+    }
+}
+
+impl Serialize for LocalTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A set of weekdays (bit 0 = Monday), shown as their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weekdays(pub u8);
+
+pub(crate) const WEEKDAY_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+impl Weekdays {
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        (0..7)
+            .filter(move |d| self.0 == 0 || self.0 & (1 << d) != 0)
+            .map(|d| WEEKDAY_NAMES[d])
+    }
+}
+
+impl Serialize for Weekdays {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.names())
+    }
+}
+
+/// Intraday windows in seconds of the day, shown as `18:00–20:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows<'a>(pub &'a [(u32, u32)]);
+
+/// A second of the day, shown as `HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeOfDay(pub u32);
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 3600, self.0 / 60 % 60)
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+struct Window((u32, u32));
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (from, to) = self.0;
+        write!(f, "{}–{}", TimeOfDay(from), TimeOfDay(to))
+    }
+}
+
+impl Serialize for Window {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for Windows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|&w| Window(w)))
     }
 }
 
 /// Why a promotion did not apply (or had no effect), with the values compared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
-pub enum Reason {
+pub enum Reason<'a> {
     NotStarted {
-        starts_at: String,
-        now: String,
+        starts_at: LocalTime,
+        now: LocalTime,
     },
     Ended {
-        ends_at: String,
-        now: String,
+        ends_at: LocalTime,
+        now: LocalTime,
     },
     WrongWeekday {
-        weekday: String,
-        allowed: Vec<String>,
+        weekday: &'static str,
+        allowed: Weekdays,
     },
     OutsideWindow {
-        time: String,
-        windows: Vec<String>,
+        time: TimeOfDay,
+        windows: Windows<'a>,
     },
     ChannelNotAllowed {
-        channel: Option<String>,
-        allowed: Vec<String>,
+        channel: Option<&'a str>,
+        allowed: &'a [Box<str>],
     },
     NotInAudience {
-        customer: Option<String>,
-        groups: Vec<String>,
+        customer: Option<&'a str>,
+        groups: &'a [String],
     },
     CouponNotPresented {
-        codes: Vec<String>,
+        codes: &'a [Box<str>],
     },
     CouponNotUsable {
-        coupon: String,
-        why: Option<String>,
+        coupon: &'a str,
+        why: Option<&'a str>,
     },
     ShippingMethodNotAllowed {
-        method: Option<String>,
-        allowed: Vec<String>,
+        method: Option<&'a str>,
+        allowed: &'a [Box<str>],
     },
     UsageLimitReached {
         uses: u32,
@@ -257,65 +367,87 @@ pub enum Reason {
         inclusive: bool,
     },
     NoShippingMethod {
-        methods: Vec<String>,
+        methods: &'a [Box<str>],
     },
     /// Nothing in the cart is among the promotion's targets.
     NoTargetedItems,
     /// An exclusive promotion met items that other promotions had discounted.
     ExclusiveConflict {
-        promotions: Vec<String>,
+        promotions: Vec<&'a str>,
     },
     /// A stop-further or exclusive promotion had closed every targeted item.
     BlockedBy {
-        promotions: Vec<String>,
+        promotions: Vec<&'a str>,
     },
     NothingToDiscount,
 }
 
-impl fmt::Display for Reason {
+/// Writes `items` separated by `separator`.
+fn join<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+    separator: &str,
+) -> fmt::Result {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(separator)?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::NotStarted { starts_at, now } => write!(f, "starts {starts_at}, now {now}"),
             Reason::Ended { ends_at, now } => write!(f, "ended {ends_at}, now {now}"),
             Reason::WrongWeekday { weekday, allowed } => {
-                write!(f, "{weekday} not in {}", allowed.join(", "))
+                write!(f, "{weekday} not in ")?;
+                join(f, allowed.names(), ", ")
             }
             Reason::OutsideWindow { time, windows } => {
-                write!(f, "{time} outside {}", windows.join(", "))
+                write!(f, "{time} outside ")?;
+                join(f, windows.0.iter().map(|&w| Window(w)), ", ")
             }
-            Reason::ChannelNotAllowed { channel, allowed } => write!(
-                f,
-                "channel {} not in {}",
-                channel.as_deref().unwrap_or("(none)"),
-                allowed.join(", ")
-            ),
-            Reason::NotInAudience { customer, groups } => write!(
-                f,
-                "customer {} (groups: {}) not in the audience",
-                customer.as_deref().unwrap_or("(anonymous)"),
+            Reason::ChannelNotAllowed { channel, allowed } => {
+                write!(f, "channel {} not in ", channel.unwrap_or("(none)"))?;
+                join(f, allowed.iter(), ", ")
+            }
+            Reason::NotInAudience { customer, groups } => {
+                write!(
+                    f,
+                    "customer {} (groups: ",
+                    customer.unwrap_or("(anonymous)")
+                )?;
                 if groups.is_empty() {
-                    "none".to_owned()
+                    f.write_str("none")?;
                 } else {
-                    groups.join(", ")
+                    join(f, groups.iter(), ", ")?;
                 }
-            ),
+                f.write_str(") not in the audience")
+            }
             Reason::CouponNotPresented { codes } => {
                 if codes.is_empty() {
                     write!(f, "no code for this promotion presented")
                 } else {
-                    write!(f, "code {} not presented", codes.join(" or "))
+                    f.write_str("code ")?;
+                    join(f, codes.iter(), " or ")?;
+                    f.write_str(" not presented")
                 }
             }
             Reason::CouponNotUsable { coupon, why } => match why {
                 Some(why) => write!(f, "code {coupon} not usable: {why}"),
                 None => write!(f, "code {coupon} not usable"),
             },
-            Reason::ShippingMethodNotAllowed { method, allowed } => write!(
-                f,
-                "shipping method {} not in {}",
-                method.as_deref().unwrap_or("(none chosen)"),
-                allowed.join(", ")
-            ),
+            Reason::ShippingMethodNotAllowed { method, allowed } => {
+                write!(
+                    f,
+                    "shipping method {} not in ",
+                    method.unwrap_or("(none chosen)")
+                )?;
+                join(f, allowed.iter(), ", ")
+            }
             Reason::UsageLimitReached { uses, limit } => {
                 write!(f, "used {uses} of {limit} allowed uses")
             }
@@ -349,17 +481,18 @@ impl fmt::Display for Reason {
                 if methods.is_empty() {
                     write!(f, "no shipping option in the cart")
                 } else {
-                    write!(f, "no shipping option among {}", methods.join(", "))
+                    f.write_str("no shipping option among ")?;
+                    join(f, methods.iter(), ", ")
                 }
             }
             Reason::NoTargetedItems => write!(f, "no targeted item in the cart"),
-            Reason::ExclusiveConflict { promotions } => write!(
-                f,
-                "exclusive, but items already discounted by {}",
-                promotions.join(", ")
-            ),
+            Reason::ExclusiveConflict { promotions } => {
+                f.write_str("exclusive, but items already discounted by ")?;
+                join(f, promotions, ", ")
+            }
             Reason::BlockedBy { promotions } => {
-                write!(f, "items closed by {}", promotions.join(", "))
+                f.write_str("items closed by ")?;
+                join(f, promotions, ", ")
             }
             Reason::NothingToDiscount => write!(f, "nothing left to discount"),
         }
@@ -368,8 +501,8 @@ impl fmt::Display for Reason {
 
 /// Something the shop can tell the customer to unlock a promotion ("12.50 more for free shipping").
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Nudge {
-    pub promotion: String,
+pub struct Nudge<'a> {
+    pub promotion: &'a str,
     pub kind: NudgeKind,
     /// Amount (display mode) or number of units still missing.
     pub missing: Decimal,
@@ -386,8 +519,8 @@ pub enum NudgeKind {
 
 /// The price the catalog shows for one product in one customer context.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProductPrice {
-    pub sku: String,
+pub struct ProductPrice<'a> {
+    pub sku: &'a str,
     pub currency: &'static str,
     pub display: Display,
     pub price_source: PriceSource,
@@ -399,5 +532,5 @@ pub struct ProductPrice {
     pub tax: Decimal,
     pub gross: Decimal,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub promotion: Option<String>,
+    pub promotion: Option<&'a str>,
 }

@@ -97,6 +97,8 @@ pub(crate) struct Promotion {
     pub all: bool,
     pub exclude: Option<Targets>,
     pub channels: Ids,
+    /// The same channels by name, for explanations.
+    pub channel_names: Box<[Box<str>]>,
     pub audience: Audience,
     pub validity: Validity,
     pub conditions: Conditions,
