@@ -15,6 +15,21 @@ use crate::snapshot::{Facts, Offer, Product, Snapshot};
 /// Remembers, per promotion, whether the context lets it apply: each is checked once per batch.
 struct ContextChecks(Vec<u8>);
 
+impl ContextChecks {
+    fn passes(&mut self, snapshot: &Snapshot, promotion: u32, ctx: &Ctx<'_>) -> bool {
+        match self.0[promotion as usize] {
+            PASSES => true,
+            FAILS => false,
+            _ => {
+                let p = &snapshot.promotions[promotion as usize];
+                let passes = snapshot.check_context(p, ctx).is_none();
+                self.0[promotion as usize] = if passes { PASSES } else { FAILS };
+                passes
+            }
+        }
+    }
+}
+
 const UNKNOWN: u8 = 0;
 const PASSES: u8 = 1;
 const FAILS: u8 = 2;
@@ -63,9 +78,21 @@ impl Snapshot {
             return Err(Error::InvalidRequest(FieldErrors(errors)));
         };
         let mut checks = ContextChecks(vec![UNKNOWN; self.promotions.len()]);
+        // The promotions on every product that can set a catalog price in this context, once for
+        // the batch rather than once per product.
+        let all: Vec<u32> = self
+            .index
+            .all
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = &self.promotions[i as usize];
+                p.is_catalog && checks.passes(self, i, &ctx)
+            })
+            .collect();
         Ok(products
             .into_iter()
-            .map(|p| self.catalog_price(&ctx, &mut checks, p))
+            .map(|p| self.catalog_price(&ctx, &mut checks, &all, p))
             .collect())
     }
 
@@ -73,6 +100,7 @@ impl Snapshot {
         &'s self,
         ctx: &Ctx<'_>,
         checks: &mut ContextChecks,
+        all: &[u32],
         product: &'s Product,
     ) -> ProductPrice<'s> {
         let money = &self.money;
@@ -104,19 +132,15 @@ impl Snapshot {
                 if !p.is_catalog {
                     continue;
                 }
-                if best.is_some_and(|(priority, _, index)| priority > p.priority || index == i) {
+                // Index lists are in consideration order: nothing further on can beat a
+                // higher priority.
+                if best.is_some_and(|(priority, _, _)| priority > p.priority) {
+                    break;
+                }
+                if best.is_some_and(|(_, _, index)| index == i) || !checks.passes(self, i, ctx) {
                     continue;
                 }
-                let passes = match checks.0[i as usize] {
-                    PASSES => true,
-                    FAILS => false,
-                    _ => {
-                        let passes = self.check_context(p, ctx).is_none();
-                        checks.0[i as usize] = if passes { PASSES } else { FAILS };
-                        passes
-                    }
-                };
-                if !passes || p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
+                if p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
                     continue;
                 }
                 let price = unit - line_discount(money, offer, unit, 1);
@@ -137,7 +161,7 @@ impl Snapshot {
             }
         };
         self.targeting_lists(&facts, &mut consider);
-        consider(&self.index.all);
+        consider(all);
         let (price, promotion) = match best {
             Some((_, price, i)) => (price, Some(&*self.promotions[i as usize].id)),
             None => (unit, None),

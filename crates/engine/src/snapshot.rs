@@ -77,6 +77,7 @@ pub(crate) struct Product {
 }
 
 /// Promotions by the target keys that reach them (include side only; exclusions are checked after).
+/// Every list is sorted by promotion index, that is in consideration order (priority first).
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     pub by_segment: Vec<Ids>,

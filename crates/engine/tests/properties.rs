@@ -10,7 +10,7 @@ use remise_engine::rules::{
     Catalog, Combination, Conditions, Coupon, Display, Offer, Product, Promotion, RULES_FORMAT,
     Rounding, RuleSet, Segment, StoreSettings, Targets, Tier, TierBasis,
 };
-use remise_engine::{Quote, compile};
+use remise_engine::{PriceRequest, Quote, compile};
 use rust_decimal::Decimal;
 
 const SKUS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
@@ -321,6 +321,28 @@ proptest! {
         let mut shuffled = rules.clone();
         shuffle(&mut shuffled.promotions, seed);
         prop_assert_eq!(evaluate(&rules, &cart), evaluate(&shuffled, &cart));
+    }
+
+    #[test]
+    fn catalog_prices_agree_with_the_cart(rules in rules(), cart in cart()) {
+        // Two paths compute a catalog price: the batch price request and the cart's lines.
+        let snapshot = compile(&rules).unwrap();
+        let request = PriceRequest {
+            customer: cart.customer.clone(),
+            channel: cart.channel.clone(),
+            at: cart.at.clone(),
+            display: None,
+            skus: SKUS.iter().map(|s| s.to_string()).collect(),
+        };
+        let prices = snapshot.price(&request).unwrap();
+        let quote = snapshot.evaluate(&cart).unwrap();
+        for line in &quote.lines {
+            let price = prices.iter().find(|p| p.sku == line.sku).unwrap();
+            prop_assert_eq!(price.reference_price, line.reference_unit_price);
+            prop_assert_eq!(price.price, line.catalog_unit_price, "{}", line.sku);
+            prop_assert_eq!(price.promotion, line.catalog_promotion);
+            prop_assert!(price.price <= price.reference_price && price.price >= Decimal::ZERO);
+        }
     }
 
     #[test]
