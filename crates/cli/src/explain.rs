@@ -180,11 +180,7 @@ fn parcel_inserts(out: &mut String, quote: &Quote) {
     }
     let mut t = new_table(&["promotion", "item", "description"], &[]);
     for insert in &quote.parcel_inserts {
-        t.add_row(vec![
-            insert.promotion,
-            insert.item,
-            insert.description,
-        ]);
+        t.add_row(vec![insert.promotion, insert.item, insert.description]);
     }
     table(out, &t);
 }
@@ -304,7 +300,7 @@ fn nudges(out: &mut String, quote: &Quote) {
         return;
     }
     for nudge in &quote.nudges {
-        let _ = writeln!(out, "  • {}  [{}]", nudge.message, nudge.promotion);
+        let _ = writeln!(out, "  • {nudge}  [{}]", nudge.promotion);
     }
 }
 

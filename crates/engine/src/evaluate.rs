@@ -36,7 +36,7 @@ struct Line<'a> {
     catalog_promotion: Option<u32>,
     /// What is left after the promotions applied so far.
     amount: Decimal,
-    discounts: SmallVec<[(u32, Decimal); 2]>,
+    discounts: SmallVec<[(u32, Decimal); 4]>,
     /// The stop-further or exclusive promotion that closed the line.
     closed_by: Option<u32>,
     segments: Cow<'a, [u32]>,
@@ -255,30 +255,25 @@ impl Snapshot {
         }
         let mut ids = rustc_hash::FxHashSet::default();
         for (i, l) in cart.lines.iter().enumerate() {
-            let path = format!("lines[{i}]");
+            // Paths are written only when there is an error to report.
+            let path = |field: &str| format!("lines[{i}].{field}");
             let entry = self.skus.get(l.sku.as_str());
             let product = entry
                 .and_then(|e| e.product)
                 .map(|p| &self.products[p as usize]);
             if l.sku.is_empty() {
-                errors.push(FieldError::new(format!("{path}.sku"), "must not be empty"));
+                errors.push(FieldError::new(path("sku"), "must not be empty"));
             }
             if l.quantity == 0 {
-                errors.push(FieldError::new(
-                    format!("{path}.quantity"),
-                    "must be at least 1",
-                ));
+                errors.push(FieldError::new(path("quantity"), "must be at least 1"));
             }
             let price = match (l.price, product) {
                 (Some(price), _) => {
                     if price.is_sign_negative() && !price.is_zero() {
-                        errors.push(FieldError::new(
-                            format!("{path}.price"),
-                            "must not be negative",
-                        ));
+                        errors.push(FieldError::new(path("price"), "must not be negative"));
                     } else if money.exact(price).is_none() {
                         errors.push(FieldError::new(
-                            format!("{path}.price"),
+                            path("price"),
                             format!("{price} has more decimals than {} allows", money.code()),
                         ));
                     }
@@ -287,7 +282,7 @@ impl Snapshot {
                 (None, Some(p)) => p.price,
                 (None, None) => {
                     errors.push(FieldError::new(
-                        format!("{path}.sku"),
+                        path("sku"),
                         format!(
                             "`{}` is not in the catalog; give the line's price inline",
                             l.sku
@@ -301,10 +296,7 @@ impl Snapshot {
                 .or(product.map(|p| p.tax_rate))
                 .unwrap_or_default();
             if tax_rate.is_sign_negative() && !tax_rate.is_zero() || tax_rate > Decimal::ONE {
-                errors.push(FieldError::new(
-                    format!("{path}.tax_rate"),
-                    "must be between 0 and 1",
-                ));
+                errors.push(FieldError::new(path("tax_rate"), "must be between 0 and 1"));
             }
             let id: Cow<'c, str> = match &l.id {
                 Some(id) => Cow::Borrowed(id.as_str()),
@@ -312,7 +304,7 @@ impl Snapshot {
             };
             if !ids.insert(id.clone()) {
                 errors.push(FieldError::new(
-                    format!("{path}.id"),
+                    path("id"),
                     format!("duplicate line id `{id}`"),
                 ));
             }
@@ -406,35 +398,26 @@ impl Snapshot {
         let money = &self.money;
         let mut options: Vec<ShippingLine<'c>> = Vec::with_capacity(cart.shipping_options.len());
         for (i, o) in cart.shipping_options.iter().enumerate() {
-            let path = format!("shipping_options[{i}]");
+            let path = |field: &str| format!("shipping_options[{i}].{field}");
             if o.method.is_empty() {
-                errors.push(FieldError::new(
-                    format!("{path}.method"),
-                    "must not be empty",
-                ));
+                errors.push(FieldError::new(path("method"), "must not be empty"));
             }
             if options.iter().any(|s| s.method == o.method) {
                 errors.push(FieldError::new(
-                    format!("{path}.method"),
+                    path("method"),
                     format!("duplicate method `{}`", o.method),
                 ));
             }
             if o.price.is_sign_negative() && !o.price.is_zero() {
-                errors.push(FieldError::new(
-                    format!("{path}.price"),
-                    "must not be negative",
-                ));
+                errors.push(FieldError::new(path("price"), "must not be negative"));
             } else if money.exact(o.price).is_none() {
                 errors.push(FieldError::new(
-                    format!("{path}.price"),
+                    path("price"),
                     format!("{} has more decimals than {} allows", o.price, money.code()),
                 ));
             }
             if o.tax_rate.is_sign_negative() && !o.tax_rate.is_zero() || o.tax_rate > Decimal::ONE {
-                errors.push(FieldError::new(
-                    format!("{path}.tax_rate"),
-                    "must be between 0 and 1",
-                ));
+                errors.push(FieldError::new(path("tax_rate"), "must be between 0 and 1"));
             }
             let price = money.round(money.in_display(
                 o.price,
@@ -466,14 +449,21 @@ impl Snapshot {
 impl<'a> Evaluation<'a> {
     fn run(&mut self) -> Quote<'a> {
         let candidates = self.candidates();
-        let mut checks: Vec<Option<Reason<'a>>> = (0..candidates.len())
+        self.outcomes.reserve(candidates.len());
+        let context: Vec<Option<Reason<'a>>> = (0..candidates.len())
             .map(|i| candidates.get(i))
-            .map(|c| {
-                self.snap
-                    .check_context(&self.snap.promotions[c.promotion as usize], &self.ctx)
+            .map(|c| self.snap.check_context(self.promotion(c), &self.ctx))
+            .collect();
+        self.catalog_prices(&candidates, &context);
+        // The conditions do not depend on what other promotions did: check each once.
+        let mut verdicts: Vec<Option<Rejection<'a>>> = context
+            .into_iter()
+            .enumerate()
+            .map(|(i, rejected)| match rejected {
+                Some(reason) => Some((reason, None)),
+                None => self.check(candidates.get(i)).err(),
             })
             .collect();
-        self.catalog_prices(&candidates, &checks);
 
         // Merchandise promotions first, then shipping promotions, each in priority order.
         let (shipping, merchandise): (Vec<usize>, Vec<usize>) =
@@ -493,7 +483,7 @@ impl<'a> Evaluation<'a> {
                 {
                     end += 1;
                 }
-                self.apply_tied(&candidates, &mut checks, &group[start..end]);
+                self.apply_tied(&candidates, &mut verdicts, &group[start..end]);
                 start = end;
             }
         }
@@ -615,7 +605,7 @@ impl<'a> Evaluation<'a> {
     fn apply_tied(
         &mut self,
         candidates: &Candidates,
-        checks: &mut [Option<Reason<'a>>],
+        verdicts: &mut [Option<Rejection<'a>>],
         group: &[usize],
     ) {
         let mut order: SmallVec<[(usize, Decimal); 8]> =
@@ -623,7 +613,7 @@ impl<'a> Evaluation<'a> {
         if order.len() > 1 {
             let mut effect = std::mem::take(&mut self.effect);
             for (i, value) in order.iter_mut() {
-                if checks[*i].is_none() && self.check(candidates.get(*i)).is_ok() {
+                if verdicts[*i].is_none() {
                     effect.clear();
                     if self.effect_checked(candidates.get(*i), &mut effect).is_ok() {
                         *value = effect.total();
@@ -635,7 +625,7 @@ impl<'a> Evaluation<'a> {
             order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
         }
         for (i, _) in order {
-            self.apply(candidates.get(i), checks[i].take());
+            self.apply(candidates.get(i), verdicts[i].take());
         }
     }
 
@@ -866,49 +856,24 @@ impl<'a> Evaluation<'a> {
         missing: Decimal,
         next_tier: bool,
     ) -> Nudge<'a> {
-        let what = match kind {
-            NudgeKind::SpendMore => format!(
-                "{} {}",
-                self.snap.money.round(missing),
-                self.snap.money.code()
-            ),
-            NudgeKind::AddUnits => format!(
-                "{missing} more unit{}",
-                if missing == Decimal::ONE { "" } else { "s" }
-            ),
-            NudgeKind::AddProducts => {
-                format!(
-                    "{missing} more different product{}",
-                    if missing == Decimal::ONE { "" } else { "s" }
-                )
-            }
-        };
-        let more = if kind == NudgeKind::SpendMore {
-            " more"
-        } else {
-            ""
-        };
-        let tier = if next_tier { " (next tier)" } else { "" };
         Nudge {
             promotion: &p.id,
+            name: &p.name,
             kind,
             missing: if kind == NudgeKind::SpendMore {
                 self.snap.money.round(missing)
             } else {
                 missing
             },
-            message: format!("{what}{more} for {}{tier}", p.name),
+            next_tier,
+            currency: self.snap.money.code(),
         }
     }
 
-    /// Checks, then applies one promotion and records its outcome.
-    fn apply(&mut self, c: Candidate<'_>, context_check: Option<Reason<'a>>) {
+    /// Applies one promotion (unless its conditions rejected it) and records its outcome.
+    fn apply(&mut self, c: Candidate<'_>, rejection: Option<Rejection<'a>>) {
         let p = self.promotion(c);
-        let result = match context_check {
-            Some(reason) => Err((reason, None)),
-            None => self.check(c),
-        };
-        if let Err((reason, nudge)) = result {
+        if let Some((reason, nudge)) = rejection {
             self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
             self.nudges.extend(nudge);
             return;

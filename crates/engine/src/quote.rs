@@ -500,13 +500,59 @@ impl fmt::Display for Reason<'_> {
 }
 
 /// Something the shop can tell the customer to unlock a promotion ("12.50 more for free shipping").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialized with its `message`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Nudge<'a> {
     pub promotion: &'a str,
+    /// The promotion's name, which the message ends with.
+    pub name: &'a str,
     pub kind: NudgeKind,
     /// Amount (display mode) or number of units still missing.
     pub missing: Decimal,
-    pub message: String,
+    /// Towards a better tier of a promotion that already applies.
+    pub next_tier: bool,
+    pub currency: &'static str,
+}
+
+impl fmt::Display for Nudge<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.missing == Decimal::ONE {
+            ""
+        } else {
+            "s"
+        };
+        match self.kind {
+            NudgeKind::SpendMore => write!(f, "{} {} more", self.missing, self.currency)?,
+            NudgeKind::AddUnits => write!(f, "{} more unit{plural}", self.missing)?,
+            NudgeKind::AddProducts => write!(f, "{} more different product{plural}", self.missing)?,
+        }
+        write!(f, " for {}", self.name)?;
+        if self.next_tier {
+            f.write_str(" (next tier)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Nudge<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'r, 'a> {
+            promotion: &'a str,
+            kind: NudgeKind,
+            missing: Decimal,
+            next_tier: bool,
+            message: Displayed<'r, Nudge<'a>>,
+        }
+        Out {
+            promotion: self.promotion,
+            kind: self.kind,
+            missing: self.missing,
+            next_tier: self.next_tier,
+            message: Displayed(self),
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
