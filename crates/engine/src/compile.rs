@@ -14,8 +14,9 @@ use crate::money::Money;
 use crate::quote::WEEKDAY_NAMES;
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
-    Audience, Conditions, Ids, Index, ItemOffer, Limits, Names, Offer, Product, Promotion,
-    ShippingOffer, SkuEntry, Snapshot, Targets, Tier, Validity, attribute_key,
+    Audience, Bundle, BundlePrice, BuyXGetY, Conditions, Ids, Index, ItemOffer, Limits, Names,
+    Offer, Product, Promotion, ShippingOffer, SkuEntry, Snapshot, Targets, Tier, UnitReward,
+    Validity, attribute_key,
 };
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
@@ -102,6 +103,26 @@ fn sorted(mut ids: Vec<u32>) -> Ids {
     ids.sort_unstable();
     ids.dedup();
     ids.into_boxed_slice()
+}
+
+/// Every product any of `targets` names.
+fn union<'t>(targets: impl Iterator<Item = &'t rules::Targets>) -> rules::Targets {
+    let mut union = rules::Targets::default();
+    for t in targets {
+        union.skus.extend(t.skus.iter().cloned());
+        union.segments.extend(t.segments.iter().cloned());
+        union.selections.extend(t.selections.iter().cloned());
+        union.brands.extend(t.brands.iter().cloned());
+        union.tags.extend(t.tags.iter().cloned());
+        for (name, values) in &t.attributes {
+            union
+                .attributes
+                .entry(name.clone())
+                .or_default()
+                .extend(values.iter().cloned());
+        }
+    }
+    union
 }
 
 /// Upper case without spaces or dashes: how codes are compared.
@@ -484,7 +505,14 @@ impl Compiler<'_> {
                 .map_err(|e| self.error(format!("{path}.created_at"), e))
                 .ok()
         });
-        let (all, targets) = match &p.targets {
+        // A bundle without targets concerns the products of its slots.
+        let slot_union = match (&p.targets, &p.offer) {
+            (None, rules::Offer::Bundle { slots, .. }) => {
+                Some(union(slots.iter().map(|s| &s.targets)))
+            }
+            _ => None,
+        };
+        let (all, targets) = match slot_union.as_ref().or(p.targets.as_ref()) {
             None => (true, None),
             Some(t) if t.all => {
                 let empty = rules::Targets {
@@ -500,7 +528,12 @@ impl Compiler<'_> {
                 (true, None)
             }
             Some(t) => {
+                let before = self.errors.len();
                 let compiled = self.targets(&format!("{path}.targets"), t);
+                if slot_union.is_some() {
+                    // The slots report their own errors, under their own paths.
+                    self.errors.truncate(before);
+                }
                 if *t == rules::Targets::default() {
                     self.error(
                         format!("{path}.targets"),
@@ -877,6 +910,98 @@ impl Compiler<'_> {
                     item: item.as_str().into(),
                     description: description.as_str().into(),
                 }
+            }
+            O::BuyXGetY {
+                buy,
+                get,
+                reward_targets,
+                reward,
+                rewarded,
+                max_applications,
+            } => {
+                if *buy == 0 {
+                    self.error(format!("{path}.buy"), "must be at least 1");
+                }
+                if *get == 0 {
+                    self.error(format!("{path}.get"), "must be at least 1");
+                }
+                if *max_applications == Some(0) {
+                    self.error(format!("{path}.max_applications"), "must be at least 1");
+                }
+                let reward_targets = reward_targets
+                    .as_ref()
+                    .map(|t| self.targets(&format!("{path}.reward_targets"), t));
+                let reward_path = format!("{path}.reward");
+                let reward = match reward {
+                    rules::Reward::Free => UnitReward::PercentOff(Decimal::ONE),
+                    rules::Reward::PercentOff { percent } => UnitReward::PercentOff(
+                        self.percent(&format!("{reward_path}.percent"), *percent),
+                    ),
+                    rules::Reward::AmountOff { amount } => UnitReward::AmountOff(self.amount(
+                        &format!("{reward_path}.amount"),
+                        *amount,
+                        money,
+                    )),
+                    rules::Reward::UnitPrice { price } => UnitReward::UnitPrice(self.amount(
+                        &format!("{reward_path}.price"),
+                        *price,
+                        money,
+                    )),
+                };
+                Offer::BuyXGetY(Box::new(BuyXGetY {
+                    buy: *buy,
+                    get: *get,
+                    reward_targets,
+                    reward,
+                    most_expensive_first: *rewarded == rules::RewardOrder::MostExpensive,
+                    max_applications: *max_applications,
+                }))
+            }
+            O::Bundle {
+                slots,
+                price,
+                max_applications,
+            } => {
+                if slots.is_empty() {
+                    self.error(format!("{path}.slots"), "must hold at least one slot");
+                }
+                if *max_applications == Some(0) {
+                    self.error(format!("{path}.max_applications"), "must be at least 1");
+                }
+                let mut compiled = Vec::with_capacity(slots.len());
+                for (j, slot) in slots.iter().enumerate() {
+                    let slot_path = format!("{path}.slots[{j}]");
+                    if slot.quantity == 0 {
+                        self.error(format!("{slot_path}.quantity"), "must be at least 1");
+                    }
+                    if slot.targets.all || slot.targets == rules::Targets::default() {
+                        self.error(
+                            format!("{slot_path}.targets"),
+                            "must name the products of the slot (skus, segments, …)",
+                        );
+                    }
+                    let targets = self.targets(&format!("{slot_path}.targets"), &slot.targets);
+                    compiled.push((targets, slot.quantity));
+                }
+                let price_path = format!("{path}.price");
+                let price = match price {
+                    rules::BundlePrice::Price { price } => BundlePrice::Price(self.amount(
+                        &format!("{price_path}.price"),
+                        *price,
+                        money,
+                    )),
+                    rules::BundlePrice::PercentOff { percent } => BundlePrice::PercentOff(
+                        self.percent(&format!("{price_path}.percent"), *percent),
+                    ),
+                    rules::BundlePrice::AmountOff { amount } => BundlePrice::AmountOff(
+                        self.amount(&format!("{price_path}.amount"), *amount, money),
+                    ),
+                };
+                Offer::Bundle(Box::new(Bundle {
+                    slots: compiled.into_boxed_slice(),
+                    price,
+                    max_applications: *max_applications,
+                }))
             }
             // Merchandise offers were handled by `item_offer` above.
             _ => Offer::ParcelInsert {

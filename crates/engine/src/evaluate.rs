@@ -12,10 +12,15 @@ use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::quote::{
-    CodeOutcome, Explained, Gift, LineDiscount, Nudge, NudgeKind, ParcelInsert, PriceSource,
-    PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals,
+    Application, CodeOutcome, Explained, Gift, LineDiscount, LineUnits, Nudge, NudgeKind,
+    ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason,
+    ShippingQuote, Status, Taxed, Totals,
 };
 use crate::rules::{Combination, Display, TierBasis};
+mod multibuy;
+
+use multibuy::Units;
+
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key};
 
 /// A cart line as evaluation sees it.
@@ -39,6 +44,8 @@ struct Line<'a> {
     discounts: SmallVec<[(u32, Decimal); 4]>,
     /// The stop-further or exclusive promotion that closed the line.
     closed_by: Option<u32>,
+    /// Units used by multi-unit offers (buy X get Y, bundles).
+    claimed: u32,
     segments: Cow<'a, [u32]>,
     selections: &'a [u32],
     brand: Option<u32>,
@@ -117,6 +124,17 @@ struct Effect {
     shipping: Vec<(u16, Decimal)>,
     /// Index of the tier used, for tiered offers.
     tier: Option<usize>,
+    /// Units a multi-unit offer uses, and how it grouped them (one group per application).
+    claims: Vec<(u16, u32)>,
+    groups: Vec<UnitGroup>,
+}
+
+/// One application of a multi-unit offer: the units that triggered it and those it rewarded, or
+/// the units of one bundle.
+struct UnitGroup {
+    triggers: Units,
+    rewards: Units,
+    units: Units,
 }
 
 impl Effect {
@@ -131,6 +149,8 @@ impl Effect {
         self.lines.clear();
         self.shipping.clear();
         self.tier = None;
+        self.claims.clear();
+        self.groups.clear();
     }
 }
 
@@ -378,6 +398,7 @@ impl Snapshot {
                 amount: subtotal,
                 discounts: SmallVec::new(),
                 closed_by: None,
+                claimed: 0,
                 segments,
                 selections: entry.map_or(&[][..], |e| &e.selections[..]),
                 brand,
@@ -765,6 +786,31 @@ impl<'a> Evaluation<'a> {
                 ));
             }
         }
+        if let Offer::BuyXGetY(offer) = &p.offer {
+            // Whether the cart holds enough units at all; what earlier promotions claim is seen
+            // when the offer is applied.
+            let (_, [trigger_only, reward_only, both], times) =
+                self.buy_x_get_y_count(p, offer, c.lines, |l| self.lines[l as usize].quantity);
+            if times == 0 {
+                let units = trigger_only + reward_only + both;
+                // With one set of products, the missing units are plain to count.
+                let missing = (offer.reward_targets.is_none()).then(|| {
+                    (
+                        NudgeKind::AddUnits,
+                        Decimal::from(offer.buy + offer.get - units),
+                    )
+                });
+                failures.push((
+                    Reason::MultiBuyNotReached {
+                        triggers: trigger_only + both,
+                        rewards: reward_only + both,
+                        buy: offer.buy,
+                        get: offer.get,
+                    },
+                    missing,
+                ));
+            }
+        }
         if c.lines.is_empty() && failures.is_empty() {
             failures.push((Reason::NoTargetedItems, None));
         }
@@ -944,6 +990,9 @@ impl<'a> Evaluation<'a> {
                 line.closed_by = Some(promotion);
             }
         }
+        for &(l, units) in &effect.claims {
+            self.lines[l as usize].claimed += units;
+        }
         for &(s, d) in &effect.shipping {
             let option = &mut self.shipping[s as usize];
             if !d.is_zero() {
@@ -1061,6 +1110,8 @@ impl<'a> Evaluation<'a> {
                     return Err(Reason::NoShippingMethod { methods });
                 }
             }
+            Offer::BuyXGetY(offer) => self.buy_x_get_y(p, offer, open, effect)?,
+            Offer::Bundle(offer) => self.bundle(p, offer, effect)?,
             Offer::Gift { .. } | Offer::ParcelInsert { .. } => {}
         }
         Ok(())
@@ -1226,7 +1277,26 @@ impl<'a> Evaluation<'a> {
                 .map(|(s, _)| self.shipping[*s as usize].method)
                 .collect(),
             reason: reason.map(Explained::from),
+            applications: effect
+                .groups
+                .iter()
+                .map(|g| Application {
+                    triggers: self.line_units(&g.triggers),
+                    rewards: self.line_units(&g.rewards),
+                    units: self.line_units(&g.units),
+                })
+                .collect(),
         });
+    }
+
+    fn line_units(&self, units: &Units) -> Vec<LineUnits<'a>> {
+        units
+            .iter()
+            .map(|&(l, units)| LineUnits {
+                line: self.lines[l as usize].id.clone(),
+                units,
+            })
+            .collect()
     }
 
     fn quote(&mut self) -> Quote<'a> {

@@ -152,6 +152,30 @@ pub struct PromotionOutcome<'a> {
     /// Why it did not apply, or applied without effect.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<Explained<'a>>,
+    /// For buy-X-get-Y and bundles: the units each application used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<Application<'a>>,
+}
+
+/// One application of a multi-unit offer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Application<'a> {
+    /// Buy X get Y: the units bought that triggered it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<LineUnits<'a>>,
+    /// Buy X get Y: the units it rewarded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rewards: Vec<LineUnits<'a>>,
+    /// Bundle: the units that formed it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<LineUnits<'a>>,
+}
+
+/// Some units of a line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineUnits<'a> {
+    pub line: Cow<'a, str>,
+    pub units: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -379,6 +403,17 @@ pub enum Reason<'a> {
     BlockedBy {
         promotions: Vec<&'a str>,
     },
+    /// Not enough units for one application of a buy X get Y.
+    MultiBuyNotReached {
+        triggers: u32,
+        rewards: u32,
+        buy: u32,
+        get: u32,
+    },
+    /// A slot of the bundle (its index in `slots`) found no unit left.
+    BundleIncomplete {
+        slot: usize,
+    },
     NothingToDiscount,
 }
 
@@ -493,6 +528,18 @@ impl fmt::Display for Reason<'_> {
             Reason::BlockedBy { promotions } => {
                 f.write_str("items closed by ")?;
                 join(f, promotions, ", ")
+            }
+            Reason::MultiBuyNotReached {
+                triggers,
+                rewards,
+                buy,
+                get,
+            } => write!(
+                f,
+                "buy {buy} get {get}: {triggers} units can trigger, {rewards} can be rewarded"
+            ),
+            Reason::BundleIncomplete { slot } => {
+                write!(f, "no unit left for slot {} of the bundle", slot + 1)
             }
             Reason::NothingToDiscount => write!(f, "nothing left to discount"),
         }

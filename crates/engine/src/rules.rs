@@ -399,6 +399,83 @@ pub enum Offer {
         #[serde(default)]
         description: String,
     },
+    /// Buy `buy` units, get `get` units rewarded ("3 for 2" is buy 2 get 1 free). The promotion's
+    /// `targets` are the units that trigger it; `reward_targets` the units that can be rewarded
+    /// (absent: the same). Units count across lines and within a line; a unit is never both a
+    /// trigger and a reward. Repeats as long as the cart allows, up to `max_applications`.
+    BuyXGetY {
+        buy: u32,
+        get: u32,
+        #[serde(default)]
+        reward_targets: Option<Targets>,
+        #[serde(default)]
+        reward: Reward,
+        /// Which eligible units are rewarded first.
+        #[serde(default)]
+        rewarded: RewardOrder,
+        #[serde(default)]
+        max_applications: Option<u32>,
+    },
+    /// A set of units sold together (a *lot*): each slot takes `quantity` units among its targets.
+    /// As many complete bundles as the cart holds are formed (up to `max_applications`), each from
+    /// the most expensive eligible units, and the bundle's discount is split over its units.
+    Bundle {
+        slots: Vec<BundleSlot>,
+        price: BundlePrice,
+        #[serde(default)]
+        max_applications: Option<u32>,
+    },
+}
+
+/// What a rewarded unit of a buy-X-get-Y gets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Reward {
+    #[default]
+    Free,
+    PercentOff {
+        percent: Decimal,
+    },
+    AmountOff {
+        amount: Decimal,
+    },
+    UnitPrice {
+        price: Decimal,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardOrder {
+    /// The cheapest eligible units are rewarded (the usual "cheapest one free").
+    #[default]
+    Cheapest,
+    MostExpensive,
+}
+
+/// One slot of a bundle: `quantity` units among `targets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleSlot {
+    pub targets: Targets,
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+/// What a complete bundle costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BundlePrice {
+    /// The whole bundle at `price`.
+    Price {
+        price: Decimal,
+    },
+    PercentOff {
+        percent: Decimal,
+    },
+    AmountOff {
+        amount: Decimal,
+    },
 }
 
 fn one() -> u32 {

@@ -216,6 +216,41 @@ pub(crate) enum Offer {
         item: Box<str>,
         description: Box<str>,
     },
+    BuyXGetY(Box<BuyXGetY>),
+    Bundle(Box<Bundle>),
+}
+
+#[derive(Debug)]
+pub(crate) struct BuyXGetY {
+    pub buy: u32,
+    pub get: u32,
+    /// `None`: the promotion's own targets.
+    pub reward_targets: Option<Targets>,
+    pub reward: UnitReward,
+    pub most_expensive_first: bool,
+    pub max_applications: Option<u32>,
+}
+
+/// What a rewarded unit gets. Amounts at the currency's scale, rates as fractions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UnitReward {
+    PercentOff(Decimal),
+    AmountOff(Decimal),
+    UnitPrice(Decimal),
+}
+
+#[derive(Debug)]
+pub(crate) struct Bundle {
+    pub slots: Box<[(Targets, u32)]>,
+    pub price: BundlePrice,
+    pub max_applications: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BundlePrice {
+    Price(Decimal),
+    PercentOff(Decimal),
+    AmountOff(Decimal),
 }
 
 #[derive(Debug, Clone, Copy)]
