@@ -1,11 +1,11 @@
-//! The readable report of `remise eval --explain`: what the customer pays, line by line, and why
-//! each promotion applied or not.
+//! The readable report of `remise eval --explain`: what the customer pays, line by line, why
+//! each promotion applied or not, and which units each multi-unit offer (buy X get Y, bundle) used.
 
 use std::fmt::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use remise_engine::quote::{LineDiscount, PromotionOutcome, Status, Taxed};
+use remise_engine::quote::{Application, LineDiscount, LineUnits, PromotionOutcome, Status, Taxed};
 use remise_engine::rules::Display;
 use remise_engine::{Cart, Quote};
 use serde::Serialize;
@@ -20,6 +20,7 @@ pub fn report(cart: &Cart, quote: &Quote) -> String {
     parcel_inserts(&mut out, quote);
     totals(&mut out, quote);
     promotions(&mut out, quote);
+    multi_unit(&mut out, quote);
     nudges(&mut out, quote);
     out
 }
@@ -278,6 +279,13 @@ fn applies_to(quote: &Quote, promotion: &PromotionOutcome) -> String {
     for method in &promotion.shipping_methods {
         parts.push(format!("shipping {method}"));
     }
+    match promotion.applications.as_slice() {
+        [] => {}
+        [one] if is_bundle(one) => parts.push("1 bundle".to_owned()),
+        [_] => parts.push("1 application".to_owned()),
+        all if is_bundle(&all[0]) => parts.push(format!("{} bundles", all.len())),
+        all => parts.push(format!("{} applications", all.len())),
+    }
     if promotion.status == Status::Applied {
         for gift in quote.gifts.iter().filter(|g| g.promotion == promotion.id) {
             parts.push(format!("gift {} × {}", gift.sku, gift.quantity));
@@ -291,6 +299,63 @@ fn applies_to(quote: &Quote, promotion: &PromotionOutcome) -> String {
         }
     }
     parts.join("\n")
+}
+
+/// For each buy X get Y, the units that triggered each application and those it rewarded; for
+/// each bundle, the units that formed it: `application 1: line 1 (SKU) ×2 → line 3 (SKU) ×1`.
+fn multi_unit(out: &mut String, quote: &Quote) {
+    section(
+        out,
+        "Units used by multi-unit offers (buy X get Y, bundles)",
+    );
+    let mut any = false;
+    for promotion in quote
+        .promotions
+        .iter()
+        .filter(|p| !p.applications.is_empty())
+    {
+        any = true;
+        let _ = writeln!(out, "  {} ({})", promotion.id, promotion.name);
+        for (i, application) in promotion.applications.iter().enumerate() {
+            let n = i + 1;
+            if is_bundle(application) {
+                let _ = writeln!(out, "    bundle {n}: {}", units(quote, &application.units));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    application {n}: {} → {}",
+                    units(quote, &application.triggers),
+                    units(quote, &application.rewards)
+                );
+            }
+        }
+    }
+    if !any {
+        let _ = writeln!(out, "  (none)");
+    }
+}
+
+fn is_bundle(application: &Application) -> bool {
+    !application.units.is_empty()
+}
+
+/// `line 1 (MUG) ×2 + line 3 (BOWL) ×1`.
+fn units(quote: &Quote, units: &[LineUnits]) -> String {
+    if units.is_empty() {
+        return "(none)".to_owned();
+    }
+    units
+        .iter()
+        .map(|u| {
+            let sku = quote
+                .lines
+                .iter()
+                .find(|l| l.id == u.line)
+                .map_or(String::new(), |l| format!(" ({})", l.sku));
+            format!("line {}{sku} ×{}", u.line, u.units)
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 fn nudges(out: &mut String, quote: &Quote) {

@@ -334,3 +334,151 @@ fn price_refuses_an_unknown_sku() {
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("skus[1]: "), "{}", run.stderr);
 }
+
+/// The title of the report's section on multi-unit offers.
+const MULTI_UNIT_SECTION: &str = "Units used by multi-unit offers (buy X get Y, bundles)";
+
+const MULTI_UNIT_RULES: &str = r#"{
+  "format": "remise.rules/1",
+  "store": { "currency": "EUR", "time_zone": "Europe/Paris" },
+  "catalog": {
+    "segments": [ { "id": "books", "name": "Books" } ],
+    "products": [
+      { "sku": "BOOK-M", "name": "Paperback", "price": "15.00", "tax_rate": "0.20", "segments": ["books"] },
+      { "sku": "BOOK-S", "name": "Pocket book", "price": "9.00", "tax_rate": "0.20", "segments": ["books"] },
+      { "sku": "BOOK-L", "name": "Hardcover", "price": "24.00", "tax_rate": "0.20", "segments": ["books"] },
+      { "sku": "MUG", "name": "Mug", "price": "10.00", "tax_rate": "0.20" },
+      { "sku": "BOWL", "name": "Bowl", "price": "8.00", "tax_rate": "0.20" },
+      { "sku": "CONSOLE", "name": "Console", "price": "300.00", "tax_rate": "0.20" },
+      { "sku": "GAME", "name": "Game", "price": "60.00", "tax_rate": "0.20" }
+    ]
+  },
+  "promotions": [
+    { "id": "three-for-two", "name": "3 for 2 on books", "targets": { "segments": ["books"] },
+      "offer": { "type": "buy_x_get_y", "buy": 2, "get": 1 } },
+    { "id": "mug-bowl", "name": "Mug + bowl for 15 €",
+      "offer": { "type": "bundle", "slots": [ { "targets": { "skus": ["MUG"] } }, { "targets": { "skus": ["BOWL"] } } ],
+                 "price": { "type": "price", "price": "15.00" } } },
+    { "id": "console-game", "name": "Console + game half price", "targets": { "skus": ["CONSOLE"] },
+      "offer": { "type": "buy_x_get_y", "buy": 1, "get": 1, "reward_targets": { "skus": ["GAME"] },
+                 "reward": { "type": "percent_off", "percent": 50 } } }
+  ]
+}"#;
+
+/// 7 books (the 2 cheapest free), a mug and a bowl (one bundle), a console without a game.
+const MULTI_UNIT_CART: &str = r#"{
+  "at": "2026-12-05T10:00:00+01:00",
+  "lines": [
+    { "sku": "BOOK-M", "quantity": 2 }, { "sku": "BOOK-S", "quantity": 3 }, { "sku": "BOOK-L", "quantity": 2 },
+    { "sku": "MUG", "quantity": 1 }, { "sku": "BOWL", "quantity": 1 }, { "sku": "CONSOLE", "quantity": 1 }
+  ]
+}"#;
+
+#[test]
+fn explain_shows_the_units_of_each_multi_buy_application_and_bundle() {
+    let dir = temp_dir("explain_multi_unit");
+    let rules = write(&dir, "multi.rules.json", MULTI_UNIT_RULES);
+    let cart = write(&dir, "multi.cart.json", MULTI_UNIT_CART);
+
+    // The JSON quote carries the applications: 2 × (2 triggers → 1 reward), one bundle.
+    let run = remise(&["eval", "--rules", &rules, "--cart", &cart]);
+    run.assert_success();
+    let quote = run.json();
+    let three = promotion(&quote, "three-for-two");
+    assert_eq!(three["status"], "applied");
+    assert_eq!(three["discount"], "18.00");
+    let applications = three["applications"].as_array().expect("applications");
+    assert_eq!(applications.len(), 2);
+    assert_eq!(applications[0]["triggers"][0]["line"], "3");
+    assert_eq!(applications[0]["triggers"][0]["units"], 2);
+    assert_eq!(applications[0]["rewards"][0]["line"], "2");
+    assert_eq!(applications[0]["rewards"][0]["units"], 1);
+    let bundle = promotion(&quote, "mug-bowl");
+    assert_eq!(bundle["discount"], "3.00");
+    assert_eq!(
+        bundle["applications"][0]["units"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let console = promotion(&quote, "console-game");
+    assert_eq!(console["reason"]["code"], "multi_buy_not_reached");
+    assert!(console.get("applications").is_none(), "{console}");
+
+    let run = remise(&["eval", "--rules", &rules, "--cart", &cart, "--explain"]);
+    run.assert_success();
+    let report = &run.stdout;
+    let section = report
+        .split(MULTI_UNIT_SECTION)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no multi-unit section:\n{report}"));
+    let section = section.split("Nudges").next().unwrap_or_default();
+    for expected in [
+        "three-for-two (3 for 2 on books)",
+        "application 1: line 3 (BOOK-L) ×2 → line 2 (BOOK-S) ×1",
+        "application 2: line 1 (BOOK-M) ×2 → line 2 (BOOK-S) ×1",
+        "mug-bowl (Mug + bowl for 15 €)",
+        "bundle 1: line 4 (MUG) ×1 + line 5 (BOWL) ×1",
+    ] {
+        assert!(section.contains(expected), "no `{expected}` in:\n{section}");
+    }
+    // A multi-buy that did not apply used no unit; its reason is in the promotions table.
+    assert!(!section.contains("console-game"), "{section}");
+    let message = console["reason"]["message"].as_str().expect("message");
+    assert!(
+        report.contains(message),
+        "reason `{message}` missing:\n{report}"
+    );
+    assert!(report.contains("2 applications"), "{report}");
+    assert!(report.contains("1 bundle"), "{report}");
+}
+
+#[test]
+fn explain_says_when_no_multi_unit_offer_used_units() {
+    let run = remise(&["eval", "--rules", RULES, "--cart", CART, "--explain"]);
+    run.assert_success();
+    let section = run
+        .stdout
+        .split("Units used by multi-unit offers")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no multi-unit section:\n{}", run.stdout));
+    assert!(
+        section
+            .trim_start()
+            .starts_with("(buy X get Y, bundles)\n  (none)"),
+        "{section}"
+    );
+}
+
+#[test]
+fn the_concept_store_example_shows_multi_buys_bundles_distinct_products_and_quantity_tiers() {
+    let run = remise(&[
+        "eval",
+        "--rules",
+        "examples/conceptstore.rules.json",
+        "--cart",
+        "examples/conceptstore.cart.json",
+    ]);
+    run.assert_success();
+    let quote = run.json();
+    let applications = |id: &str| {
+        promotion(&quote, id)["applications"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(promotion(&quote, "petit-dejeuner")["status"], "applied");
+    assert_eq!(applications("petit-dejeuner"), 1);
+    assert_eq!(promotion(&quote, "livres-3-pour-2")["discount"], "18.00");
+    assert_eq!(applications("livres-3-pour-2"), 2);
+    assert_eq!(applications("cuisine-2e-moitie-prix"), 1);
+    assert_eq!(promotion(&quote, "bougies-paliers")["status"], "applied");
+    assert_eq!(
+        promotion(&quote, "trio-de-thes")["reason"]["code"],
+        "min_distinct_products"
+    );
+    let kinds: Vec<&str> = quote["nudges"]
+        .as_array()
+        .expect("nudges")
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["add_units", "add_products"]);
+}

@@ -507,7 +507,7 @@ impl Compiler<'_> {
         });
         // A bundle without targets concerns the products of its slots.
         let slot_union = match (&p.targets, &p.offer) {
-            (None, rules::Offer::Bundle { slots, .. }) => {
+            (None, rules::Offer::Bundle { slots, .. }) if !slots.is_empty() => {
                 Some(union(slots.iter().map(|s| &s.targets)))
             }
             _ => None,

@@ -13,12 +13,14 @@ use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::quote::{
     Application, CodeOutcome, Explained, Gift, LineDiscount, LineUnits, Nudge, NudgeKind,
-    ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason,
-    ShippingQuote, Status, Taxed, Totals,
+    Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine,
+    Reason, ShippingQuote, Status, Taxed, Totals,
 };
-use crate::rules::{Combination, Display, TierBasis};
+use crate::rules::{Combination, Display, Strategy, TierBasis};
+mod choose;
 mod multibuy;
 
+use choose::Search;
 use multibuy::Units;
 
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key};
@@ -41,7 +43,7 @@ struct Line<'a> {
     catalog_promotion: Option<u32>,
     /// What is left after the promotions applied so far.
     amount: Decimal,
-    discounts: SmallVec<[(u32, Decimal); 4]>,
+    discounts: Discounts<4>,
     /// The stop-further or exclusive promotion that closed the line.
     closed_by: Option<u32>,
     /// Units used by multi-unit offers (buy X get Y, bundles).
@@ -71,7 +73,7 @@ struct ShippingLine<'a> {
     tax_rate: Decimal,
     price: Decimal,
     amount: Decimal,
-    discounts: SmallVec<[(u32, Decimal); 2]>,
+    discounts: Discounts<2>,
     closed_by: Option<u32>,
 }
 
@@ -154,6 +156,42 @@ impl Effect {
     }
 }
 
+/// Which promotions an application pass uses: per candidate, `None` (as its offer allows),
+/// `Some(0)` (left out) or `Some(k)` (a multi-unit offer applied at most k times).
+#[derive(Clone)]
+struct Plan {
+    limits: Vec<Option<u32>>,
+}
+
+impl Plan {
+    /// Every promotion as its offer allows: what the priority strategy applies.
+    fn priority(candidates: usize) -> Plan {
+        Plan {
+            limits: vec![None; candidates],
+        }
+    }
+
+    fn includes(&self, candidate: usize) -> bool {
+        self.limits[candidate] != Some(0)
+    }
+}
+
+/// Discounts by promotion, on a line or a shipping option.
+type Discounts<const N: usize> = SmallVec<[(u32, Decimal); N]>;
+
+/// What promotions change, saved so that several plans can be tried on the same cart.
+struct Saved {
+    lines: Vec<SavedLine>,
+    shipping: Vec<(Decimal, Discounts<2>, Option<u32>)>,
+}
+
+struct SavedLine {
+    amount: Decimal,
+    discounts: Discounts<4>,
+    closed_by: Option<u32>,
+    claimed: u32,
+}
+
 struct Evaluation<'a> {
     snap: &'a Snapshot,
     cart: &'a Cart,
@@ -166,6 +204,11 @@ struct Evaluation<'a> {
     nudges: Vec<Nudge<'a>>,
     gifts: Vec<Gift<'a>>,
     inserts: Vec<ParcelInsert<'a>>,
+    /// False while best-for-customer tries plans: nothing is recorded for the quote.
+    recording: bool,
+    /// The application limit of the promotion being applied (see [`Plan`]).
+    limit: Option<u32>,
+    optimization: Option<Optimization<'a>>,
     /// Buffers reused from one promotion to the next.
     effect: Effect,
     open: Vec<u16>,
@@ -250,6 +293,9 @@ impl Snapshot {
             nudges: Vec::new(),
             gifts: Vec::new(),
             inserts: Vec::new(),
+            recording: true,
+            limit: None,
+            optimization: None,
             effect: Effect::default(),
             open: Vec::new(),
             scratch: Vec::new(),
@@ -486,7 +532,39 @@ impl<'a> Evaluation<'a> {
             })
             .collect();
 
-        // Merchandise promotions first, then shipping promotions, each in priority order.
+        let groups = self.groups(&candidates);
+        // Under the priority strategy the search only reports what the choice costs, and only
+        // when it can be exact.
+        let best_for_customer = self.snap.strategy == Strategy::BestForCustomer;
+        let search = self.choose(&candidates, &mut verdicts, &groups, !best_for_customer);
+        let plan = match &search {
+            Search::Done(chosen) if best_for_customer => chosen.plan.clone(),
+            _ => Plan::priority(candidates.len()),
+        };
+        self.apply_plan(&candidates, &mut verdicts, &groups, &plan);
+        self.optimization = match search {
+            Search::Done(chosen) => Some(chosen.report),
+            // Nothing to choose: both strategies give this cart's total.
+            Search::NothingToChoose => {
+                let total = self.grand_total();
+                Some(Optimization {
+                    priority_total: total,
+                    best_total: total,
+                    saving: self.snap.money.zero(),
+                    exact: true,
+                    choices: 0,
+                    plans_evaluated: 1,
+                    left_out: Vec::new(),
+                    limited: Vec::new(),
+                })
+            }
+            Search::TooMany => None,
+        };
+        self.quote()
+    }
+
+    /// Groups of equal priority, in application order: merchandise promotions, then shipping.
+    fn groups(&self, candidates: &Candidates) -> Vec<SmallVec<[usize; 8]>> {
         let (shipping, merchandise): (Vec<usize>, Vec<usize>) =
             (0..candidates.len()).partition(|&i| {
                 matches!(
@@ -494,21 +572,80 @@ impl<'a> Evaluation<'a> {
                     Offer::Shipping { .. }
                 )
             });
-        for group in [merchandise, shipping] {
-            let mut start = 0;
-            while start < group.len() {
-                let priority = self.promotion(candidates.get(group[start])).priority;
-                let mut end = start + 1;
-                while end < group.len()
-                    && self.promotion(candidates.get(group[end])).priority == priority
-                {
-                    end += 1;
+        let mut groups: Vec<SmallVec<[usize; 8]>> = Vec::new();
+        for phase in [merchandise, shipping] {
+            let mut previous = None;
+            for i in phase {
+                let priority = self.promotion(candidates.get(i)).priority;
+                match groups.last_mut() {
+                    Some(group) if previous == Some(priority) => group.push(i),
+                    _ => groups.push(SmallVec::from_elem(i, 1)),
                 }
-                self.apply_tied(&candidates, &mut verdicts, &group[start..end]);
-                start = end;
+                previous = Some(priority);
             }
         }
-        self.quote()
+        groups
+    }
+
+    fn apply_plan(
+        &mut self,
+        candidates: &Candidates,
+        verdicts: &mut [Option<Rejection<'a>>],
+        groups: &[SmallVec<[usize; 8]>],
+        plan: &Plan,
+    ) {
+        for group in groups {
+            self.apply_tied(candidates, verdicts, group, plan);
+        }
+    }
+
+    fn save(&self) -> Saved {
+        Saved {
+            lines: self
+                .lines
+                .iter()
+                .map(|l| SavedLine {
+                    amount: l.amount,
+                    discounts: l.discounts.clone(),
+                    closed_by: l.closed_by,
+                    claimed: l.claimed,
+                })
+                .collect(),
+            shipping: self
+                .shipping
+                .iter()
+                .map(|s| (s.amount, s.discounts.clone(), s.closed_by))
+                .collect(),
+        }
+    }
+
+    fn restore(&mut self, saved: &Saved) {
+        for (line, saved) in self.lines.iter_mut().zip(&saved.lines) {
+            line.amount = saved.amount;
+            line.discounts.clone_from(&saved.discounts);
+            line.closed_by = saved.closed_by;
+            line.claimed = saved.claimed;
+        }
+        for (option, (amount, discounts, closed_by)) in
+            self.shipping.iter_mut().zip(&saved.shipping)
+        {
+            option.amount = *amount;
+            option.discounts.clone_from(discounts);
+            option.closed_by = *closed_by;
+        }
+    }
+
+    /// What the customer pays: merchandise and the chosen shipping method.
+    fn grand_total(&self) -> Decimal {
+        let merchandise: Decimal = self.lines.iter().map(|l| l.amount).sum();
+        let chosen = self.cart.shipping_method.as_deref();
+        let shipping: Decimal = self
+            .shipping
+            .iter()
+            .filter(|s| chosen == Some(s.method))
+            .map(|s| s.amount)
+            .sum();
+        merchandise + shipping
     }
 
     fn promotion(&self, c: Candidate<'_>) -> &'a Promotion {
@@ -628,14 +765,19 @@ impl<'a> Evaluation<'a> {
         candidates: &Candidates,
         verdicts: &mut [Option<Rejection<'a>>],
         group: &[usize],
+        plan: &Plan,
     ) {
+        let applies = |verdicts: &[Option<Rejection<'a>>], i: usize| {
+            verdicts[i].is_none() && plan.includes(i)
+        };
         let mut order: SmallVec<[(usize, Decimal); 8]> =
             group.iter().map(|&i| (i, Decimal::ZERO)).collect();
-        if order.len() > 1 {
+        if group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
             let mut effect = std::mem::take(&mut self.effect);
             for (i, value) in order.iter_mut() {
-                if verdicts[*i].is_none() {
+                if applies(verdicts, *i) {
                     effect.clear();
+                    self.limit = plan.limits[*i];
                     if self.effect_checked(candidates.get(*i), &mut effect).is_ok() {
                         *value = effect.total();
                     }
@@ -646,7 +788,17 @@ impl<'a> Evaluation<'a> {
             order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
         }
         for (i, _) in order {
-            self.apply(candidates.get(i), verdicts[i].take());
+            let c = candidates.get(i);
+            self.limit = plan.limits[i];
+            if !self.recording {
+                if applies(verdicts, i) {
+                    self.apply(c, None);
+                }
+            } else if verdicts[i].is_none() && !plan.includes(i) {
+                self.outcome(c, Status::Rejected, Decimal::ZERO, Some(Reason::LeftOut));
+            } else {
+                self.apply(c, verdicts[i].take());
+            }
         }
     }
 
@@ -921,7 +1073,9 @@ impl<'a> Evaluation<'a> {
         let p = self.promotion(c);
         if let Some((reason, nudge)) = rejection {
             self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
-            self.nudges.extend(nudge);
+            if self.recording {
+                self.nudges.extend(nudge);
+            }
             return;
         }
         // Combination: lines closed by stop-further / exclusive promotions are out of reach.
@@ -940,8 +1094,8 @@ impl<'a> Evaluation<'a> {
                 return;
             }
             if p.combination == Combination::Exclusive {
-                let others: SmallVec<[u32; 2]> = c
-                    .lines
+                let others: SmallVec<[u32; 2]> = self
+                    .items(c, p)
                     .iter()
                     .flat_map(|&l| self.lines[l as usize].discounts.iter().map(|(p, _)| *p))
                     .collect();
@@ -963,7 +1117,11 @@ impl<'a> Evaluation<'a> {
     /// Computes the effect of a promotion that passed its checks, and commits it.
     fn apply_effect(&mut self, c: Candidate<'_>, p: &'a Promotion, effect: &mut Effect) {
         if let Err(reason) = self.effect_checked(c, effect) {
-            self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+            let status = match reason {
+                Reason::NothingToDiscount => Status::NotEffective,
+                _ => Status::Rejected,
+            };
+            self.outcome(c, status, Decimal::ZERO, Some(reason));
             return;
         }
         self.cap_to_budget(p, effect);
@@ -1012,36 +1170,42 @@ impl<'a> Evaluation<'a> {
                     self.snap.prices_include_tax,
                     self.ctx.display,
                 );
-                self.gifts.push(Gift {
-                    promotion: &p.id,
-                    sku: &product.sku,
-                    name: &product.name,
-                    quantity: *quantity,
-                    value: self.snap.money.round(unit * Decimal::from(*quantity)),
-                });
+                if self.recording {
+                    self.gifts.push(Gift {
+                        promotion: &p.id,
+                        sku: &product.sku,
+                        name: &product.name,
+                        quantity: *quantity,
+                        value: self.snap.money.round(unit * Decimal::from(*quantity)),
+                    });
+                }
                 if closes {
                     for &l in c.lines {
                         self.lines[l as usize].closed_by.get_or_insert(promotion);
                     }
                 }
             }
-            Offer::ParcelInsert { item, description } => self.inserts.push(ParcelInsert {
-                promotion: &p.id,
-                item,
-                description,
-            }),
+            Offer::ParcelInsert { item, description } if self.recording => {
+                self.inserts.push(ParcelInsert {
+                    promotion: &p.id,
+                    item,
+                    description,
+                })
+            }
             Offer::Tiered { basis, tiers } => {
                 if let Some(next) = effect.tier.and_then(|t| tiers.get(t + 1)) {
                     let value = self.tier_value(c, *basis);
                     let missing =
                         self.missing_for_tier(*basis, next.threshold, next.inclusive, value);
                     let nudge = self.nudge(p, tier_nudge_kind(*basis), missing, true);
-                    self.nudges.push(nudge);
+                    if self.recording {
+                        self.nudges.push(nudge);
+                    }
                 }
             }
             _ => {}
         }
-        if let Some(code) = self.code_for(p) {
+        if let Some(code) = self.code_for(p).filter(|_| self.recording) {
             self.codes[code].applied.push(promotion);
         }
         self.outcome_with(c, Status::Applied, total, None, effect);
@@ -1237,6 +1401,9 @@ impl<'a> Evaluation<'a> {
         reason: Option<Reason<'a>>,
         effect: &Effect,
     ) {
+        if !self.recording {
+            return;
+        }
         let p = self.promotion(c);
         // Shipping discounts are alternatives (one per method): count the chosen method's, or the
         // largest when none is chosen.
@@ -1404,6 +1571,7 @@ impl<'a> Evaluation<'a> {
                 })
                 .collect(),
             nudges: std::mem::take(&mut self.nudges),
+            best_for_customer: self.optimization.take(),
         }
     }
 }

@@ -53,6 +53,30 @@ pub struct Quote<'a> {
     /// nothing is one the shop can report as not applicable to this cart.
     pub codes: Vec<CodeOutcome<'a>>,
     pub nudges: Vec<Nudge<'a>>,
+    /// What the best-for-customer choice gives next to the priority order; absent when the
+    /// priority strategy ran and the choice could not be computed exactly (too many choices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_for_customer: Option<Optimization<'a>>,
+}
+
+/// The best-for-customer search: what it found and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Optimization<'a> {
+    /// Grand total with every promotion in priority order.
+    pub priority_total: Decimal,
+    /// Grand total of the best plan.
+    pub best_total: Decimal,
+    /// `priority_total − best_total`: what the best choice saves the customer.
+    pub saving: Decimal,
+    /// Every plan was evaluated; false when a local search ran instead.
+    pub exact: bool,
+    /// Promotions whose presence was a choice (the others can only lower the total).
+    pub choices: u32,
+    pub plans_evaluated: u32,
+    /// Promotions the best plan leaves out.
+    pub left_out: Vec<&'a str>,
+    /// Multi-unit promotions the best plan applies fewer times than they could.
+    pub limited: Vec<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -410,6 +434,8 @@ pub enum Reason<'a> {
         buy: u32,
         get: u32,
     },
+    /// Best for customer: the cart costs less without it.
+    LeftOut,
     /// A slot of the bundle (its index in `slots`) found no unit left.
     BundleIncomplete {
         slot: usize,
@@ -534,13 +560,21 @@ impl fmt::Display for Reason<'_> {
                 rewards,
                 buy,
                 get,
-            } => write!(
-                f,
-                "buy {buy} get {get}: {triggers} units can trigger, {rewards} can be rewarded"
-            ),
-            Reason::BundleIncomplete { slot } => {
-                write!(f, "no unit left for slot {} of the bundle", slot + 1)
+            } => {
+                let units = if *triggers == 1 { "unit" } else { "units" };
+                write!(
+                    f,
+                    "buy {buy} get {get}: {triggers} {units} can trigger, {rewards} can be rewarded"
+                )
             }
+            Reason::BundleIncomplete { slot } => {
+                write!(
+                    f,
+                    "not enough units left for slot {} of the bundle",
+                    slot + 1
+                )
+            }
+            Reason::LeftOut => write!(f, "left out: the cart costs less without it"),
             Reason::NothingToDiscount => write!(f, "nothing left to discount"),
         }
     }

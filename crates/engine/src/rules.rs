@@ -127,6 +127,9 @@ pub enum Strategy {
     /// Every applicable promotion in priority order, each on what the previous ones left.
     #[default]
     Priority,
+    /// Among the promotions allowed to combine, the set (and the number of applications of
+    /// multi-unit offers) that gives the lowest total; see `docs/rule-format.md`.
+    BestForCustomer,
 }
 
 /// Catalog facts: the segment tree, products and hand-picked selections.

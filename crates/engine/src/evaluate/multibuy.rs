@@ -5,9 +5,9 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{Effect, Evaluation, UnitGroup};
+use super::{Candidate, Effect, Evaluation, UnitGroup};
 use crate::quote::Reason;
-use crate::snapshot::{Bundle, BundlePrice, BuyXGetY, Promotion, Targets, UnitReward};
+use crate::snapshot::{Bundle, BundlePrice, BuyXGetY, Offer, Promotion, Targets, UnitReward};
 
 /// Units taken from lines: (line, units).
 pub(super) type Units = SmallVec<[(u16, u32); 4]>;
@@ -30,7 +30,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// Open cart lines matching `targets` and not excluded by the promotion.
-    fn lines_matching(&self, p: &Promotion, targets: &Targets) -> SmallVec<[u16; 8]> {
+    pub(super) fn lines_matching(&self, p: &Promotion, targets: &Targets) -> SmallVec<[u16; 8]> {
         (0..self.lines.len() as u16)
             .filter(|&l| {
                 let facts = self.lines[l as usize].facts();
@@ -39,6 +39,28 @@ impl<'a> Evaluation<'a> {
                     && !p.exclude.as_ref().is_some_and(|e| e.matches(&facts))
             })
             .collect()
+    }
+
+    /// The lines a promotion acts on: its targeted lines, and for multi-unit offers the lines
+    /// its rewards or bundle slots may take units from.
+    pub(super) fn items(&self, c: Candidate<'_>, p: &Promotion) -> SmallVec<[u16; 8]> {
+        let mut lines: SmallVec<[u16; 8]> = c.lines.iter().copied().collect();
+        match &p.offer {
+            Offer::BuyXGetY(offer) => {
+                if let Some(targets) = &offer.reward_targets {
+                    lines.extend(self.lines_matching(p, targets));
+                }
+            }
+            Offer::Bundle(offer) => {
+                for (targets, _) in offer.slots.iter() {
+                    lines.extend(self.lines_matching(p, targets));
+                }
+            }
+            _ => {}
+        }
+        lines.sort_unstable();
+        lines.dedup();
+        lines
     }
 
     /// Counts the units of a buy-X-get-Y: (trigger only, reward only, both), and how many times
@@ -86,6 +108,7 @@ impl<'a> Evaluation<'a> {
     ) -> Result<(), Reason<'a>> {
         let (rewardable, [trigger_only, reward_only, both], times) =
             self.buy_x_get_y_count(p, offer, open, |l| self.available(l));
+        let times = self.limit.map_or(times, |limit| times.min(limit));
         if times == 0 {
             return Err(Reason::MultiBuyNotReached {
                 triggers: trigger_only + both,
@@ -192,7 +215,11 @@ impl<'a> Evaluation<'a> {
         let mut discounts: Vec<Decimal> = vec![Decimal::ZERO; self.lines.len()];
         let mut formed = 0;
         let mut failure = None;
-        while offer.max_applications.is_none_or(|max| formed < max) {
+        let most = match (offer.max_applications, self.limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        while most.is_none_or(|max| formed < max) {
             let mut units = Units::new();
             let mut missing_slot = None;
             for (slot, lines) in &slots {
