@@ -22,6 +22,7 @@ pub fn report(cart: &Cart, quote: &Quote) -> String {
     promotions(&mut out, quote);
     multi_unit(&mut out, quote);
     nudges(&mut out, quote);
+    best_for_customer(&mut out, quote);
     out
 }
 
@@ -366,6 +367,34 @@ fn nudges(out: &mut String, quote: &Quote) {
     }
     for nudge in &quote.nudges {
         let _ = writeln!(out, "  • {nudge}  [{}]", nudge.promotion);
+    }
+}
+
+/// What the best-for-customer search found, next to the priority order.
+fn best_for_customer(out: &mut String, quote: &Quote) {
+    section(out, "Best for customer");
+    let Some(report) = &quote.best_for_customer else {
+        let _ = writeln!(
+            out,
+            "  (not computed: comparing would take more than 64 plans)"
+        );
+        return;
+    };
+    let how = if report.exact {
+        format!("exact, {} plans evaluated", report.plans_evaluated)
+    } else {
+        format!("local search, {} plans evaluated", report.plans_evaluated)
+    };
+    let _ = writeln!(
+        out,
+        "  priority order {} → best choice {}: saves {} ({how})",
+        report.priority_total, report.best_total, report.saving
+    );
+    if !report.left_out.is_empty() {
+        let _ = writeln!(out, "  left out: {}", report.left_out.join(", "));
+    }
+    if !report.limited.is_empty() {
+        let _ = writeln!(out, "  applied fewer times: {}", report.limited.join(", "));
     }
 }
 

@@ -23,9 +23,9 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use remise_engine::cart::{CART_FORMAT, PresentedCode, ShippingOption};
 use remise_engine::quote::Status;
 use remise_engine::rules::{
-    Audience, Catalog, Combination, Conditions, Coupon, Display, GroupSettings, Limits, Offer,
-    Product, Promotion, RULES_FORMAT, RuleSet, Segment, Selection, StoreSettings, Targets, Tier,
-    TierBasis, Validity, Window,
+    Audience, BundlePrice, BundleSlot, Catalog, Combination, Conditions, Coupon, Display,
+    GroupSettings, Limits, Offer, Product, Promotion, RULES_FORMAT, Reward, RewardOrder, RuleSet,
+    Segment, Selection, StoreSettings, Strategy, Targets, Tier, TierBasis, Validity, Window,
 };
 use remise_engine::{Cart, CartLine, Customer, PriceRequest, Snapshot, compile};
 use rust_decimal::Decimal;
@@ -704,5 +704,198 @@ fn bench_compile(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_evaluate, bench_catalog_price, bench_compile);
+// ---------------------------------------------------------------------------------------------
+// Best for customer: small baskets where multi-buys, bundles and percentages compete.
+
+const BASKET_SEGMENTS: u64 = 6;
+const BASKET_PRODUCTS: u64 = 60;
+
+fn basket_rules(promotion_count: u64) -> RuleSet {
+    let mut rng = Rng::new(SEED_PROMOTIONS ^ promotion_count);
+    let segment = |s: u64| format!("s{s}");
+    let products = (0..BASKET_PRODUCTS)
+        .map(|i| Product {
+            sku: sku(i),
+            name: format!("Product {i}"),
+            price: euros(rng.range(100, 6000)),
+            tax_rate: Decimal::new(20, 2),
+            segments: vec![segment(i % BASKET_SEGMENTS)],
+            brand: None,
+            attributes: BTreeMap::new(),
+            tags: vec![],
+        })
+        .collect();
+    let on = |s: u64| Targets {
+        segments: vec![segment(s)],
+        ..Targets::default()
+    };
+    let promotions = (0..promotion_count)
+        .map(|i| {
+            let s = rng.below(BASKET_SEGMENTS);
+            let (targets, offer) = match rng.below(100) {
+                0..30 => (
+                    Some(on(s)),
+                    Offer::BuyXGetY {
+                        buy: rng.range(1, 2) as u32,
+                        get: 1,
+                        reward_targets: None,
+                        reward: if rng.chance(50) {
+                            Reward::Free
+                        } else {
+                            Reward::PercentOff {
+                                percent: Decimal::from(50),
+                            }
+                        },
+                        rewarded: RewardOrder::Cheapest,
+                        max_applications: None,
+                    },
+                ),
+                30..55 => (
+                    None,
+                    Offer::Bundle {
+                        slots: vec![
+                            BundleSlot {
+                                targets: on(s),
+                                quantity: 1,
+                            },
+                            BundleSlot {
+                                targets: on((s + 1) % BASKET_SEGMENTS),
+                                quantity: 1,
+                            },
+                        ],
+                        price: BundlePrice::PercentOff {
+                            percent: Decimal::from(rng.range(15, 35)),
+                        },
+                        max_applications: None,
+                    },
+                ),
+                55..85 => (
+                    Some(on(s)),
+                    Offer::PercentOff {
+                        percent: Decimal::from(rng.range(10, 30)),
+                        max_units: None,
+                    },
+                ),
+                _ => (
+                    None,
+                    Offer::CartPercentOff {
+                        percent: Decimal::from(rng.range(3, 10)),
+                    },
+                ),
+            };
+            Promotion {
+                id: format!("b{i:02}"),
+                name: format!("Basket promotion {i}"),
+                campaign: None,
+                priority: rng.below(4) as i32,
+                created_at: None,
+                combination: match rng.below(4) {
+                    0 => Combination::StopFurther,
+                    1 => Combination::Exclusive,
+                    _ => Combination::Stackable,
+                },
+                targets,
+                exclude: None,
+                audience: Audience::default(),
+                validity: Validity::default(),
+                conditions: Conditions::default(),
+                offer,
+                limits: Limits::default(),
+            }
+        })
+        .collect();
+    RuleSet {
+        format: RULES_FORMAT.to_owned(),
+        store: StoreSettings {
+            currency: "EUR".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+            strategy: Strategy::BestForCustomer,
+            ..StoreSettings::default()
+        },
+        catalog: Catalog {
+            segments: (0..BASKET_SEGMENTS)
+                .map(|s| Segment {
+                    id: segment(s),
+                    name: segment(s),
+                    parent: None,
+                    star: false,
+                })
+                .collect(),
+            products,
+            selections: vec![],
+        },
+        promotions,
+    }
+}
+
+fn basket(lines: u64) -> Cart {
+    let mut rng = Rng::new(SEED_CARTS ^ lines);
+    let mut products: Vec<u64> = (0..BASKET_PRODUCTS).collect();
+    // A deterministic shuffle, then the first `lines` products.
+    for i in (1..products.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        products.swap(i, j);
+    }
+    Cart {
+        format: CART_FORMAT.to_owned(),
+        customer: Customer::default(),
+        channel: Some("web".to_owned()),
+        at: AT.to_owned(),
+        display: None,
+        lines: products[..lines as usize]
+            .iter()
+            .map(|&p| CartLine {
+                id: None,
+                sku: sku(p),
+                quantity: rng.range(1, 3) as u32,
+                name: None,
+                price: None,
+                tax_rate: None,
+                segments: None,
+                brand: None,
+                attributes: None,
+                tags: None,
+            })
+            .collect(),
+        codes: vec![],
+        shipping_options: vec![],
+        shipping_method: None,
+        usage: BTreeMap::new(),
+    }
+}
+
+fn bench_best_for_customer(c: &mut Criterion) {
+    let mut group = c.benchmark_group("best_for_customer");
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    for promotions in [5, 10, 20] {
+        let snapshot = compile(&basket_rules(promotions)).expect("the generated rules are valid");
+        for lines in [3, 7, 20, 50] {
+            let cart = basket(lines);
+            let quote = snapshot
+                .evaluate(&cart)
+                .expect("the generated basket is valid");
+            let considered = quote.promotions.len();
+            if let Some(report) = &quote.best_for_customer {
+                eprintln!(
+                    "[setup] best_for_customer/{lines}x{promotions}: {considered} considered, \
+                     {} choices, {} plans evaluated, exact {}, saving {}",
+                    report.choices, report.plans_evaluated, report.exact, report.saving
+                );
+            }
+            group.bench_function(format!("{lines}x{promotions}"), |b| {
+                b.iter(|| snapshot.evaluate(black_box(&cart)))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_evaluate,
+    bench_catalog_price,
+    bench_compile,
+    bench_best_for_customer
+);
 criterion_main!(benches);

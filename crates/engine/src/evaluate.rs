@@ -533,8 +533,8 @@ impl<'a> Evaluation<'a> {
             .collect();
 
         let groups = self.groups(&candidates);
-        // Under the priority strategy the search only reports what the choice costs, and only
-        // when it can be exact.
+        // Under the priority strategy the search only reports what the choice would save, and
+        // only when that is cheap to know exactly.
         let best_for_customer = self.snap.strategy == Strategy::BestForCustomer;
         let search = self.choose(&candidates, &mut verdicts, &groups, !best_for_customer);
         let plan = match &search {

@@ -54,7 +54,7 @@ pub struct Quote<'a> {
     pub codes: Vec<CodeOutcome<'a>>,
     pub nudges: Vec<Nudge<'a>>,
     /// What the best-for-customer choice gives next to the priority order; absent when the
-    /// priority strategy ran and the choice could not be computed exactly (too many choices).
+    /// priority strategy ran and the comparison would have cost more than 64 plans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub best_for_customer: Option<Optimization<'a>>,
 }

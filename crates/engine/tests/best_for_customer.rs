@@ -251,9 +251,11 @@ proptest! {
         by_priority.store.strategy = PricingStrategy::Priority;
         let priority = quote(&by_priority, &cart);
         prop_assert!(grand(&best) <= grand(&priority));
-        // Each quote reports the other strategy's total.
-        let saving: Decimal = priority["best_for_customer"]["saving"].as_str().unwrap().parse().unwrap();
-        prop_assert_eq!(grand(&priority) - saving, grand(&best));
+        // The priority quote reports what the other strategy saves, when that comparison is cheap.
+        if let Some(saving) = priority["best_for_customer"]["saving"].as_str() {
+            let saving: Decimal = saving.parse().unwrap();
+            prop_assert_eq!(grand(&priority) - saving, grand(&best));
+        }
     }
 
     #[test]

@@ -19,6 +19,9 @@ use crate::snapshot::{ItemOffer, Offer, Promotion};
 
 /// Up to this many plans, every one is evaluated: the choice is exact.
 pub(super) const EXACT_PLANS: u64 = 4096;
+/// Under the priority strategy the search only informs (what the other strategy would save), so
+/// it runs only when it is this cheap.
+const COMPARISON_PLANS: u64 = 64;
 /// Past [`EXACT_PLANS`], the local search evaluates at most this many plans.
 const SEARCH_BUDGET: u32 = 256;
 /// A multi-unit promotion is tried at 0, 1, … up to this many applications.
@@ -39,7 +42,7 @@ pub(super) struct Chosen<'a> {
 pub(super) enum Search<'a> {
     /// Every applicable promotion can only lower the total: the priority plan is the best.
     NothingToChoose,
-    /// Too many plans for an exact answer, and only an exact one was asked for.
+    /// Under the priority strategy: more plans than a comparison may cost.
     TooMany,
     Done(Chosen<'a>),
 }
@@ -51,7 +54,7 @@ impl<'a> Evaluation<'a> {
         candidates: &Candidates,
         verdicts: &mut [Option<Rejection<'a>>],
         groups: &[SmallVec<[usize; 8]>],
-        exhaustive_only: bool,
+        comparison_only: bool,
     ) -> Search<'a> {
         let choices = self.choices(candidates, verdicts);
         let plans: u64 = choices
@@ -63,7 +66,7 @@ impl<'a> Evaluation<'a> {
         if choices.is_empty() {
             return Search::NothingToChoose;
         }
-        if exhaustive_only && !exact {
+        if comparison_only && plans > COMPARISON_PLANS {
             return Search::TooMany;
         }
         let saved = self.save();

@@ -172,7 +172,10 @@ impl<'a> Evaluation<'a> {
         effect
             .claims
             .extend(rewards.iter().chain(&triggers).copied());
-        // One group per application, for the explanation.
+        // One group per application, for the explanation (not needed while plans are tried).
+        if !self.recording {
+            return Ok(());
+        }
         let mut triggers = unit_stream(&triggers);
         let mut rewards = unit_stream(&rewards);
         for _ in 0..times {
@@ -265,11 +268,13 @@ impl<'a> Evaluation<'a> {
                 discounts[l as usize] += *part;
             }
             effect.claims.extend(units.iter().copied());
-            effect.groups.push(UnitGroup {
-                triggers: Units::new(),
-                rewards: Units::new(),
-                units,
-            });
+            if self.recording {
+                effect.groups.push(UnitGroup {
+                    triggers: Units::new(),
+                    rewards: Units::new(),
+                    units,
+                });
+            }
             formed += 1;
         }
         if formed == 0 {
