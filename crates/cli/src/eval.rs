@@ -29,7 +29,9 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     input::stdin_at_most_once(&[&args.rules, &args.cart])?;
     let snapshot = input::load_rules(&args.rules)?;
-    let cart: Cart = input::read_request(&args.cart, "cart", args.at.as_deref())?;
+    let mut cart: Cart = input::read_request(&args.cart, "cart", args.at.as_deref())?;
+    // The report shows what the other strategy would save.
+    cart.compare_strategies |= args.explain;
     let quote = snapshot
         .evaluate(&cart)
         .map_err(|e| InvalidInput::new(&args.cart, "cart", &e))?;

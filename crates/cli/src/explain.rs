@@ -376,7 +376,7 @@ fn best_for_customer(out: &mut String, quote: &Quote) {
     let Some(report) = &quote.best_for_customer else {
         let _ = writeln!(
             out,
-            "  (not computed: comparing would take more than 64 plans)"
+            "  (not computed: the comparison would take more than 256 steps)"
         );
         return;
     };

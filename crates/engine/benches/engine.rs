@@ -591,6 +591,7 @@ fn cart(lines: u64, products: u64) -> Cart {
         shipping_options: vec![option("standard", 490), option("express", 990)],
         shipping_method: Some("standard".to_owned()),
         usage: BTreeMap::new(),
+        compare_strategies: false,
     }
 }
 
@@ -861,6 +862,7 @@ fn basket(lines: u64) -> Cart {
         shipping_options: vec![],
         shipping_method: None,
         usage: BTreeMap::new(),
+        compare_strategies: false,
     }
 }
 

@@ -52,6 +52,11 @@ pub struct Cart {
     /// Usage so far of promotions with limits or a budget, by promotion id.
     #[serde(default)]
     pub usage: BTreeMap<String, PromotionUsage>,
+    /// Under the priority strategy, also search what the best-for-customer strategy would save
+    /// (`best_for_customer` in the quote). It costs a search: meant for the back office's cart
+    /// simulator and `remise eval --explain`, not for every storefront call.
+    #[serde(default)]
+    pub compare_strategies: bool,
 }
 
 fn cart_format() -> String {

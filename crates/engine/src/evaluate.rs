@@ -533,10 +533,14 @@ impl<'a> Evaluation<'a> {
             .collect();
 
         let groups = self.groups(&candidates);
-        // Under the priority strategy the search only reports what the choice would save, and
-        // only when that is cheap to know exactly.
+        // Under the priority strategy the search only reports what the choice would save, when
+        // the request asks and that is cheap to know exactly.
         let best_for_customer = self.snap.strategy == Strategy::BestForCustomer;
-        let search = self.choose(&candidates, &mut verdicts, &groups, !best_for_customer);
+        let search = if best_for_customer || self.cart.compare_strategies {
+            self.choose(&candidates, &mut verdicts, &groups, !best_for_customer)
+        } else {
+            Search::NotAsked
+        };
         let plan = match &search {
             Search::Done(chosen) if best_for_customer => chosen.plan.clone(),
             _ => Plan::priority(candidates.len()),
@@ -558,7 +562,7 @@ impl<'a> Evaluation<'a> {
                     limited: Vec::new(),
                 })
             }
-            Search::TooMany => None,
+            Search::TooMany | Search::NotAsked => None,
         };
         self.quote()
     }

@@ -53,8 +53,9 @@ pub struct Quote<'a> {
     /// nothing is one the shop can report as not applicable to this cart.
     pub codes: Vec<CodeOutcome<'a>>,
     pub nudges: Vec<Nudge<'a>>,
-    /// What the best-for-customer choice gives next to the priority order; absent when the
-    /// priority strategy ran and the comparison would have cost more than 64 plans.
+    /// What the best-for-customer choice gives next to the priority order. Under the priority
+    /// strategy, present only when the cart asked (`compare_strategies`) and the comparison took
+    /// at most 256 search steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub best_for_customer: Option<Optimization<'a>>,
 }

@@ -168,6 +168,7 @@ fn cart() -> impl Strategy<Value = Cart> {
             shipping_options: vec![],
             shipping_method: None,
             usage: Default::default(),
+            compare_strategies: true,
         })
 }
 

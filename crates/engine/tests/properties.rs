@@ -242,6 +242,7 @@ fn cart() -> impl Strategy<Value = Cart> {
             ],
             shipping_method: shipping_method.map(str::to_owned),
             usage: Default::default(),
+            compare_strategies: false,
         })
 }
 

@@ -6,8 +6,13 @@
 //! claims no units, and whose lines no other promotion watches (an exclusive one, or one that
 //! picks units by price) can only lower the total: every offer lowers each line by an amount that
 //! grows with what it is given, so a lower input never gives a higher output. It is always in.
-//! The others, the *choices*, are searched: every plan when there are at most [`EXACT_PLANS`],
-//! otherwise a local search from the priority result, and the quote says which.
+//! A multi-unit offer is always a choice (how many units it takes changes what is left for the
+//! others in ways that are not monotone), and so is every promotion whose lines one watches.
+//!
+//! The choices are searched in two passes: a short local search from the priority plan finds a
+//! good plan, then a branch and bound over the groups of equal priority proves it best or finds
+//! a better one, within [`SEARCH_STEPS`]; the quote says whether the search completed (`exact`).
+//! The brute-force cross-check in `tests/best_for_customer.rs` holds the rules above to account.
 
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
@@ -15,15 +20,16 @@ use smallvec::SmallVec;
 use super::{Candidates, Evaluation, Plan, Rejection};
 use crate::quote::Optimization;
 use crate::rules::Combination;
-use crate::snapshot::{ItemOffer, Offer, Promotion};
+use crate::snapshot::{ItemOffer, Offer, Promotion, UnitReward};
 
-/// Up to this many plans, every one is evaluated: the choice is exact.
-pub(super) const EXACT_PLANS: u64 = 4096;
+/// The most steps (groups applied) the search takes; past it, the best plan found so far is used
+/// and the quote says the choice is not proven exact.
+const SEARCH_STEPS: u32 = 1_000;
 /// Under the priority strategy the search only informs (what the other strategy would save), so
-/// it runs only when it is this cheap.
-const COMPARISON_PLANS: u64 = 64;
-/// Past [`EXACT_PLANS`], the local search evaluates at most this many plans.
-const SEARCH_BUDGET: u32 = 256;
+/// it is reported only when it completes within this many steps.
+const COMPARISON_STEPS: u32 = 256;
+/// The local search that finds a first good plan tries at most this many plans.
+const CLIMB_PLANS: u32 = 64;
 /// A multi-unit promotion is tried at 0, 1, … up to this many applications.
 const MAX_APPLICATION_CHOICES: u32 = 16;
 
@@ -42,13 +48,44 @@ pub(super) struct Chosen<'a> {
 pub(super) enum Search<'a> {
     /// Every applicable promotion can only lower the total: the priority plan is the best.
     NothingToChoose,
-    /// Under the priority strategy: more plans than a comparison may cost.
+    /// Under the priority strategy: more steps than a comparison may cost.
     TooMany,
+    /// Under the priority strategy, the request did not ask for the comparison.
+    NotAsked,
     Done(Chosen<'a>),
 }
 
+/// The search's own state: the plan being built along the current path, the best found so far,
+/// and what it costs.
+struct Walk<'s> {
+    candidates: &'s Candidates,
+    groups: &'s [SmallVec<[usize; 8]>],
+    choices: &'s [Choice],
+    /// Per group, the indices in `choices` of its members.
+    choices_by_group: Vec<SmallVec<[usize; 4]>>,
+    /// Per group, what its promotions can still take off at most: (lines or shipping, rate).
+    bounds: Vec<SmallVec<[Bound; 4]>>,
+    plan: Plan,
+    best: Option<(Decimal, Plan)>,
+    steps: u32,
+    budget: u32,
+    leaves: u32,
+    complete: bool,
+}
+
+/// An upper bound on what one promotion can still take off: `rate` × what is left of `lines`
+/// (or of the chosen shipping method).
+struct Bound {
+    lines: SmallVec<[u16; 8]>,
+    shipping: bool,
+    rate: Decimal,
+}
+
 impl<'a> Evaluation<'a> {
-    /// Searches the best plan. Leaves the evaluation state as it found it.
+    /// Searches the best plan by branch and bound over the groups of equal priority, in the order
+    /// they apply: each step applies one group under one choice of its members, and a branch is
+    /// cut when even every remaining promotion at its most could not beat the best plan found.
+    /// The first plan reached is the priority plan. Leaves the evaluation state as it found it.
     pub(super) fn choose(
         &mut self,
         candidates: &Candidates,
@@ -57,86 +94,235 @@ impl<'a> Evaluation<'a> {
         comparison_only: bool,
     ) -> Search<'a> {
         let choices = self.choices(candidates, verdicts);
-        let plans: u64 = choices
-            .iter()
-            .map(|c| c.options.len() as u64)
-            .try_fold(1u64, |product, n| product.checked_mul(n))
-            .unwrap_or(u64::MAX);
-        let exact = plans <= EXACT_PLANS;
         if choices.is_empty() {
             return Search::NothingToChoose;
         }
-        if comparison_only && plans > COMPARISON_PLANS {
-            return Search::TooMany;
+        let mut group_of = vec![0usize; candidates.len()];
+        for (g, group) in groups.iter().enumerate() {
+            for &i in group {
+                group_of[i] = g;
+            }
         }
+        let mut choices_by_group = vec![SmallVec::new(); groups.len()];
+        for (k, choice) in choices.iter().enumerate() {
+            choices_by_group[group_of[choice.candidate]].push(k);
+        }
+        let bounds = groups
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .filter(|&&i| verdicts[i].is_none())
+                    .filter_map(|&i| self.bound(candidates.get(i)))
+                    .collect()
+            })
+            .collect();
+        let mut walk = Walk {
+            candidates,
+            groups,
+            choices: &choices,
+            choices_by_group,
+            bounds,
+            plan: Plan::priority(candidates.len()),
+            best: None,
+            steps: 0,
+            budget: if comparison_only {
+                COMPARISON_STEPS
+            } else {
+                SEARCH_STEPS
+            },
+            leaves: 0,
+            complete: true,
+        };
         let saved = self.save();
         self.recording = false;
-        let mut plan = Plan::priority(candidates.len());
-        let priority_total = self.total_of(candidates, verdicts, groups, &plan, &saved);
-        let mut best = (priority_total, plan.clone());
-        let mut evaluated = 1u32;
-        if exact {
-            // Mixed-radix count over the choices' options; plan 0 (all first options) is done.
-            let mut digits = vec![0usize; choices.len()];
-            while increment(&mut digits, &choices) {
-                for (choice, &digit) in choices.iter().zip(&digits) {
-                    plan.limits[choice.candidate] = choice.options[digit];
-                }
-                let total = self.total_of(candidates, verdicts, groups, &plan, &saved);
-                evaluated += 1;
-                if total < best.0 {
-                    best = (total, plan.clone());
-                }
-            }
+        // A good plan first, by a short local search from the priority plan, so that the exact
+        // search can cut early; then the exact search, which keeps that plan on ties.
+        let priority = Plan::priority(candidates.len());
+        let priority_total = self.total_of(candidates, verdicts, groups, &priority, &saved);
+        // A comparison only needs the exact answer, and only when it is cheap.
+        let (incumbent, climbed_plans) = if comparison_only {
+            ((priority_total, priority), 0)
         } else {
-            // Hill climbing: change one choice at a time while it lowers the total.
-            let mut improved = true;
-            while improved && evaluated < SEARCH_BUDGET {
-                improved = false;
-                for choice in &choices {
-                    for &option in &choice.options {
-                        if evaluated >= SEARCH_BUDGET {
-                            break;
-                        }
-                        let mut trial = best.1.clone();
-                        if trial.limits[choice.candidate] == option {
-                            continue;
-                        }
-                        trial.limits[choice.candidate] = option;
-                        let total = self.total_of(candidates, verdicts, groups, &trial, &saved);
-                        evaluated += 1;
-                        if total < best.0 {
-                            best = (total, trial);
-                            improved = true;
-                        }
-                    }
-                }
-            }
-        }
+            let start = (priority_total, priority);
+            self.climb(candidates, verdicts, groups, &choices, start, &saved)
+        };
+        let climbed = incumbent.clone();
+        walk.best = Some(incumbent);
+        self.restore(&saved);
+        self.descend(0, &mut walk, verdicts);
         self.restore(&saved);
         self.recording = true;
+        if comparison_only && !walk.complete {
+            return Search::TooMany;
+        }
+        let (best_total, best_plan) = walk.best.unwrap_or(climbed);
         let snap = self.snap;
         let ids = |keep: &dyn Fn(Option<u32>) -> bool| -> Vec<&'a str> {
             choices
                 .iter()
-                .filter(|c| keep(best.1.limits[c.candidate]))
+                .filter(|c| keep(best_plan.limits[c.candidate]))
                 .map(|c| &*snap.promotions[candidates.get(c.candidate).promotion as usize].id)
                 .collect()
         };
         let report = Optimization {
             priority_total,
-            best_total: best.0,
-            saving: priority_total - best.0,
-            exact,
+            best_total,
+            saving: priority_total - best_total,
+            exact: walk.complete,
             choices: choices.len() as u32,
-            plans_evaluated: evaluated,
+            // The priority plan, the local search's plans, and the complete plans the exact
+            // search reached.
+            plans_evaluated: 1 + climbed_plans + walk.leaves,
             left_out: ids(&|limit| limit == Some(0)),
             limited: ids(&|limit| matches!(limit, Some(k) if k > 0)),
         };
         Search::Done(Chosen {
-            plan: best.1,
+            plan: best_plan,
             report,
         })
+    }
+
+    /// Changes one choice at a time while that lowers the total, within [`CLIMB_PLANS`] plans.
+    fn climb(
+        &mut self,
+        candidates: &Candidates,
+        verdicts: &mut [Option<Rejection<'a>>],
+        groups: &[SmallVec<[usize; 8]>],
+        choices: &[Choice],
+        start: (Decimal, Plan),
+        saved: &super::Saved,
+    ) -> ((Decimal, Plan), u32) {
+        let mut best = start;
+        let mut tried = 0;
+        let mut improved = true;
+        while improved && tried < CLIMB_PLANS {
+            improved = false;
+            for choice in choices {
+                for &option in &choice.options {
+                    if tried >= CLIMB_PLANS || best.1.limits[choice.candidate] == option {
+                        continue;
+                    }
+                    let mut trial = best.1.clone();
+                    trial.limits[choice.candidate] = option;
+                    let total = self.total_of(candidates, verdicts, groups, &trial, saved);
+                    tried += 1;
+                    if total < best.0 {
+                        best = (total, trial);
+                        improved = true;
+                    }
+                }
+            }
+        }
+        (best, tried)
+    }
+
+    /// Applies a whole plan from the saved state and returns what the customer would pay.
+    fn total_of(
+        &mut self,
+        candidates: &Candidates,
+        verdicts: &mut [Option<Rejection<'a>>],
+        groups: &[SmallVec<[usize; 8]>],
+        plan: &Plan,
+        saved: &super::Saved,
+    ) -> Decimal {
+        self.restore(saved);
+        self.apply_plan(candidates, verdicts, groups, plan);
+        self.grand_total()
+    }
+
+    fn descend(&mut self, g: usize, walk: &mut Walk<'_>, verdicts: &mut [Option<Rejection<'a>>]) {
+        if walk.steps >= walk.budget {
+            walk.complete = false;
+            return;
+        }
+        walk.steps += 1;
+        let total = self.grand_total();
+        if g == walk.groups.len() {
+            walk.leaves += 1;
+            if walk.best.as_ref().is_none_or(|(best, _)| total < *best) {
+                walk.best = Some((total, walk.plan.clone()));
+            }
+            return;
+        }
+        if let Some((best, _)) = &walk.best {
+            let most_off: Decimal = walk.bounds[g..]
+                .iter()
+                .flatten()
+                .map(|bound| self.most_off(bound))
+                .sum();
+            // Ties keep the plan found first.
+            if total - most_off.min(total) >= *best {
+                return;
+            }
+        }
+        let members = walk.choices_by_group[g].clone();
+        if members.is_empty() {
+            self.apply_tied(walk.candidates, verdicts, &walk.groups[g], &walk.plan);
+            self.descend(g + 1, walk, verdicts);
+            return;
+        }
+        let mut digits: SmallVec<[usize; 4]> = SmallVec::from_elem(0, members.len());
+        let saved = self.save();
+        loop {
+            for (&k, &digit) in members.iter().zip(&digits) {
+                let choice = &walk.choices[k];
+                walk.plan.limits[choice.candidate] = choice.options[digit];
+            }
+            self.apply_tied(walk.candidates, verdicts, &walk.groups[g], &walk.plan);
+            self.descend(g + 1, walk, verdicts);
+            self.restore(&saved);
+            if !increment(&mut digits, members.iter().map(|&k| &walk.choices[k])) {
+                break;
+            }
+        }
+        for &k in &members {
+            walk.plan.limits[walk.choices[k].candidate] = None;
+        }
+    }
+
+    /// What a promotion could take off at most, whatever happens: its rate of what is left of the
+    /// lines it acts on.
+    fn bound(&self, c: super::Candidate<'_>) -> Option<Bound> {
+        let p = self.promotion(c);
+        let full = Decimal::ONE;
+        let (rate, shipping) = match &p.offer {
+            Offer::Gift { .. } | Offer::ParcelInsert { .. } => return None,
+            Offer::Shipping { .. } => (full, true),
+            Offer::Merchandise(
+                ItemOffer::PercentOff { rate, .. } | ItemOffer::CartPercentOff(rate),
+            ) => (*rate, false),
+            Offer::BuyXGetY(offer) => match offer.reward {
+                UnitReward::PercentOff(rate) => (rate, false),
+                _ => (full, false),
+            },
+            _ => (full, false),
+        };
+        Some(Bound {
+            lines: self.items(c, p),
+            shipping,
+            rate,
+        })
+    }
+
+    fn most_off(&self, bound: &Bound) -> Decimal {
+        let left: Decimal = if bound.shipping {
+            let chosen = self.cart.shipping_method.as_deref();
+            self.shipping
+                .iter()
+                .filter(|s| chosen == Some(s.method) && s.closed_by.is_none())
+                .map(|s| s.amount)
+                .sum()
+        } else {
+            bound
+                .lines
+                .iter()
+                .map(|&l| &self.lines[l as usize])
+                .filter(|line| line.closed_by.is_none())
+                .map(|line| line.amount)
+                .sum()
+        };
+        left * bound.rate
     }
 
     /// The promotions whose presence is a choice, with the limits to try.
@@ -186,6 +372,8 @@ impl<'a> Evaluation<'a> {
                     .iter()
                     .any(|&l| watched[l as usize].iter().any(|&w| w != i))
             };
+            // A multi-unit offer is always a choice: how many units it takes changes what is left
+            // for the promotions after it, in ways that are not monotone.
             let most = self.most_applications(p, c.lines);
             if p.combination == Combination::Stackable && most.is_none() && !watched_by_another {
                 continue;
@@ -230,24 +418,10 @@ impl<'a> Evaluation<'a> {
             _ => None,
         }
     }
-
-    /// Applies `plan` from the saved state without recording anything, and returns the total.
-    fn total_of(
-        &mut self,
-        candidates: &Candidates,
-        verdicts: &mut [Option<Rejection<'a>>],
-        groups: &[SmallVec<[usize; 8]>],
-        plan: &Plan,
-        saved: &super::Saved,
-    ) -> Decimal {
-        self.restore(saved);
-        self.apply_plan(candidates, verdicts, groups, plan);
-        self.grand_total()
-    }
 }
 
 /// Advances a mixed-radix counter; false once it wraps around.
-fn increment(digits: &mut [usize], choices: &[Choice]) -> bool {
+fn increment<'c>(digits: &mut [usize], choices: impl Iterator<Item = &'c Choice>) -> bool {
     for (digit, choice) in digits.iter_mut().zip(choices) {
         *digit += 1;
         if *digit < choice.options.len() {
