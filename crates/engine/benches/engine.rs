@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use remise_engine::cart::{CART_FORMAT, PresentedCode, ShippingOption};
+use remise_engine::cart::{PresentedCode, ShippingOption};
 use remise_engine::quote::Status;
 use remise_engine::rules::{
     Audience, BundlePrice, BundleSlot, Catalog, Combination, Conditions, Coupon, Display,
@@ -557,21 +557,15 @@ fn cart(lines: u64, products: u64) -> Cart {
     }
     let lines = picked
         .into_iter()
-        .map(|p| CartLine {
-            id: None,
-            sku: sku(p),
-            quantity: match rng.below(100) {
-                0..70 => 1,
-                70..95 => rng.range(2, 3) as u32,
-                _ => rng.range(4, 10) as u32,
-            },
-            name: None,
-            price: None,
-            tax_rate: None,
-            segments: None,
-            brand: None,
-            attributes: None,
-            tags: None,
+        .map(|p| {
+            CartLine::new(
+                sku(p),
+                match rng.below(100) {
+                    0..70 => 1,
+                    70..95 => rng.range(2, 3) as u32,
+                    _ => rng.range(4, 10) as u32,
+                },
+            )
         })
         .collect();
     let option = |method: &str, cents| ShippingOption {
@@ -580,18 +574,13 @@ fn cart(lines: u64, products: u64) -> Cart {
         tax_rate: Decimal::new(20, 2),
     };
     Cart {
-        format: CART_FORMAT.to_owned(),
         customer: customer(),
         channel: Some("web".to_owned()),
-        at: AT.to_owned(),
-        display: None,
-        lines,
         // Lower case, no dash: exercises code normalisation.
         codes: vec![PresentedCode::Plain("code07".to_owned())],
         shipping_options: vec![option("standard", 490), option("express", 990)],
         shipping_method: Some("standard".to_owned()),
-        usage: BTreeMap::new(),
-        compare_strategies: false,
+        ..Cart::new(AT, lines)
     }
 }
 
@@ -837,32 +826,13 @@ fn basket(lines: u64) -> Cart {
         let j = rng.below(i as u64 + 1) as usize;
         products.swap(i, j);
     }
+    let lines = products[..lines as usize]
+        .iter()
+        .map(|&p| CartLine::new(sku(p), rng.range(1, 3) as u32))
+        .collect();
     Cart {
-        format: CART_FORMAT.to_owned(),
-        customer: Customer::default(),
         channel: Some("web".to_owned()),
-        at: AT.to_owned(),
-        display: None,
-        lines: products[..lines as usize]
-            .iter()
-            .map(|&p| CartLine {
-                id: None,
-                sku: sku(p),
-                quantity: rng.range(1, 3) as u32,
-                name: None,
-                price: None,
-                tax_rate: None,
-                segments: None,
-                brand: None,
-                attributes: None,
-                tags: None,
-            })
-            .collect(),
-        codes: vec![],
-        shipping_options: vec![],
-        shipping_method: None,
-        usage: BTreeMap::new(),
-        compare_strategies: false,
+        ..Cart::new(AT, lines)
     }
 }
 

@@ -89,6 +89,43 @@ pub struct CartLine {
     pub tags: Option<Vec<String>>,
 }
 
+impl Cart {
+    /// A cart of `lines` at instant `at` (RFC 3339), every other field at its default.
+    pub fn new(at: impl Into<String>, lines: Vec<CartLine>) -> Cart {
+        Cart {
+            format: cart_format(),
+            customer: Customer::default(),
+            channel: None,
+            at: at.into(),
+            display: None,
+            lines,
+            codes: Vec::new(),
+            shipping_options: Vec::new(),
+            shipping_method: None,
+            usage: BTreeMap::new(),
+            compare_strategies: false,
+        }
+    }
+}
+
+impl CartLine {
+    /// `quantity` units of a catalog product, with no inline facts.
+    pub fn new(sku: impl Into<String>, quantity: u32) -> CartLine {
+        CartLine {
+            id: None,
+            sku: sku.into(),
+            quantity,
+            name: None,
+            price: None,
+            tax_rate: None,
+            segments: None,
+            brand: None,
+            attributes: None,
+            tags: None,
+        }
+    }
+}
+
 /// A code as presented: either a bare string (`"GIARDINO200"`, taken as usable) or an object saying
 /// which promotions it unlocks and whether the store found it usable.
 #[derive(Debug, Clone, PartialEq, Serialize)]

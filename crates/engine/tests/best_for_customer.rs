@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
 use proptest::prelude::*;
-use remise_engine::cart::{CART_FORMAT, Cart, CartLine, Customer};
+use remise_engine::cart::{Cart, CartLine};
 use remise_engine::compile;
 use remise_engine::rules::{
     BundlePrice, BundleSlot, Catalog, Combination, Offer, Product, Promotion, RULES_FORMAT, Reward,
@@ -142,33 +142,19 @@ fn cart() -> impl Strategy<Value = Cart> {
             let n = products.len();
             (Just(products), prop::collection::vec(1..=2u32, n))
         })
-        .prop_map(|(products, quantities)| Cart {
-            format: CART_FORMAT.to_owned(),
-            customer: Customer::default(),
-            channel: None,
-            at: "2026-12-05T10:00:00Z".to_owned(),
-            display: None,
-            lines: products
+        .prop_map(|(products, quantities)| {
+            let lines = products
                 .iter()
                 .zip(quantities)
                 .map(|(&p, quantity)| CartLine {
                     id: Some(format!("line-{}", SKUS[p])),
-                    sku: SKUS[p].to_owned(),
-                    quantity,
-                    name: None,
-                    price: None,
-                    tax_rate: None,
-                    segments: None,
-                    brand: None,
-                    attributes: None,
-                    tags: None,
+                    ..CartLine::new(SKUS[p], quantity)
                 })
-                .collect(),
-            codes: vec![],
-            shipping_options: vec![],
-            shipping_method: None,
-            usage: Default::default(),
-            compare_strategies: true,
+                .collect();
+            Cart {
+                compare_strategies: true,
+                ..Cart::new("2026-12-05T10:00:00Z", lines)
+            }
         })
 }
 

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
 use proptest::prelude::*;
-use remise_engine::cart::{CART_FORMAT, Cart, CartLine, Customer, PresentedCode, ShippingOption};
+use remise_engine::cart::{Cart, CartLine, PresentedCode, ShippingOption};
 use remise_engine::money::Money;
 use remise_engine::rules::{
     Catalog, Combination, Conditions, Coupon, Display, Offer, Product, Promotion, RULES_FORMAT,
@@ -201,48 +201,34 @@ fn cart() -> impl Strategy<Value = Cart> {
         prop::option::of(prop::sample::select(vec!["standard", "express"])),
         cents(1_500),
     )
-        .prop_map(|(lines, coupon, shipping_method, shipping_price)| Cart {
-            format: CART_FORMAT.to_owned(),
-            customer: Customer::default(),
-            channel: Some("web".to_owned()),
-            at: "2026-12-05T10:00:00Z".to_owned(),
-            display: None,
-            lines: lines
+        .prop_map(|(lines, coupon, shipping_method, shipping_price)| {
+            let lines = lines
                 .into_iter()
                 .enumerate()
                 .map(|(i, (p, quantity))| CartLine {
                     id: Some(format!("l{i}")),
-                    sku: SKUS[p].to_owned(),
-                    quantity,
-                    name: None,
-                    price: None,
-                    tax_rate: None,
-                    segments: None,
-                    brand: None,
-                    attributes: None,
-                    tags: None,
+                    ..CartLine::new(SKUS[p], quantity)
                 })
-                .collect(),
-            codes: if coupon {
-                vec![PresentedCode::Plain("save".to_owned())]
-            } else {
-                vec![]
-            },
-            shipping_options: vec![
-                ShippingOption {
-                    method: "standard".into(),
-                    price: shipping_price,
-                    tax_rate: Decimal::new(2, 1),
+                .collect();
+            let option = |method: &str, price| ShippingOption {
+                method: method.into(),
+                price,
+                tax_rate: Decimal::new(2, 1),
+            };
+            Cart {
+                channel: Some("web".to_owned()),
+                codes: if coupon {
+                    vec![PresentedCode::Plain("save".to_owned())]
+                } else {
+                    vec![]
                 },
-                ShippingOption {
-                    method: "express".into(),
-                    price: shipping_price * Decimal::TWO,
-                    tax_rate: Decimal::new(2, 1),
-                },
-            ],
-            shipping_method: shipping_method.map(str::to_owned),
-            usage: Default::default(),
-            compare_strategies: false,
+                shipping_options: vec![
+                    option("standard", shipping_price),
+                    option("express", shipping_price * Decimal::TWO),
+                ],
+                shipping_method: shipping_method.map(str::to_owned),
+                ..Cart::new("2026-12-05T10:00:00Z", lines)
+            }
         })
 }
 
