@@ -224,6 +224,28 @@ pub struct Promotion {
     pub limits: Limits,
 }
 
+impl Promotion {
+    /// A promotion with this id and offer, on every product, for everyone, always; every other
+    /// field at its default.
+    pub fn new(id: impl Into<String>, offer: Offer) -> Promotion {
+        Promotion {
+            id: id.into(),
+            name: String::new(),
+            campaign: None,
+            priority: 0,
+            created_at: None,
+            combination: Combination::default(),
+            targets: None,
+            exclude: None,
+            audience: Audience::default(),
+            validity: Validity::default(),
+            conditions: Conditions::default(),
+            offer,
+            limits: Limits::default(),
+        }
+    }
+}
+
 /// How a promotion combines with the others of a cart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -87,19 +87,11 @@ fn promotion(i: usize) -> impl Strategy<Value = Promotion> {
         offer(),
     )
         .prop_map(move |(priority, combination, targets, offer)| Promotion {
-            id: format!("p{i}"),
             name: format!("Promotion {i}"),
-            campaign: None,
             priority,
-            created_at: None,
             combination,
             targets: Some(targets),
-            exclude: None,
-            audience: Default::default(),
-            validity: Default::default(),
-            conditions: Default::default(),
-            offer,
-            limits: Default::default(),
+            ..Promotion::new(format!("p{i}"), offer)
         })
 }
 

@@ -105,16 +105,10 @@ fn promotion(i: usize) -> impl Strategy<Value = Promotion> {
     )
         .prop_map(
             move |(priority, combination, targets, offer, min_cart_amount, coupon)| Promotion {
-                id: format!("p{i}"),
                 name: format!("Promotion {i}"),
-                campaign: None,
                 priority,
-                created_at: None,
                 combination,
                 targets,
-                exclude: None,
-                audience: Default::default(),
-                validity: Default::default(),
                 conditions: Conditions {
                     min_cart_amount,
                     coupon: coupon.then(|| Coupon {
@@ -122,8 +116,7 @@ fn promotion(i: usize) -> impl Strategy<Value = Promotion> {
                     }),
                     ..Default::default()
                 },
-                offer,
-                limits: Default::default(),
+                ..Promotion::new(format!("p{i}"), offer)
             },
         )
 }
