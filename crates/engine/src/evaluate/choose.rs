@@ -66,7 +66,7 @@ struct Walk<'s> {
     /// Per group, what its promotions can still take off at most: (lines or shipping, rate).
     bounds: Vec<SmallVec<[Bound; 4]>>,
     plan: Plan,
-    best: Option<(Decimal, Plan)>,
+    best: (Decimal, Plan),
     steps: u32,
     budget: u32,
     leaves: u32,
@@ -82,10 +82,11 @@ struct Bound {
 }
 
 impl<'a> Evaluation<'a> {
-    /// Searches the best plan by branch and bound over the groups of equal priority, in the order
-    /// they apply: each step applies one group under one choice of its members, and a branch is
-    /// cut when even every remaining promotion at its most could not beat the best plan found.
-    /// The first plan reached is the priority plan. Leaves the evaluation state as it found it.
+    /// Searches the best plan: a short local search from the priority plan finds a good one,
+    /// then a branch and bound over the groups of equal priority, in the order they apply, proves
+    /// it best or finds a better one. Each step applies one group under one choice of its members;
+    /// a branch is cut when even every remaining promotion at its most could not beat the best plan
+    /// found. Leaves the evaluation state as it found it.
     pub(super) fn choose(
         &mut self,
         candidates: &Candidates,
@@ -117,23 +118,6 @@ impl<'a> Evaluation<'a> {
                     .collect()
             })
             .collect();
-        let mut walk = Walk {
-            candidates,
-            groups,
-            choices: &choices,
-            choices_by_group,
-            bounds,
-            plan: Plan::priority(candidates.len()),
-            best: None,
-            steps: 0,
-            budget: if comparison_only {
-                COMPARISON_STEPS
-            } else {
-                SEARCH_STEPS
-            },
-            leaves: 0,
-            complete: true,
-        };
         let saved = self.save();
         self.recording = false;
         // A good plan first, by a short local search from the priority plan, so that the exact
@@ -147,8 +131,23 @@ impl<'a> Evaluation<'a> {
             let start = (priority_total, priority);
             self.climb(candidates, verdicts, groups, &choices, start, &saved)
         };
-        let climbed = incumbent.clone();
-        walk.best = Some(incumbent);
+        let mut walk = Walk {
+            candidates,
+            groups,
+            choices: &choices,
+            choices_by_group,
+            bounds,
+            plan: Plan::priority(candidates.len()),
+            best: incumbent,
+            steps: 0,
+            budget: if comparison_only {
+                COMPARISON_STEPS
+            } else {
+                SEARCH_STEPS
+            },
+            leaves: 0,
+            complete: true,
+        };
         self.restore(&saved);
         self.descend(0, &mut walk, verdicts);
         self.restore(&saved);
@@ -156,7 +155,7 @@ impl<'a> Evaluation<'a> {
         if comparison_only && !walk.complete {
             return Search::TooMany;
         }
-        let (best_total, best_plan) = walk.best.unwrap_or(climbed);
+        let (best_total, best_plan) = walk.best;
         let snap = self.snap;
         let ids = |keep: &dyn Fn(Option<u32>) -> bool| -> Vec<&'a str> {
             choices
@@ -240,21 +239,19 @@ impl<'a> Evaluation<'a> {
         let total = self.grand_total();
         if g == walk.groups.len() {
             walk.leaves += 1;
-            if walk.best.as_ref().is_none_or(|(best, _)| total < *best) {
-                walk.best = Some((total, walk.plan.clone()));
+            if total < walk.best.0 {
+                walk.best = (total, walk.plan.clone());
             }
             return;
         }
-        if let Some((best, _)) = &walk.best {
-            let most_off: Decimal = walk.bounds[g..]
-                .iter()
-                .flatten()
-                .map(|bound| self.most_off(bound))
-                .sum();
-            // Ties keep the plan found first.
-            if total - most_off.min(total) >= *best {
-                return;
-            }
+        let most_off: Decimal = walk.bounds[g..]
+            .iter()
+            .flatten()
+            .map(|bound| self.most_off(bound))
+            .sum();
+        // Ties keep the plan found first.
+        if total - most_off.min(total) >= walk.best.0 {
+            return;
         }
         let members = walk.choices_by_group[g].clone();
         if members.is_empty() {
