@@ -677,8 +677,8 @@ impl<'a> Evaluation<'a> {
         let mut targeted = pairs.iter().copied().peekable();
         loop {
             let next_targeted = targeted.peek().map(|&pair| (pair >> 16) as u32);
+            // Merge the two sorted streams: the smaller promotion index comes first.
             let (promotion, range) = match (next_targeted, all.peek().copied()) {
-                (None, None) => break,
                 (Some(t), a) if a.is_none_or(|a| t < a) => {
                     let start = lines.len();
                     while let Some(pair) = targeted.next_if(|&pair| (pair >> 16) as u32 == t) {
@@ -690,9 +690,8 @@ impl<'a> Evaluation<'a> {
                     all.next();
                     (a, 0..line_count)
                 }
-                (Some(_), None) => {
-                    unreachable!("the guard above takes every Some(t) when a is None")
-                }
+                // `(Some(_), None)` is taken by the first arm: both streams are done.
+                (_, None) => break,
             };
             let p = &snap.promotions[promotion as usize];
             let range = match &p.exclude {

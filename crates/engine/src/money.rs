@@ -142,20 +142,19 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn eur() -> Money {
-        Money::parse("EUR", Rounding::HalfAwayFromZero).unwrap_or_else(|| unreachable!())
+        Money::parse("EUR", Rounding::HalfAwayFromZero).unwrap()
     }
 
     #[test]
     fn rounds_half_away_from_zero_or_half_even() {
         assert_eq!(eur().round(dec!(0.005)), dec!(0.01));
         assert_eq!(eur().round(dec!(-0.005)), dec!(-0.01));
-        let even = Money::parse("EUR", Rounding::HalfEven).unwrap_or_else(|| unreachable!());
+        let even = Money::parse("EUR", Rounding::HalfEven).unwrap();
         assert_eq!(even.round(dec!(0.005)), dec!(0.00));
         assert_eq!(even.round(dec!(0.015)), dec!(0.02));
-        let yen = Money::parse("JPY", Rounding::HalfAwayFromZero).unwrap_or_else(|| unreachable!());
+        let yen = Money::parse("JPY", Rounding::HalfAwayFromZero).unwrap();
         assert_eq!(yen.round(dec!(2.5)).to_string(), "3");
-        let dinar =
-            Money::parse("BHD", Rounding::HalfAwayFromZero).unwrap_or_else(|| unreachable!());
+        let dinar = Money::parse("BHD", Rounding::HalfAwayFromZero).unwrap();
         assert_eq!(dinar.round(dec!(1.2345)).to_string(), "1.235");
     }
 
