@@ -1293,11 +1293,7 @@ impl<'a> Evaluation<'a> {
             } => {
                 // The most expensive units (at what is left of them) first; ties by line order.
                 let mut order: SmallVec<[u16; 8]> = open.iter().copied().collect();
-                let unit_left = |l: u16| {
-                    let line = &self.lines[l as usize];
-                    line.amount / Decimal::from(line.quantity)
-                };
-                order.sort_by(|&a, &b| unit_left(b).cmp(&unit_left(a)).then(a.cmp(&b)));
+                self.sort_by_unit(&mut order, true);
                 let mut left = max;
                 for l in order {
                     if left == 0 {

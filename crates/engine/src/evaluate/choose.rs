@@ -73,6 +73,12 @@ struct Walk<'s> {
     complete: bool,
 }
 
+#[derive(PartialEq)]
+struct Fingerprint {
+    lines: Vec<(Decimal, u32, Option<u32>)>,
+    shipping: Vec<(Decimal, Option<u32>)>,
+}
+
 /// An upper bound on what one promotion can still take off: `rate` × what is left of `lines`
 /// (or of the chosen shipping method).
 struct Bound {
@@ -261,13 +267,26 @@ impl<'a> Evaluation<'a> {
         }
         let mut digits: SmallVec<[usize; 4]> = SmallVec::from_elem(0, members.len());
         let saved = self.save();
+        // Choices that leave the cart in the same state lead to the same plans below: only the
+        // first of them is explored (a cap above what the offer can do changes nothing, say).
+        let mut reached: SmallVec<[Fingerprint; 4]> = SmallVec::new();
         loop {
+            if walk.steps >= walk.budget {
+                walk.complete = false;
+                break;
+            }
             for (&k, &digit) in members.iter().zip(&digits) {
                 let choice = &walk.choices[k];
                 walk.plan.limits[choice.candidate] = choice.options[digit];
             }
+            // Applying a group is what a step costs, whether or not the branch goes on.
+            walk.steps += 1;
             self.apply_tied(walk.candidates, verdicts, &walk.groups[g], &walk.plan);
-            self.descend(g + 1, walk, verdicts);
+            let fingerprint = self.fingerprint();
+            if !reached.contains(&fingerprint) {
+                reached.push(fingerprint);
+                self.descend(g + 1, walk, verdicts);
+            }
             self.restore(&saved);
             if !increment(&mut digits, members.iter().map(|&k| &walk.choices[k])) {
                 break;
@@ -275,6 +294,23 @@ impl<'a> Evaluation<'a> {
         }
         for &k in &members {
             walk.plan.limits[walk.choices[k].candidate] = None;
+        }
+    }
+
+    /// What later promotions depend on: what is left of each line and shipping option, and which
+    /// are closed or claimed.
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            lines: self
+                .lines
+                .iter()
+                .map(|l| (l.amount, l.claimed, l.closed_by))
+                .collect(),
+            shipping: self
+                .shipping
+                .iter()
+                .map(|s| (s.amount, s.closed_by))
+                .collect(),
         }
     }
 

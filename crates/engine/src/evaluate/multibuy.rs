@@ -288,16 +288,12 @@ impl<'a> Evaluation<'a> {
         Ok(())
     }
 
-    /// Sorts lines by what is left of one unit, then by line order.
-    fn sort_by_unit(&self, lines: &mut [u16], most_expensive_first: bool) {
-        lines.sort_by(|&a, &b| {
-            let by_price = self.unit_left(a).cmp(&self.unit_left(b));
-            let by_price = if most_expensive_first {
-                by_price.reverse()
-            } else {
-                by_price
-            };
-            by_price.then(a.cmp(&b))
+    /// Sorts lines by what is left of one unit (cheapest or most expensive first), then by line.
+    pub(super) fn sort_by_unit(&self, lines: &mut [u16], most_expensive_first: bool) {
+        // Each unit price is a division: computed once per line, not per comparison.
+        lines.sort_by_cached_key(|&l| {
+            let price = self.unit_left(l);
+            (if most_expensive_first { -price } else { price }, l)
         });
     }
 }
