@@ -774,23 +774,15 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
                 ),
             };
             Promotion {
-                id: format!("b{i:02}"),
                 name: format!("Basket promotion {i}"),
-                campaign: None,
                 priority: rng.below(4) as i32,
-                created_at: None,
                 combination: match rng.below(4) {
                     0 => Combination::StopFurther,
                     1 => Combination::Exclusive,
                     _ => Combination::Stackable,
                 },
                 targets,
-                exclude: None,
-                audience: Audience::default(),
-                validity: Validity::default(),
-                conditions: Conditions::default(),
-                offer,
-                limits: Limits::default(),
+                ..Promotion::new(format!("b{i:02}"), offer)
             }
         })
         .collect();
