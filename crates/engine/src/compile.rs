@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::money::Money;
+use crate::money::{Money, rate_problem};
 use crate::quote::WEEKDAY_NAMES;
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
@@ -406,26 +406,14 @@ impl Compiler<'_> {
     }
 
     fn check_price(&mut self, path: &str, amount: Decimal, money: &Money) {
-        if amount.is_sign_negative() && !amount.is_zero() {
-            self.error(path, format!("must not be negative (got {amount})"));
-        } else if money.exact(amount).is_none() {
-            self.error(
-                path,
-                format!(
-                    "{amount} has more decimals than {} allows ({})",
-                    money.code(),
-                    money.scale
-                ),
-            );
+        if let Some(problem) = money.amount_problem(amount) {
+            self.error(path, problem);
         }
     }
 
     fn check_rate(&mut self, path: &str, rate: Decimal) {
-        if rate.is_sign_negative() && !rate.is_zero() || rate > Decimal::ONE {
-            self.error(
-                path,
-                format!("must be between 0 and 1 (got {rate}; 20 % is 0.20)"),
-            );
+        if let Some(problem) = rate_problem(rate) {
+            self.error(path, problem);
         }
     }
 

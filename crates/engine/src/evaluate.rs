@@ -11,6 +11,7 @@ use crate::cart::{Cart, PresentedCode, PromotionUsage};
 use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::money::rate_problem;
 use crate::quote::{
     Application, CodeOutcome, Explained, Gift, LineDiscount, LineUnits, Nudge, NudgeKind,
     Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine,
@@ -238,16 +239,10 @@ impl Snapshot {
             cart.display,
             &mut errors,
         );
-        let lines = self.resolve_lines(
-            cart,
-            ctx.as_ref().map_or(Display::Gross, |c| c.display),
-            &mut errors,
-        );
-        let shipping = self.resolve_shipping(
-            cart,
-            ctx.as_ref().map_or(Display::Gross, |c| c.display),
-            &mut errors,
-        );
+        // With an invalid context the request is refused anyway; the lines are still checked.
+        let display = ctx.as_ref().map_or(self.default_display, |c| c.display);
+        let lines = self.resolve_lines(cart, display, &mut errors);
+        let shipping = self.resolve_shipping(cart, display, &mut errors);
         let codes = cart
             .codes
             .iter()
@@ -335,13 +330,8 @@ impl Snapshot {
             }
             let price = match (l.price, product) {
                 (Some(price), _) => {
-                    if price.is_sign_negative() && !price.is_zero() {
-                        errors.push(FieldError::new(path("price"), "must not be negative"));
-                    } else if money.exact(price).is_none() {
-                        errors.push(FieldError::new(
-                            path("price"),
-                            format!("{price} has more decimals than {} allows", money.code()),
-                        ));
+                    if let Some(problem) = money.amount_problem(price) {
+                        errors.push(FieldError::new(path("price"), problem));
                     }
                     price
                 }
@@ -361,8 +351,8 @@ impl Snapshot {
                 .tax_rate
                 .or(product.map(|p| p.tax_rate))
                 .unwrap_or_default();
-            if tax_rate.is_sign_negative() && !tax_rate.is_zero() || tax_rate > Decimal::ONE {
-                errors.push(FieldError::new(path("tax_rate"), "must be between 0 and 1"));
+            if let Some(problem) = rate_problem(tax_rate) {
+                errors.push(FieldError::new(path("tax_rate"), problem));
             }
             let id: Cow<'c, str> = match &l.id {
                 Some(id) => Cow::Borrowed(id.as_str()),
@@ -475,16 +465,11 @@ impl Snapshot {
                     format!("duplicate method `{}`", o.method),
                 ));
             }
-            if o.price.is_sign_negative() && !o.price.is_zero() {
-                errors.push(FieldError::new(path("price"), "must not be negative"));
-            } else if money.exact(o.price).is_none() {
-                errors.push(FieldError::new(
-                    path("price"),
-                    format!("{} has more decimals than {} allows", o.price, money.code()),
-                ));
+            if let Some(problem) = money.amount_problem(o.price) {
+                errors.push(FieldError::new(path("price"), problem));
             }
-            if o.tax_rate.is_sign_negative() && !o.tax_rate.is_zero() || o.tax_rate > Decimal::ONE {
-                errors.push(FieldError::new(path("tax_rate"), "must be between 0 and 1"));
+            if let Some(problem) = rate_problem(o.tax_rate) {
+                errors.push(FieldError::new(path("tax_rate"), problem));
             }
             let price = money.round(money.in_display(
                 o.price,

@@ -48,6 +48,22 @@ impl Money {
         (rounded == amount).then_some(rounded)
     }
 
+    /// Why `amount` cannot be a price or an amount in this currency, if it cannot: every price,
+    /// amount and threshold of rules and requests is checked by this one rule.
+    pub(crate) fn amount_problem(&self, amount: Decimal) -> Option<String> {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            Some(format!("must not be negative (got {amount})"))
+        } else if self.exact(amount).is_none() {
+            Some(format!(
+                "{amount} has more decimals than {} allows ({})",
+                self.code(),
+                self.scale
+            ))
+        } else {
+            None
+        }
+    }
+
     pub fn zero(&self) -> Decimal {
         Decimal::new(0, self.scale)
     }
@@ -134,6 +150,12 @@ impl Money {
         rounded.rescale(self.scale);
         rounded
     }
+}
+
+/// Why `rate` cannot be a tax rate, if it cannot.
+pub(crate) fn rate_problem(rate: Decimal) -> Option<String> {
+    (rate.is_sign_negative() && !rate.is_zero() || rate > Decimal::ONE)
+        .then(|| format!("must be between 0 and 1 (got {rate}; 20 % is 0.20)"))
 }
 
 #[cfg(test)]
