@@ -12,6 +12,7 @@ use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::money::rate_problem;
+use crate::price::CatalogPick;
 use crate::quote::{
     Application, CodeOutcome, Explained, Gift, LineDiscount, LineUnits, Nudge, NudgeKind,
     Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine,
@@ -624,17 +625,16 @@ impl<'a> Evaluation<'a> {
         }
     }
 
+    /// The shipping option the customer chose, if any.
+    fn chosen_shipping(&self) -> Option<&ShippingLine<'a>> {
+        let chosen = self.cart.shipping_method.as_deref()?;
+        self.shipping.iter().find(|s| s.method == chosen)
+    }
+
     /// What the customer pays: merchandise and the chosen shipping method.
     fn grand_total(&self) -> Decimal {
         let merchandise: Decimal = self.lines.iter().map(|l| l.amount).sum();
-        let chosen = self.cart.shipping_method.as_deref();
-        let shipping: Decimal = self
-            .shipping
-            .iter()
-            .filter(|s| chosen == Some(s.method))
-            .map(|s| s.amount)
-            .sum();
-        merchandise + shipping
+        merchandise + self.chosen_shipping().map_or(Decimal::ZERO, |s| s.amount)
     }
 
     fn promotion(&self, c: Candidate<'_>) -> &'a Promotion {
@@ -705,7 +705,7 @@ impl<'a> Evaluation<'a> {
     /// catalog subtotal that amount conditions measure (§2.7).
     fn catalog_prices(&mut self, candidates: &Candidates, checks: &[Option<Reason<'a>>]) {
         let money = self.snap.money;
-        let mut best: Vec<Option<(i32, Decimal, u32)>> = vec![None; self.lines.len()];
+        let mut best: Vec<Option<CatalogPick>> = vec![None; self.lines.len()];
         for (c, check) in (0..candidates.len()).map(|i| candidates.get(i)).zip(checks) {
             let p = &self.snap.promotions[c.promotion as usize];
             let (true, None, Offer::Merchandise(offer)) = (p.is_catalog, check, &p.offer) else {
@@ -719,17 +719,24 @@ impl<'a> Evaluation<'a> {
                 if amount == line.subtotal {
                     continue;
                 }
+                let pick = CatalogPick {
+                    priority: p.priority,
+                    price: amount,
+                    promotion: c.promotion,
+                };
                 let slot = &mut best[l as usize];
-                match slot {
-                    Some((priority, best_amount, _))
-                        if *priority > p.priority
-                            || (*priority == p.priority && *best_amount <= amount) => {}
-                    _ => *slot = Some((p.priority, amount, c.promotion)),
+                if slot.is_none_or(|b| pick.beats(&b)) {
+                    *slot = Some(pick);
                 }
             }
         }
         for (line, best) in self.lines.iter_mut().zip(best) {
-            if let Some((_, amount, promotion)) = best {
+            if let Some(CatalogPick {
+                price: amount,
+                promotion,
+                ..
+            }) = best
+            {
                 let Offer::Merchandise(offer) = self.snap.promotions[promotion as usize].offer
                 else {
                     continue;
@@ -1151,14 +1158,14 @@ impl<'a> Evaluation<'a> {
         }
         match &p.offer {
             Offer::Gift { product, quantity } => {
-                let product = &self.snap.products[*product as usize];
-                let unit = self.snap.money.in_display(
-                    product.price,
-                    product.tax_rate,
-                    self.snap.prices_include_tax,
-                    self.ctx.display,
-                );
                 if self.recording {
+                    let product = &self.snap.products[*product as usize];
+                    let unit = self.snap.money.in_display(
+                        product.price,
+                        product.tax_rate,
+                        self.snap.prices_include_tax,
+                        self.ctx.display,
+                    );
                     self.gifts.push(Gift {
                         promotion: &p.id,
                         sku: &product.sku,
@@ -1180,15 +1187,13 @@ impl<'a> Evaluation<'a> {
                     description,
                 })
             }
-            Offer::Tiered { basis, tiers } => {
+            Offer::Tiered { basis, tiers } if self.recording => {
                 if let Some(next) = effect.tier.and_then(|t| tiers.get(t + 1)) {
                     let value = self.tier_value(c, *basis);
                     let missing =
                         self.missing_for_tier(*basis, next.threshold, next.inclusive, value);
                     let nudge = self.nudge(p, tier_nudge_kind(*basis), missing, true);
-                    if self.recording {
-                        self.nudges.push(nudge);
-                    }
+                    self.nudges.push(nudge);
                 }
             }
             _ => {}

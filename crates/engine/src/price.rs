@@ -12,6 +12,32 @@ use crate::quote::{PriceSource, ProductPrice};
 use crate::rules::Display;
 use crate::snapshot::{Facts, Offer, Product, Snapshot};
 
+/// A catalog promotion's claim on a product (or a cart line): the one that wins is the catalog's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CatalogPick {
+    pub priority: i32,
+    /// What the product (or line) costs with it.
+    pub price: Decimal,
+    /// The promotion's index: consideration order (older, then smaller id).
+    pub promotion: u32,
+}
+
+impl CatalogPick {
+    /// DESIGN §2.5: the higher priority, then the better price for the customer, then the older
+    /// promotion.
+    pub(crate) fn beats(&self, other: &CatalogPick) -> bool {
+        (
+            self.priority,
+            std::cmp::Reverse(self.price),
+            std::cmp::Reverse(self.promotion),
+        ) > (
+            other.priority,
+            std::cmp::Reverse(other.price),
+            std::cmp::Reverse(other.promotion),
+        )
+    }
+}
+
 /// Remembers, per promotion, whether the context lets it apply: each is checked once per batch.
 struct ContextChecks(Vec<u8>);
 
@@ -120,9 +146,7 @@ impl Snapshot {
             attributes: &product.attributes,
             tags: &product.tags,
         };
-        // (priority, price, promotion index): the best is the highest priority, then the lowest
-        // price, then the earliest in consideration order.
-        let mut best: Option<(i32, Decimal, u32)> = None;
+        let mut best: Option<CatalogPick> = None;
         let mut consider = |ids: &[u32]| {
             for &i in ids {
                 let p = &self.promotions[i as usize];
@@ -134,10 +158,10 @@ impl Snapshot {
                 }
                 // Index lists are in consideration order: nothing further on can beat a
                 // higher priority.
-                if best.is_some_and(|(priority, _, _)| priority > p.priority) {
+                if best.is_some_and(|b| b.priority > p.priority) {
                     break;
                 }
-                if best.is_some_and(|(_, _, index)| index == i) || !checks.passes(self, i, ctx) {
+                if best.is_some_and(|b| b.promotion == i) || !checks.passes(self, i, ctx) {
                     continue;
                 }
                 if p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
@@ -147,23 +171,20 @@ impl Snapshot {
                 if price == unit {
                     continue;
                 }
-                let better = match best {
-                    None => true,
-                    Some((priority, best_price, index)) => {
-                        p.priority > priority
-                            || price < best_price
-                            || price == best_price && i < index
-                    }
+                let pick = CatalogPick {
+                    priority: p.priority,
+                    price,
+                    promotion: i,
                 };
-                if better {
-                    best = Some((p.priority, price, i));
+                if best.is_none_or(|b| pick.beats(&b)) {
+                    best = Some(pick);
                 }
             }
         };
         self.targeting_lists(&facts, &mut consider);
         consider(all);
         let (price, promotion) = match best {
-            Some((_, price, i)) => (price, Some(&*self.promotions[i as usize].id)),
+            Some(b) => (b.price, Some(&*self.promotions[b.promotion as usize].id)),
             None => (unit, None),
         };
         let (net, gross) = match ctx.display {

@@ -340,12 +340,9 @@ impl<'a> Evaluation<'a> {
 
     fn most_off(&self, bound: &Bound) -> Decimal {
         let left: Decimal = if bound.shipping {
-            let chosen = self.cart.shipping_method.as_deref();
-            self.shipping
-                .iter()
-                .filter(|s| chosen == Some(s.method) && s.closed_by.is_none())
-                .map(|s| s.amount)
-                .sum()
+            self.chosen_shipping()
+                .filter(|s| s.closed_by.is_none())
+                .map_or(Decimal::ZERO, |s| s.amount)
         } else {
             bound
                 .lines
