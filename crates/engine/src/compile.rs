@@ -22,7 +22,7 @@ use crate::snapshot::{
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
 /// file's indices even when elements before them could not be read.
 #[derive(Debug, Default, Clone)]
-pub struct Positions {
+pub(crate) struct Positions {
     pub segments: Vec<usize>,
     pub products: Vec<usize>,
     pub selections: Vec<usize>,
@@ -263,6 +263,8 @@ impl Compiler<'_> {
     /// Interns segments and computes each one's lineage (itself and its ancestors).
     fn segments(&mut self, segments: &[rules::Segment]) -> Vec<Ids> {
         let positions = self.positions.map(|p| &p.segments);
+        // Per segment id: where it is defined in the file (its first definition) and its parent.
+        let mut defined_at: Vec<usize> = Vec::new();
         let mut parents: Vec<Option<u32>> = Vec::new();
         for (i, segment) in segments.iter().enumerate() {
             let path = format!("catalog.segments[{}]", pos(positions, i));
@@ -277,20 +279,19 @@ impl Compiler<'_> {
                 continue;
             }
             intern(&mut self.names.segments, &segment.id);
+            defined_at.push(i);
             parents.push(None);
         }
-        for (i, segment) in segments.iter().enumerate() {
-            let Some(parent) = &segment.parent else {
+        for (id, &i) in defined_at.iter().enumerate() {
+            let Some(parent) = &segments[i].parent else {
                 continue;
             };
-            let path = format!("catalog.segments[{}].parent", pos(positions, i));
             match self.names.segments.get(parent.as_str()) {
-                Some(&parent_id) => {
-                    if let Some(&id) = self.names.segments.get(segment.id.as_str()) {
-                        parents[id as usize] = Some(parent_id);
-                    }
-                }
-                None => self.error(path, format!("unknown segment `{parent}`")),
+                Some(&parent_id) => parents[id] = Some(parent_id),
+                None => self.error(
+                    format!("catalog.segments[{}].parent", pos(positions, i)),
+                    format!("unknown segment `{parent}`"),
+                ),
             }
         }
         let mut lineage = Vec::with_capacity(parents.len());
@@ -299,10 +300,10 @@ impl Compiler<'_> {
             let mut current = parents[id];
             while let Some(parent) = current {
                 if chain.contains(&parent) {
-                    let name = segments.get(id).map_or("", |s| s.id.as_str());
+                    let i = defined_at[id];
                     self.error(
-                        format!("catalog.segments[{}].parent", pos(positions, id)),
-                        format!("segment `{name}` is its own ancestor"),
+                        format!("catalog.segments[{}].parent", pos(positions, i)),
+                        format!("segment `{}` is its own ancestor", segments[i].id),
                     );
                     break;
                 }

@@ -77,17 +77,6 @@ fn take_object(
     }
 }
 
-impl RuleSet {
-    /// Reads a rule file without checking what it means; see [`Snapshot::from_json`].
-    pub fn from_json(text: &str) -> Result<RuleSet> {
-        let (rules, _, errors) = read_rules(text);
-        match rules {
-            Some(rules) if errors.is_empty() => Ok(rules),
-            _ => Err(Error::InvalidRules(FieldErrors(errors))),
-        }
-    }
-}
-
 impl Snapshot {
     /// Reads and compiles a rule file, reporting every error of the file at once.
     pub fn from_json(text: &str) -> Result<Snapshot> {
@@ -196,6 +185,22 @@ mod tests {
             "{errors:#?}"
         );
         assert!(errors[2].ends_with("must be between 0 and 100 (got 120)"));
+    }
+
+    #[test]
+    fn segment_errors_point_at_the_right_definition() {
+        let text = r#"{"catalog": {"segments": [
+            {"id": "a"}, {"id": "a", "parent": "b"}, {"id": "b", "parent": "c"}, {"id": "c", "parent": "b"}
+        ]}}"#;
+        let errors = messages(Snapshot::from_json(text).unwrap_err());
+        assert_eq!(
+            errors,
+            [
+                "catalog.segments[1].id: duplicate segment `a`",
+                "catalog.segments[2].parent: segment `b` is its own ancestor",
+                "catalog.segments[3].parent: segment `c` is its own ancestor",
+            ]
+        );
     }
 
     #[test]

@@ -329,9 +329,4 @@ impl Snapshot {
     pub fn product_count(&self) -> usize {
         self.products.len()
     }
-
-    /// The skus of the catalog, in catalog order.
-    pub fn skus(&self) -> impl Iterator<Item = &str> {
-        self.products.iter().map(|p| &*p.sku)
-    }
 }
