@@ -1,6 +1,9 @@
-//! `remise`: evaluate carts and price products against a rule file from the command line.
+//! `remise`: run the server, manage its database, and evaluate carts and price products against a
+//! rule file from the command line.
 //!
 //! # Layout
+//! - `serve`, `database` (`--database`, `migrate`, `demo`), `catalog` (`import`/`export catalog`):
+//!   the commands over a store; they wrap the server library.
 //! - `input`: reading rule files and requests, with errors that name the file and every field.
 //! - `output`: writing to stdout (a closed pipe ends the output quietly).
 //! - `check`, `eval` (with `explain`, the readable report), `price`: one module per command, each
@@ -9,12 +12,15 @@
 //! Exit status: 0 on success, 1 when a file cannot be read or output cannot be written, 2 when the
 //! input is invalid (every error is listed on stderr with its path) or the command line is wrong.
 
+mod catalog;
 mod check;
+mod database;
 mod eval;
 mod explain;
 mod input;
 mod output;
 mod price;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,7 +33,7 @@ use crate::input::InvalidInput;
 #[command(
     name = "remise",
     version,
-    about = "Remise, a promotions engine: evaluate carts and price products against a rule file",
+    about = "Remise, a promotions engine: serve the API, manage its database, evaluate carts",
     after_help = "Exit status: 0 success, 1 unreadable file or unwritable output, \
                   2 invalid input (every error listed on stderr with its path) or bad usage."
 )]
@@ -38,6 +44,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP API (loads the demo store into an empty database unless --no-demo).
+    Serve(serve::Args),
+    /// Apply pending database migrations.
+    Migrate(database::MigrateArgs),
+    /// Load the demo store (the toy shop) into a database.
+    Demo(database::DemoArgs),
+    /// Import data into a database.
+    #[command(subcommand)]
+    Import(Import),
+    /// Export data from a database.
+    #[command(subcommand)]
+    Export(Export),
     /// Evaluate a cart: prints the quote as JSON, or a readable report with --explain.
     Eval(eval::Args),
     /// Validate a rule file: lists every error with its path, or prints a summary.
@@ -46,9 +64,26 @@ enum Command {
     Price(price::Args),
 }
 
+#[derive(Debug, Subcommand)]
+enum Import {
+    /// Products from a CSV or JSON file, all or nothing (errors name their line).
+    Catalog(catalog::ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum Export {
+    /// Products as CSV (the import format) or JSON.
+    Catalog(catalog::ExportArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => database::migrate(args),
+        Command::Demo(args) => database::demo(args),
+        Command::Import(Import::Catalog(args)) => catalog::import(args),
+        Command::Export(Export::Catalog(args)) => catalog::export(args),
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
         Command::Price(args) => price::run(args),

@@ -482,3 +482,139 @@ fn the_concept_store_example_shows_multi_buys_bundles_distinct_products_and_quan
         .collect();
     assert_eq!(kinds, ["add_units", "add_products"]);
 }
+
+/// A SQLite database URL in a fresh directory.
+fn database(test: &str) -> (PathBuf, String) {
+    let dir = temp_dir(test);
+    let url = format!("sqlite://{}", dir.join("remise.db").display());
+    (dir, url)
+}
+
+#[test]
+fn migrate_creates_the_database_file_and_can_run_twice() {
+    let (dir, url) = database("migrate");
+    let first = remise(&["migrate", "--database", &url]);
+    first.assert_success();
+    assert!(
+        first.stdout.contains("migrations applied"),
+        "{}",
+        first.stdout
+    );
+    assert!(dir.join("remise.db").exists());
+    remise(&["migrate", "--database", &url]).assert_success();
+}
+
+#[test]
+fn a_bad_database_url_is_refused_with_its_name() {
+    let run = remise(&["migrate", "--database", "mysql://localhost/x"]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("mysql://localhost/x"), "{}", run.stderr);
+}
+
+#[test]
+fn a_catalog_imported_from_csv_exports_back_the_same() {
+    let (dir, url) = database("import-export");
+    remise(&["demo", "--database", &url]).assert_success();
+    let csv = "sku,name,price,tax_rate,segments,brand,tags,attr.colour\n\
+               CUP-1,Tasse bleue,12.50,0.20,jeux,Acme,cadeau|cuisine,bleu\n\
+               CUP-2,Tasse rouge,12.5,0.2,jeux|marvel,,,rouge\n";
+    let file = write(&dir, "cups.csv", csv);
+    let import = remise(&["import", "catalog", &file, "--database", &url]);
+    import.assert_success();
+    assert!(
+        import
+            .stdout
+            .contains("2 products read; 2 created, 0 updated, 0 unchanged"),
+        "{}",
+        import.stdout
+    );
+    let again = remise(&["import", "catalog", &file, "--database", &url]);
+    again.assert_success();
+    assert!(
+        again.stdout.contains("0 created, 0 updated, 2 unchanged"),
+        "{}",
+        again.stdout
+    );
+
+    let export = remise(&["export", "catalog", "--format", "json", "--database", &url]);
+    export.assert_success();
+    let products = export.json();
+    let products = products.as_array().expect("an array of products");
+    assert_eq!(products.len(), 14, "the demo's 12 products and the 2 cups");
+    let cup = products
+        .iter()
+        .find(|p| p["sku"] == "CUP-1")
+        .expect("CUP-1");
+    assert_eq!(cup["price"], "12.50");
+    assert_eq!(cup["tags"], serde_json::json!(["cadeau", "cuisine"]));
+    assert_eq!(cup["attributes"]["colour"], "bleu");
+
+    let exported = dir.join("export.csv");
+    let exported = exported.to_str().expect("utf-8 path");
+    remise(&[
+        "export",
+        "catalog",
+        "--output",
+        exported,
+        "--database",
+        &url,
+    ])
+    .assert_success();
+    let text = std::fs::read_to_string(exported).expect("exported file");
+    assert!(
+        text.starts_with("sku,name,price,tax_rate,segments,brand,tags,attr."),
+        "{text}"
+    );
+    assert!(
+        text.contains("CUP-2,Tasse rouge,12.5,0.2,jeux|marvel,,,"),
+        "{text}"
+    );
+    // Re-importing the export changes nothing.
+    let round_trip = remise(&["import", "catalog", exported, "--database", &url]);
+    round_trip.assert_success();
+    assert!(
+        round_trip
+            .stdout
+            .contains("0 created, 0 updated, 14 unchanged"),
+        "{}",
+        round_trip.stdout
+    );
+}
+
+#[test]
+fn a_bad_catalog_file_lists_every_bad_line_and_writes_nothing() {
+    let (dir, url) = database("import-bad");
+    remise(&["migrate", "--database", &url]).assert_success();
+    let csv = "sku,name,price,segments\n\
+               OK-1,Fine,1.00,\n\
+               BAD-PRICE,Oops,12;50,\n\
+               OK-2,Fine,2.00,\n\
+               BAD-SEGMENT,Lost,3.00,nowhere\n\
+               OK-1,Twice,1.00,\n";
+    let file = write(&dir, "bad.csv", csv);
+    let run = remise(&["import", "catalog", &file, "--database", &url]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("line 3: price"), "{}", run.stderr);
+    assert!(run.stderr.contains("line 6: sku"), "{}", run.stderr);
+    // The unknown segment is found by the compiler, once the file reads.
+    let fixed = write(
+        &dir,
+        "fixed.csv",
+        &csv.replace("12;50", "12.50")
+            .replace("OK-1,Twice,1.00,\n", ""),
+    );
+    let run = remise(&["import", "catalog", &fixed, "--database", &url]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("line 5: segments[0]: unknown segment `nowhere`"),
+        "{}",
+        run.stderr
+    );
+
+    let export = remise(&["export", "catalog", "--format", "json", "--database", &url]);
+    export.assert_success();
+    assert_eq!(export.json(), serde_json::json!([]), "nothing was written");
+}

@@ -1,0 +1,371 @@
+//! Reading a catalog file (products) in CSV or JSON, with every error named by its line (CSV) or
+//! its index (JSON), and importing it all-or-nothing.
+//!
+//! CSV: a header `sku,name,price,tax_rate,segments,brand,tags` (only `sku` and `price` required)
+//! plus any `attr.<key>` columns; `segments` and `tags` hold several values separated by `|`;
+//! decimals use a point. JSON: an array of products, or `{ "products": [...] }`, in the rule
+//! format's product shape.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::str::FromStr;
+
+use remise_engine::rules::Product;
+use remise_store::{Actor, Kind, UpsertSummary};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::body::from_value;
+use crate::documents::{Document, check_id};
+use crate::model::broken_documents;
+use crate::problem::{ApiError, ApiResult, FieldProblem};
+use crate::routes::refresh;
+
+/// Errors listed in one answer; past this, the rest are counted.
+const MAX_LISTED: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+/// A product read from a file, and where it was (`line 12`, `products[3]`).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub product: Product,
+    pub place: String,
+}
+
+struct Problems(Vec<FieldProblem>, usize);
+
+impl Problems {
+    fn push(&mut self, field: String, message: String) {
+        if self.0.len() < MAX_LISTED {
+            self.0.push(FieldProblem::new(field, message));
+        } else {
+            self.1 += 1;
+        }
+    }
+
+    /// `value` when no problem was found; otherwise every problem, and the count of the others.
+    fn finish<T>(&mut self, value: T) -> ApiResult<T> {
+        if self.0.is_empty() {
+            return Ok(value);
+        }
+        let mut listed = std::mem::take(&mut self.0);
+        if self.1 > 0 {
+            listed.push(FieldProblem::new("", format!("and {} more errors", self.1)));
+        }
+        Err(ApiError::Validation(listed))
+    }
+}
+
+/// Reads every product of a file; any error fails the whole file, listing up to 100 errors.
+pub fn read_products(
+    reader: impl Read,
+    format: FileFormat,
+    max_rows: usize,
+) -> ApiResult<Vec<Imported>> {
+    let (products, mut problems) = read_file(reader, format, max_rows)?;
+    problems.finish(products)
+}
+
+/// Reads a file and imports its products, all or nothing: the rows that do not read and those
+/// that do not fit the store (an unknown segment) are reported together, up to 100 errors.
+pub async fn import_file(
+    state: &AppState,
+    actor: &Actor,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    format: FileFormat,
+    max_rows: usize,
+) -> ApiResult<UpsertSummary> {
+    let (products, problems) =
+        tokio::task::spawn_blocking(move || read_file(bytes.as_ref(), format, max_rows))
+            .await
+            .map_err(|e| ApiError::Internal(format!("the import failed: {e}")))??;
+    import_checked(state, actor, products, problems).await
+}
+
+/// The products that could be read (a row whose amount does not read is kept with a zero, so that
+/// its other fields are still checked), and the problems of the file. An unreadable header or
+/// file, or too many rows, is an error at once.
+fn read_file(
+    reader: impl Read,
+    format: FileFormat,
+    max_rows: usize,
+) -> ApiResult<(Vec<Imported>, Problems)> {
+    let (products, mut problems) = match format {
+        FileFormat::Csv => read_csv(reader, max_rows)?,
+        FileFormat::Json => read_json(reader, max_rows)?,
+    };
+    let mut seen: HashMap<&str, &str> = HashMap::with_capacity(products.len());
+    for imported in &products {
+        let mut id_problems = Vec::new();
+        check_id("sku", &imported.product.sku, &mut id_problems);
+        for p in id_problems {
+            problems.push(format!("{}: {}", imported.place, p.field), p.message);
+        }
+        if let Some(first) = seen.insert(&imported.product.sku, &imported.place) {
+            problems.push(
+                format!("{}: sku", imported.place),
+                format!("`{}` is already at {first}", imported.product.sku),
+            );
+        }
+    }
+    Ok((products, problems))
+}
+
+fn read_json(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+    let mut text = Vec::new();
+    reader
+        .read_to_end(&mut text)
+        .map_err(|e| ApiError::InvalidJson {
+            field: None,
+            detail: format!("the file could not be read: {e}"),
+        })?;
+    let value: Value = serde_json::from_slice(&text).map_err(|e| crate::body::malformed(&e))?;
+    let (items, prefix) = match value {
+        Value::Array(items) => (items, ""),
+        Value::Object(mut map) if map.len() == 1 && map.contains_key("products") => {
+            match map.remove("products") {
+                Some(Value::Array(items)) => (items, "products"),
+                _ => return Err(ApiError::validation("products", "must be an array")),
+            }
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "",
+                "expected an array of products or { \"products\": [...] }",
+            ));
+        }
+    };
+    if items.len() > max_rows {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "{} products, at most {max_rows} per import",
+            items.len()
+        )));
+    }
+    let mut problems = Problems(Vec::new(), 0);
+    let mut products = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let place = format!("{prefix}[{i}]");
+        match from_value::<Product>(item, &place) {
+            Ok(product) => products.push(Imported { product, place }),
+            Err(ApiError::InvalidJson { field, detail }) => {
+                let field = field.unwrap_or(place);
+                // The detail starts with the field, which the problem already names.
+                let message = detail
+                    .strip_prefix(&format!("{field}: "))
+                    .map_or_else(|| detail.clone(), str::to_owned);
+                problems.push(field, message)
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((products, problems))
+}
+
+fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| ApiError::validation("line 1", format!("the header could not be read: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let mut problems = Problems(Vec::new(), 0);
+    for (i, header) in headers.iter().enumerate() {
+        let known = [
+            "sku", "name", "price", "tax_rate", "segments", "brand", "tags",
+        ];
+        if !known.contains(&header) && !header.starts_with("attr.") {
+            problems.push(
+                format!("line 1, column {}", i + 1),
+                format!("unknown column `{header}` (sku, name, price, tax_rate, segments, brand, tags, attr.<key>)"),
+            );
+        }
+    }
+    let (Some(sku), Some(price)) = (column("sku"), column("price")) else {
+        problems.push(
+            "line 1".to_owned(),
+            "the columns `sku` and `price` are required".to_owned(),
+        );
+        problems.finish(())?;
+        return Ok((Vec::new(), problems));
+    };
+    let (name, tax_rate, segments, brand, tags) = (
+        column("name"),
+        column("tax_rate"),
+        column("segments"),
+        column("brand"),
+        column("tags"),
+    );
+    let attributes: Vec<(usize, String)> = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, h.strip_prefix("attr.")?.to_owned())))
+        .collect();
+    problems.finish(())?;
+
+    let mut products = Vec::new();
+    for record in csv.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                problems.push(format!("line {line}"), error.to_string());
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if products.len() >= max_rows {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "more than {max_rows} products in one import"
+            )));
+        }
+        let place = format!("line {line}");
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        let list = |i: Option<usize>| -> Vec<String> {
+            cell(i)
+                .split('|')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut decimal = |field: &str, text: &str| -> Decimal {
+            Decimal::from_str(text).unwrap_or_else(|_| {
+                problems.push(
+                    format!("{place}: {field}"),
+                    format!("`{text}` is not a decimal number (use a point: 12.50)"),
+                );
+                Decimal::ZERO
+            })
+        };
+        let price = decimal("price", cell(Some(price)));
+        let tax_rate = match cell(tax_rate) {
+            "" => Decimal::ZERO,
+            text => decimal("tax_rate", text),
+        };
+        let attributes: BTreeMap<String, String> = attributes
+            .iter()
+            .filter(|(i, _)| !cell(Some(*i)).is_empty())
+            .map(|(i, key)| (key.clone(), cell(Some(*i)).to_owned()))
+            .collect();
+        let product = Product {
+            sku: cell(Some(sku)).to_owned(),
+            name: cell(name).to_owned(),
+            price,
+            tax_rate,
+            segments: list(segments),
+            brand: Some(cell(brand).to_owned()).filter(|b| !b.is_empty()),
+            attributes,
+            tags: list(tags),
+        };
+        products.push(Imported { product, place });
+    }
+    Ok((products, problems))
+}
+
+/// Checks the imported products with the rest of the store (their segments must exist, their
+/// amounts be valid), then writes them in one transaction and publishes.
+pub async fn import_products(
+    state: &AppState,
+    actor: &Actor,
+    products: Vec<Imported>,
+) -> ApiResult<UpsertSummary> {
+    import_checked(state, actor, products, Problems(Vec::new(), 0)).await
+}
+
+/// [`import_products`], reporting `problems` (the file's own) with those found against the store.
+async fn import_checked(
+    state: &AppState,
+    actor: &Actor,
+    products: Vec<Imported>,
+    mut problems: Problems,
+) -> ApiResult<UpsertSummary> {
+    let _one_at_a_time = state.writes.lock().await;
+    refresh(state).await?;
+    let mut model = state.publisher.current().model.clone();
+    let places: HashMap<String, String> = products
+        .iter()
+        .map(|i| (i.product.sku.clone(), i.place.clone()))
+        .collect();
+    let mut drafts = Vec::with_capacity(products.len());
+    for imported in products {
+        let document = Document::Product(imported.product);
+        drafts.push(document.draft()?);
+        model.put(document);
+    }
+    let located = tokio::task::spawn_blocking(move || model.compile_problems())
+        .await
+        .map_err(|e| ApiError::Internal(format!("the check failed: {e}")))?;
+    let mut broken = Vec::new();
+    for error in located {
+        match &error.document {
+            Some((Kind::Product, sku)) if places.contains_key(sku) => {
+                problems.push(format!("{}: {}", places[sku], error.field), error.message)
+            }
+            _ => broken.push(error.to_string()),
+        }
+    }
+    problems.finish(())?;
+    if !broken.is_empty() {
+        return Err(broken_documents(&broken));
+    }
+    let summary = state
+        .store
+        .upsert_many(actor, Kind::Product, drafts)
+        .await?;
+    refresh(state).await?;
+    Ok(summary)
+}
+
+/// Writes products in the format [`read_products`] reads back.
+pub fn write_products(
+    products: &[Product],
+    format: FileFormat,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        FileFormat::Json => Ok(serde_json::to_writer_pretty(out, products)?),
+        FileFormat::Csv => {
+            let keys: std::collections::BTreeSet<&str> = products
+                .iter()
+                .flat_map(|p| p.attributes.keys().map(String::as_str))
+                .collect();
+            let mut csv = csv::Writer::from_writer(out);
+            let mut header = vec![
+                "sku".to_owned(),
+                "name".to_owned(),
+                "price".to_owned(),
+                "tax_rate".to_owned(),
+                "segments".to_owned(),
+                "brand".to_owned(),
+                "tags".to_owned(),
+            ];
+            header.extend(keys.iter().map(|k| format!("attr.{k}")));
+            csv.write_record(&header)?;
+            for p in products {
+                let mut row = vec![
+                    p.sku.clone(),
+                    p.name.clone(),
+                    p.price.to_string(),
+                    p.tax_rate.to_string(),
+                    p.segments.join("|"),
+                    p.brand.clone().unwrap_or_default(),
+                    p.tags.join("|"),
+                ];
+                row.extend(
+                    keys.iter()
+                        .map(|k| p.attributes.get(*k).cloned().unwrap_or_default()),
+                );
+                csv.write_record(&row)?;
+            }
+            csv.flush()
+        }
+    }
+}

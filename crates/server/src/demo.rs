@@ -1,0 +1,124 @@
+//! The demo store: the toy shop of seed 001 (figurines in Superhéros › Marvel, brand Hasbro,
+//! labels "nouveauté" and "exclu web", a permanent free-shipping campaign, the Marvel launch with
+//! its landing page, the MARVEL10 coupon), loaded into an empty database by `remise serve` and
+//! `remise demo`.
+//!
+//! The demo comes with two API keys whose secrets are printed and documented, so the README's
+//! `curl` works as written. They are for trying Remise out: revoke them (`DELETE /v1/api-keys/…`)
+//! before a demo database holds anything real.
+
+use remise_engine::rules::RuleSet;
+use remise_store::{Actor, Kind, ListQuery, Scope, Store};
+use serde_json::Value;
+
+use crate::auth::key_for;
+use crate::documents::{CustomerGroup, Document, Settings};
+
+/// The rule file of the toy shop (also `examples/toyshop.rules.json`): catalog and promotions.
+const RULES: &str = include_str!("../../../examples/toyshop.rules.json");
+/// Its campaigns, which the rule format does not hold.
+const CAMPAIGNS: &str = include_str!("../demo/campaigns.json");
+
+/// The demo storefront key's secret.
+pub const STOREFRONT_KEY: &str = "rk_demo_storefront";
+/// The demo management key's secret.
+pub const MANAGEMENT_KEY: &str = "rk_demo_management";
+
+/// Whether the store holds no catalog and no promotion yet.
+pub async fn is_empty(store: &dyn Store) -> remise_store::Result<bool> {
+    let one = ListQuery {
+        limit: 1,
+        ..ListQuery::default()
+    };
+    Ok(store.list(Kind::Product, &one).await?.is_empty()
+        && store.list(Kind::Promotion, &one).await?.is_empty())
+}
+
+/// Writes the demo documents and keys (existing ones with the same ids are replaced).
+pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
+    let actor = Actor("demo".to_owned());
+    let rules: RuleSet = serde_json::from_str(RULES)?;
+    let campaigns: Vec<Value> = serde_json::from_str(CAMPAIGNS)?;
+    let store_settings = &rules.store;
+    let settings = Settings {
+        currency: store_settings.currency.clone(),
+        time_zone: store_settings.time_zone.clone(),
+        rounding: store_settings.rounding,
+        prices_include_tax: store_settings.prices_include_tax,
+        default_display: store_settings.default_display,
+        strategy: store_settings.strategy,
+    };
+    let groups = store_settings.groups.iter().map(|(id, group)| {
+        Document::CustomerGroup(CustomerGroup {
+            id: id.clone(),
+            name: if id == "pro" {
+                "Professionnels".to_owned()
+            } else {
+                id.clone()
+            },
+            display: group.display,
+        })
+    });
+    let mut batches: Vec<(Kind, Vec<Document>)> = vec![
+        (Kind::Settings, vec![Document::Settings(settings)]),
+        (Kind::CustomerGroup, groups.collect()),
+        (
+            Kind::Segment,
+            rules
+                .catalog
+                .segments
+                .into_iter()
+                .map(Document::Segment)
+                .collect(),
+        ),
+        (
+            Kind::Product,
+            rules
+                .catalog
+                .products
+                .into_iter()
+                .map(Document::Product)
+                .collect(),
+        ),
+        (
+            Kind::Selection,
+            rules
+                .catalog
+                .selections
+                .into_iter()
+                .map(Document::Selection)
+                .collect(),
+        ),
+    ];
+    let mut campaign_documents = Vec::new();
+    for campaign in campaigns {
+        campaign_documents.push(Document::read(Kind::Campaign, campaign, "campaigns")?);
+    }
+    batches.push((Kind::Campaign, campaign_documents));
+    batches.push((
+        Kind::Promotion,
+        rules
+            .promotions
+            .into_iter()
+            .map(|p| Document::Promotion(Box::new(p)))
+            .collect(),
+    ));
+    for (kind, documents) in batches {
+        let drafts = documents
+            .iter()
+            .map(Document::draft)
+            .collect::<Result<Vec<_>, _>>()?;
+        store.upsert_many(&actor, kind, drafts).await?;
+    }
+    for (secret, name, scope) in [
+        (STOREFRONT_KEY, "demo storefront", Scope::Storefront),
+        (MANAGEMENT_KEY, "demo management", Scope::Management),
+    ] {
+        let key = key_for(secret, name, scope);
+        match store.create_api_key(&actor, &key).await {
+            Ok(()) | Err(remise_store::Error::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Remise's HTTP server: the storefront and management API over the engine and the store.
+//!
+//! # Layout
+//! - [`Server`]: opens a store, loads the snapshot, serves a listener until shutdown; tests start
+//!   it on `127.0.0.1:0`. [`router`] builds the routes for a state.
+//! - `routes/`: one module per part of the URL tree (`storefront`, `documents` for every managed
+//!   collection, `settings`, `import`, `api_keys`, `audit`, `operations`).
+//! - `documents`: the managed entities as typed documents; `model`: all of them, and the rule sets
+//!   built from them; `published`: the compiled snapshot being served, swapped on change.
+//! - `auth` (API keys and scopes), `problem` (the one error shape), `body` (reading bodies),
+//!   `metrics` (Prometheus), `reference` (the API reference page), `demo` (the toy shop).
+//!
+//! Architecture invariant: the engine is called with plain data and never waits on I/O; a write
+//! goes to the store first, then a new snapshot is published. Evaluations in flight keep the
+//! snapshot they started with.
+
+mod auth;
+mod body;
+pub mod catalog_file;
+pub mod demo;
+mod documents;
+mod metrics;
+mod model;
+mod problem;
+mod published;
+mod reference;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use remise_store::{Actor, Kind, Store};
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+pub use auth::{hash_secret, new_secret};
+pub use problem::{ApiError, FieldProblem};
+pub use published::POLL_INTERVAL;
+
+use crate::auth::KeyCache;
+use crate::metrics::Metrics;
+use crate::published::Publisher;
+
+/// Limits on what one request may ask.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of a request body (imports have their own).
+    pub body_bytes: usize,
+    pub import_bytes: usize,
+    pub cart_lines: usize,
+    pub price_skus: usize,
+    pub import_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes: 2 * 1024 * 1024,
+            import_bytes: 256 * 1024 * 1024,
+            cart_lines: 1_000,
+            price_skus: 10_000,
+            import_rows: 1_000_000,
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    publisher: Publisher,
+    keys: KeyCache,
+    metrics: Metrics,
+    limits: Limits,
+    /// Management writes of this instance, one at a time: each is checked against the current
+    /// documents, written, and published before the next is checked.
+    writes: Mutex<()>,
+}
+
+impl AppState {
+    /// Builds the state over a migrated store: creates default settings when there are none,
+    /// loads the keys and compiles the snapshot.
+    pub async fn new(store: Arc<dyn Store>, limits: Limits) -> anyhow::Result<Arc<AppState>> {
+        ensure_settings(store.as_ref()).await?;
+        let publisher = Publisher::load(store.as_ref()).await?;
+        let keys = KeyCache::default();
+        keys.reload(store.as_ref()).await?;
+        Ok(Arc::new(AppState {
+            store,
+            publisher,
+            keys,
+            metrics: Metrics::new(),
+            limits,
+            writes: Mutex::new(()),
+        }))
+    }
+}
+
+async fn ensure_settings(store: &dyn Store) -> remise_store::Result<()> {
+    if store
+        .get(Kind::Settings, remise_store::SETTINGS_ID)
+        .await?
+        .is_none()
+    {
+        let draft = remise_store::Draft {
+            id: remise_store::SETTINGS_ID.to_owned(),
+            body: serde_json::to_value(documents::Settings::default()).unwrap_or_default(),
+            parent: None,
+            status: None,
+        };
+        match store
+            .create(&Actor("system".to_owned()), Kind::Settings, draft)
+            .await
+        {
+            // Another instance created them first.
+            Ok(_) | Err(remise_store::Error::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+pub use routes::router;
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    listener: TcpListener,
+}
+
+impl Server {
+    /// Binds `addr` (port 0 picks a free one) over `store`, which must be migrated.
+    pub async fn bind(store: Arc<dyn Store>, addr: SocketAddr) -> anyhow::Result<Server> {
+        let state = AppState::new(store, Limits::default()).await?;
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Server {
+            addr,
+            state,
+            listener,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish. Background work:
+    /// following other instances' changes, and purging documents deleted over 30 days ago.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let background = tokio::spawn(follow_store(self.state.clone()));
+        let app = router(self.state.clone());
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        background.abort();
+        Ok(served?)
+    }
+}
+
+/// Polls the store's revision (other instances' writes), reloads keys, and purges old deletions.
+async fn follow_store(state: Arc<AppState>) {
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::time::sleep(POLL_INTERVAL).await;
+        ticks += 1;
+        if let Err(error) = state.publisher.refresh(state.store.as_ref()).await {
+            tracing::error!("the snapshot could not be refreshed: {error:#}");
+        }
+        if let Err(error) = state.keys.reload(state.store.as_ref()).await {
+            tracing::error!("API keys could not be reloaded: {error}");
+        }
+        // About once an hour.
+        if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 1 {
+            let cutoff = remise_store::now_millis()
+                - remise_store::RESTORE_DAYS * Duration::from_secs(86_400).as_millis() as i64;
+            match state.store.purge_deleted(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("purged {n} documents deleted over 30 days ago"),
+                Err(error) => tracing::error!("purge failed: {error}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The store's live documents, typed, and the rule sets built from them: every promotion (to check a
+//! change against the engine's compiler) or only those whose campaign is running (what the
+//! storefront evaluates).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use remise_engine::rules::{
+    Catalog, GroupSettings, Product, Promotion, RuleSet, Segment, Selection, StoreSettings,
+};
+use remise_store::{Kind, Millis, Record};
+
+use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, Settings};
+use crate::problem::{ApiError, FieldProblem};
+
+/// Every live document, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub settings: Settings,
+    pub products: BTreeMap<String, Product>,
+    pub segments: BTreeMap<String, Segment>,
+    pub selections: BTreeMap<String, Selection>,
+    pub groups: BTreeMap<String, CustomerGroup>,
+    pub campaigns: BTreeMap<String, Campaign>,
+    pub promotions: BTreeMap<String, Promotion>,
+}
+
+impl Model {
+    /// Types every record; a record that no longer reads (written by a newer version, or by hand)
+    /// is left out and reported, so that one bad document does not stop the store.
+    pub fn from_records(records: Vec<Record>) -> (Model, Vec<String>) {
+        let mut model = Model::default();
+        let mut skipped = Vec::new();
+        for record in records {
+            let created_at = record.created_at;
+            match Document::read(record.kind, record.body, "") {
+                Ok(Document::Promotion(mut promotion)) => {
+                    if promotion.created_at.is_none() {
+                        promotion.created_at = Some(rfc3339(created_at));
+                    }
+                    model.put(Document::Promotion(promotion));
+                }
+                Ok(document) => model.put(document),
+                Err(error) => skipped.push(format!(
+                    "{} `{}` left out: {error}",
+                    record.kind.as_str(),
+                    record.id
+                )),
+            }
+        }
+        (model, skipped)
+    }
+
+    /// Adds or replaces a document.
+    pub fn put(&mut self, document: Document) {
+        match document {
+            Document::Settings(d) => self.settings = d,
+            Document::Product(d) => {
+                self.products.insert(d.sku.clone(), d);
+            }
+            Document::Segment(d) => {
+                self.segments.insert(d.id.clone(), d);
+            }
+            Document::Selection(d) => {
+                self.selections.insert(d.id.clone(), d);
+            }
+            Document::CustomerGroup(d) => {
+                self.groups.insert(d.id.clone(), d);
+            }
+            Document::Campaign(d) => {
+                self.campaigns.insert(d.id.clone(), d);
+            }
+            Document::Promotion(d) => {
+                self.promotions.insert(d.id.clone(), *d);
+            }
+        }
+    }
+
+    /// Removes a document (settings cannot be removed).
+    pub fn remove(&mut self, kind: Kind, id: &str) {
+        match kind {
+            Kind::Settings => {}
+            Kind::Product => drop(self.products.remove(id)),
+            Kind::Segment => drop(self.segments.remove(id)),
+            Kind::Selection => drop(self.selections.remove(id)),
+            Kind::CustomerGroup => drop(self.groups.remove(id)),
+            Kind::Campaign => drop(self.campaigns.remove(id)),
+            Kind::Promotion => drop(self.promotions.remove(id)),
+        }
+    }
+
+    pub fn time_zone(&self) -> TimeZone {
+        TimeZone::get(&self.settings.time_zone).unwrap_or(TimeZone::UTC)
+    }
+
+    fn store_settings(&self) -> StoreSettings {
+        let s = &self.settings;
+        StoreSettings {
+            currency: s.currency.clone(),
+            time_zone: s.time_zone.clone(),
+            rounding: s.rounding,
+            prices_include_tax: s.prices_include_tax,
+            default_display: s.default_display,
+            groups: self
+                .groups
+                .values()
+                .map(|g| (g.id.clone(), GroupSettings { display: g.display }))
+                .collect(),
+            strategy: s.strategy,
+        }
+    }
+
+    fn rules_with(&self, promotions: Vec<Promotion>) -> RuleSet {
+        RuleSet {
+            store: self.store_settings(),
+            catalog: Catalog {
+                segments: self.segments.values().cloned().collect(),
+                products: self.products.values().cloned().collect(),
+                selections: self.selections.values().cloned().collect(),
+            },
+            promotions,
+            ..RuleSet::default()
+        }
+    }
+
+    /// Every promotion, whatever its campaign's status: what a change is checked against, so a
+    /// paused campaign's promotions stay valid when they are resumed.
+    pub fn all_rules(&self) -> RuleSet {
+        self.rules_with(self.promotions.values().cloned().collect())
+    }
+
+    /// The promotions that can apply: without a campaign, or in an active campaign, with the
+    /// campaign's dates and channels narrowing their own.
+    pub fn live_rules(&self) -> RuleSet {
+        let zone = self.time_zone();
+        let promotions = self
+            .promotions
+            .values()
+            .filter_map(|promotion| {
+                let Some(campaign_id) = &promotion.campaign else {
+                    return Some(promotion.clone());
+                };
+                let campaign = self.campaigns.get(campaign_id)?;
+                if campaign.status != CampaignStatus::Active {
+                    return None;
+                }
+                within_campaign(promotion.clone(), campaign, &zone)
+            })
+            .collect();
+        self.rules_with(promotions)
+    }
+
+    /// The compiled rules' errors, each located on its document when it can be.
+    pub fn compile_problems(&self) -> Vec<Located> {
+        let Err(error) = remise_engine::compile(&self.all_rules()) else {
+            return Vec::new();
+        };
+        error
+            .errors()
+            .iter()
+            .map(|e| match self.locate(&e.path) {
+                Some((kind, id, field)) => Located {
+                    document: Some((kind, id.to_owned())),
+                    field,
+                    message: e.message.clone(),
+                },
+                None => Located {
+                    document: None,
+                    field: e.path.clone(),
+                    message: e.message.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// Checks the model after a change of `changed`: the compiled rules' errors on the changed
+    /// document are its validation errors (422); errors on other documents mean the change breaks
+    /// them (a deleted segment still targeted): a conflict (409).
+    pub fn check_after_change(&self, (kind, id): (Kind, &str)) -> Result<(), ApiError> {
+        let mut problems = self.campaign_problems((kind, id));
+        let mut broken = Vec::new();
+        for located in self.compile_problems() {
+            match &located.document {
+                Some((k, i)) if *k == kind && i == id => {
+                    problems.push(FieldProblem::new(located.field, located.message))
+                }
+                _ => broken.push(located.to_string()),
+            }
+        }
+        // Landing pages are not part of the compiled rules: a selection another campaign's page
+        // lists must not go (the page would silently empty, and the campaign no longer save).
+        for campaign in self.campaigns.values() {
+            if kind == Kind::Campaign && campaign.id == id {
+                continue;
+            }
+            if let Some(page) = &campaign.landing_page
+                && !self.selections.contains_key(&page.selection)
+            {
+                broken.push(format!(
+                    "campaign `{}` landing_page.selection: unknown selection `{}`",
+                    campaign.id, page.selection
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::Validation(problems));
+        }
+        if !broken.is_empty() {
+            return Err(broken_documents(&broken));
+        }
+        Ok(())
+    }
+
+    /// Campaign checks that need the rest of the model: dates in the store's zone, the landing
+    /// page's selection and slug, and a promotion's campaign.
+    fn campaign_problems(&self, (kind, id): (Kind, &str)) -> Vec<FieldProblem> {
+        let mut problems = Vec::new();
+        match kind {
+            Kind::Campaign => {
+                let Some(campaign) = self.campaigns.get(id) else {
+                    return problems;
+                };
+                let zone = self.time_zone();
+                let starts = parse_time(campaign.starts_at.as_deref(), "starts_at", &zone);
+                let ends = parse_time(campaign.ends_at.as_deref(), "ends_at", &zone);
+                match (&starts, &ends) {
+                    (Ok(Some(s)), Ok(Some(e))) if s >= e => {
+                        problems.push(FieldProblem::new("ends_at", "must be after starts_at"))
+                    }
+                    _ => {}
+                }
+                problems.extend(starts.err());
+                problems.extend(ends.err());
+                if let Some(page) = &campaign.landing_page {
+                    if !self.selections.contains_key(&page.selection) {
+                        problems.push(FieldProblem::new(
+                            "landing_page.selection",
+                            format!("unknown selection `{}`", page.selection),
+                        ));
+                    }
+                    let taken = self.campaigns.values().find(|other| {
+                        other.id != campaign.id
+                            && other
+                                .landing_page
+                                .as_ref()
+                                .is_some_and(|p| p.slug == page.slug)
+                    });
+                    if let Some(other) = taken {
+                        problems.push(FieldProblem::new(
+                            "landing_page.slug",
+                            format!("already used by campaign `{}`", other.id),
+                        ));
+                    }
+                }
+            }
+            Kind::Promotion => {
+                if let Some(campaign) = self.promotions.get(id).and_then(|p| p.campaign.as_ref())
+                    && !self.campaigns.contains_key(campaign)
+                {
+                    problems.push(FieldProblem::new(
+                        "campaign",
+                        format!("unknown campaign `{campaign}`"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        problems
+    }
+
+    /// Which document a compiled-rules error path (`promotions[3].offer`) is about, and the rest
+    /// of the path within that document.
+    fn locate<'a>(&'a self, path: &'a str) -> Option<(Kind, &'a str, String)> {
+        let lists: [(&str, Kind, NthId<'a>); 4] = [
+            (
+                "promotions[",
+                Kind::Promotion,
+                Box::new(|i| self.promotions.keys().nth(i).map(String::as_str)),
+            ),
+            (
+                "catalog.products[",
+                Kind::Product,
+                Box::new(|i| self.products.keys().nth(i).map(String::as_str)),
+            ),
+            (
+                "catalog.segments[",
+                Kind::Segment,
+                Box::new(|i| self.segments.keys().nth(i).map(String::as_str)),
+            ),
+            (
+                "catalog.selections[",
+                Kind::Selection,
+                Box::new(|i| self.selections.keys().nth(i).map(String::as_str)),
+            ),
+        ];
+        if let Some(rest) = path.strip_prefix("store.") {
+            return Some((Kind::Settings, remise_store::SETTINGS_ID, rest.to_owned()));
+        }
+        for (prefix, kind, nth) in &lists {
+            if let Some(rest) = path.strip_prefix(prefix) {
+                let (index, rest) = rest.split_once(']')?;
+                let id = nth(index.parse().ok()?)?;
+                let rest = rest.strip_prefix('.').unwrap_or(rest);
+                return Some((*kind, id, rest.to_owned()));
+            }
+        }
+        None
+    }
+}
+
+/// The id of the n-th document of one list of the compiled rules (they are in id order).
+type NthId<'a> = Box<dyn Fn(usize) -> Option<&'a str> + 'a>;
+
+/// A compiled-rules error and the document it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub document: Option<(Kind, String)>,
+    /// The path within the document (or within the rule set when no document is known).
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.document {
+            Some((kind, id)) => write!(
+                f,
+                "{} `{id}` {}: {}",
+                kind.as_str(),
+                self.field,
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+/// The conflict of a change that would make other documents invalid.
+pub fn broken_documents(broken: &[String]) -> ApiError {
+    ApiError::Conflict(format!(
+        "this change would break other documents: {}",
+        broken.join("; ")
+    ))
+}
+
+/// A promotion narrowed to its campaign's dates and channels; `None` when nothing is left.
+fn within_campaign(
+    mut promotion: Promotion,
+    campaign: &Campaign,
+    zone: &TimeZone,
+) -> Option<Promotion> {
+    let validity = &mut promotion.validity;
+    validity.starts_at = narrower(
+        validity.starts_at.take(),
+        campaign.starts_at.clone(),
+        zone,
+        |own, campaign| own >= campaign,
+    );
+    validity.ends_at = narrower(
+        validity.ends_at.take(),
+        campaign.ends_at.clone(),
+        zone,
+        |own, campaign| own <= campaign,
+    );
+    if !campaign.channels.is_empty() {
+        let channels = &mut promotion.audience.channels;
+        if channels.is_empty() {
+            channels.clone_from(&campaign.channels);
+        } else {
+            channels.retain(|c| campaign.channels.contains(c));
+            if channels.is_empty() {
+                return None;
+            }
+        }
+    }
+    Some(promotion)
+}
+
+/// Of a promotion's bound and its campaign's, the one that `keep_own` says is narrower.
+fn narrower(
+    own: Option<String>,
+    campaign: Option<String>,
+    zone: &TimeZone,
+    keep_own: impl Fn(Timestamp, Timestamp) -> bool,
+) -> Option<String> {
+    match (own, campaign) {
+        (Some(own), Some(campaign)) => {
+            match (parse_instant(&own, zone), parse_instant(&campaign, zone)) {
+                (Some(o), Some(c)) if !keep_own(o, c) => Some(campaign),
+                _ => Some(own),
+            }
+        }
+        (own, campaign) => own.or(campaign),
+    }
+}
+
+/// RFC 3339 with an offset, or a civil date-time in `zone` (a gap moves later, a fold takes the
+/// earlier instant, as the engine reads validity dates).
+pub fn parse_instant(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Some(instant);
+    }
+    let civil: DateTime = text.parse().ok()?;
+    zone.to_ambiguous_zoned(civil)
+        .compatible()
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+fn parse_time(
+    text: Option<&str>,
+    field: &str,
+    zone: &TimeZone,
+) -> Result<Option<Timestamp>, FieldProblem> {
+    match text {
+        None => Ok(None),
+        Some(text) => parse_instant(text, zone).map(Some).ok_or_else(|| {
+            FieldProblem::new(
+                field,
+                format!("`{text}` is neither RFC 3339 nor a date-time like 2026-11-27T00:00"),
+            )
+        }),
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 (UTC).
+pub fn rfc3339(millis: Millis) -> String {
+    Timestamp::from_millisecond(millis)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

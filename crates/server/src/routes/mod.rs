@@ -1,0 +1,258 @@
+//! The URL tree. Storefront routes take any valid key, management routes a management key;
+//! operations (`/health`, `/metrics`, `/openapi.json`, `/docs`) take none.
+
+mod api_keys;
+mod audit;
+mod documents;
+mod import;
+mod operations;
+mod settings;
+mod storefront;
+
+pub use documents::refresh;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use remise_store::{Kind, Record};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::AppState;
+use crate::model::rfc3339;
+use crate::problem::{ApiError, ApiResult};
+
+/// The managed collections: URL segment and kind.
+pub const COLLECTIONS: [(&str, Kind); 6] = [
+    ("products", Kind::Product),
+    ("segments", Kind::Segment),
+    ("selections", Kind::Selection),
+    ("customer-groups", Kind::CustomerGroup),
+    ("campaigns", Kind::Campaign),
+    ("promotions", Kind::Promotion),
+];
+
+/// Every route: what `/openapi.json` must describe (a test checks it does).
+#[cfg(test)]
+pub fn routes() -> Vec<(&'static str, String)> {
+    let mut routes = vec![
+        ("get", "/".to_owned()),
+        ("get", "/health".to_owned()),
+        ("get", "/metrics".to_owned()),
+        ("get", "/openapi.json".to_owned()),
+        ("get", "/docs".to_owned()),
+        ("post", "/v1/carts/evaluate".to_owned()),
+        ("post", "/v1/prices".to_owned()),
+        ("get", "/v1/products/{sku}/promotions".to_owned()),
+        ("get", "/v1/landing/{slug}".to_owned()),
+        ("get", "/v1/settings".to_owned()),
+        ("put", "/v1/settings".to_owned()),
+        ("post", "/v1/products/import".to_owned()),
+        ("get", "/v1/api-keys".to_owned()),
+        ("post", "/v1/api-keys".to_owned()),
+        ("delete", "/v1/api-keys/{id}".to_owned()),
+        ("get", "/v1/audit".to_owned()),
+    ];
+    for (collection, kind) in COLLECTIONS {
+        let item = documents::item_path(collection, kind);
+        routes.push(("get", format!("/v1/{collection}")));
+        routes.push(("post", format!("/v1/{collection}")));
+        for method in ["get", "put", "delete"] {
+            routes.push((method, item.clone()));
+        }
+        if kind.soft_deleted() {
+            routes.push(("post", format!("{item}/restore")));
+        }
+    }
+    routes
+}
+
+/// All routes over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limits = state.limits;
+    let storefront = Router::new()
+        .route("/v1/carts/evaluate", post(storefront::evaluate))
+        .route("/v1/prices", post(storefront::prices))
+        .route(
+            "/v1/products/{sku}/promotions",
+            get(storefront::product_promotions),
+        )
+        .route("/v1/landing/{slug}", get(storefront::landing))
+        .route_layer(from_fn_with_state(state.clone(), crate::auth::storefront));
+
+    let mut management = Router::new()
+        .route("/v1/settings", get(settings::get).put(settings::put))
+        .route(
+            "/v1/products/import",
+            post(import::products).layer(DefaultBodyLimit::max(limits.import_bytes)),
+        )
+        .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
+        .route("/v1/audit", get(audit::list));
+    for (collection, kind) in COLLECTIONS {
+        management = documents::add_routes(management, collection, kind);
+    }
+    let management =
+        management.route_layer(from_fn_with_state(state.clone(), crate::auth::management));
+
+    Router::new()
+        .route("/", get(operations::root))
+        .route("/health", get(operations::health))
+        .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(operations::openapi))
+        .route("/docs", get(operations::docs))
+        .merge(storefront)
+        .merge(management)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(from_fn(problem_for_plain_errors))
+        .layer(CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; see /docs".to_owned())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("the server failed on this request; it has been logged".to_owned())
+        .into_response()
+}
+
+/// Rejections produced below the handlers (by axum itself) come as plain text; this turns any
+/// 4xx/5xx response that is not already a problem into one, so clients see one error shape.
+async fn problem_for_plain_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem_or_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem_or_json {
+        return response;
+    }
+    let detail = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let error = match status.as_u16() {
+        413 => ApiError::PayloadTooLarge(detail),
+        415 => ApiError::UnsupportedMediaType(detail),
+        404 => ApiError::NotFound(detail),
+        405 => ApiError::MethodNotAllowed,
+        400..=499 => ApiError::InvalidJson {
+            field: None,
+            detail,
+        },
+        _ => ApiError::Internal(detail),
+    };
+    error.into_response()
+}
+
+/// A stored document as the API shows it.
+#[derive(Serialize)]
+pub struct Envelope<'a> {
+    id: &'a str,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+    deleted_at: Option<String>,
+    data: &'a Value,
+}
+
+pub fn envelope(record: &Record) -> Envelope<'_> {
+    Envelope {
+        id: &record.id,
+        version: record.version,
+        created_at: rfc3339(record.created_at),
+        updated_at: rfc3339(record.updated_at),
+        deleted_at: record.deleted_at.map(rfc3339),
+        data: &record.body,
+    }
+}
+
+/// A single document with its `ETag`.
+pub fn document_response(status: axum::http::StatusCode, record: &Record) -> Response {
+    let mut response = (status, axum::Json(envelope(record))).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", record.version)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// The version an `If-Match` header names (`"3"`, `3` or `W/"3"`).
+pub fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
+    let value = headers
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse().map_err(|_| ApiError::InvalidJson {
+        field: Some("If-Match".to_owned()),
+        detail: format!("If-Match must be a version such as \"3\", not `{text}`"),
+    })
+}
+
+/// The `{ items, next_after }` page of a list.
+pub fn page(records: &[Record], limit: u32) -> Value {
+    let next = (records.len() == limit as usize)
+        .then(|| records.last().map(|r| r.id.clone()))
+        .flatten();
+    json!({
+        "items": records.iter().map(envelope).collect::<Vec<_>>(),
+        "next_after": next,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The OpenAPI document describes exactly the routes the router serves.
+    #[test]
+    fn openapi_describes_every_route_and_no_other() {
+        let document: Value = serde_json::from_str(operations::OPENAPI).unwrap_or_default();
+        let mut described = BTreeSet::new();
+        if let Some(paths) = document["paths"].as_object() {
+            for (path, item) in paths {
+                for method in ["get", "put", "post", "delete", "patch"] {
+                    if item.get(method).is_some() {
+                        described.insert((method.to_owned(), path.clone()));
+                    }
+                }
+            }
+        }
+        let served: BTreeSet<(String, String)> = routes()
+            .into_iter()
+            .map(|(m, p)| (m.to_owned(), p))
+            .collect();
+        let missing: Vec<_> = served.difference(&described).collect();
+        let extra: Vec<_> = described.difference(&served).collect();
+        assert!(
+            missing.is_empty(),
+            "routes not in openapi.json: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "openapi.json paths that are not served: {extra:?}"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! What shops call: evaluate a cart, price products, a product's promotions and labels, a landing
+//! page. Each runs on the snapshot current when the request arrived.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use remise_engine::quote::{Reason, Status};
+use remise_engine::rules::Display;
+use remise_engine::{Cart, CartLine, Customer, PriceRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::body::{Body, from_value};
+use crate::documents::Banner;
+use crate::model::parse_instant;
+use crate::problem::{ApiError, ApiResult, FieldProblem};
+
+/// The engine's verdict on a request it could not use: every field, 422.
+fn invalid(error: &remise_engine::Error) -> ApiError {
+    ApiError::Validation(error.errors().iter().map(FieldProblem::from).collect())
+}
+
+/// Fills `at` with the current instant when the request leaves it out.
+fn default_instant(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.entry("at")
+            .or_insert_with(|| Value::String(Timestamp::now().to_string()));
+    }
+}
+
+/// Counts an array field before the body is read into types, so an oversized request is refused
+/// cheaply and with a clear reason.
+fn check_count(value: &Value, field: &str, limit: usize) -> ApiResult<()> {
+    let count = value
+        .get(field)
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if count > limit {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "{field}: {count} items, at most {limit} per request"
+        )));
+    }
+    Ok(())
+}
+
+fn json_response(value: &impl Serialize) -> ApiResult<Response> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| ApiError::Internal(format!("the response could not be written: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+pub async fn evaluate(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Response> {
+    let mut value = body.json_value()?;
+    check_count(&value, "lines", state.limits.cart_lines)?;
+    default_instant(&mut value);
+    let cart: Cart = from_value(value, "")?;
+    let published = state.publisher.current();
+    let quote = published
+        .snapshot
+        .evaluate(&cart)
+        .map_err(|e| invalid(&e))?;
+    state.metrics.evaluations.inc();
+    json_response(&quote)
+}
+
+pub async fn prices(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Response> {
+    let mut value = body.json_value()?;
+    check_count(&value, "skus", state.limits.price_skus)?;
+    default_instant(&mut value);
+    let request: PriceRequest = from_value(value, "")?;
+    let published = state.publisher.current();
+    let prices = published
+        .snapshot
+        .price(&request)
+        .map_err(|e| invalid(&e))?;
+    json_response(&json!({ "prices": prices }))
+}
+
+/// The customer context of a GET request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    customer: Option<String>,
+    /// Comma-separated.
+    groups: Option<String>,
+    collection_point: Option<String>,
+    channel: Option<String>,
+    at: Option<String>,
+    display: Option<Display>,
+}
+
+impl Context {
+    fn customer(&self) -> Customer {
+        Customer {
+            id: self.customer.clone(),
+            groups: self
+                .groups
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            collection_point: self.collection_point.clone(),
+        }
+    }
+
+    fn at(&self) -> String {
+        self.at
+            .clone()
+            .unwrap_or_else(|| Timestamp::now().to_string())
+    }
+
+    fn price_request(&self, skus: Vec<String>) -> PriceRequest {
+        PriceRequest {
+            customer: self.customer(),
+            channel: self.channel.clone(),
+            at: self.at(),
+            display: self.display,
+            skus,
+        }
+    }
+}
+
+fn context(
+    query: Result<Query<Context>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Context> {
+    query.map(|Query(c)| c).map_err(|e| ApiError::InvalidJson {
+        field: Some("query".to_owned()),
+        detail: e.body_text(),
+    })
+}
+
+/// Reasons that say the promotion is not for this customer, channel or moment; any other reason
+/// (a cart condition, a coupon) leaves it active for the product.
+fn out_of_context(reason: &Reason<'_>) -> bool {
+    matches!(
+        reason,
+        Reason::NotStarted { .. }
+            | Reason::Ended { .. }
+            | Reason::WrongWeekday { .. }
+            | Reason::OutsideWindow { .. }
+            | Reason::ChannelNotAllowed { .. }
+            | Reason::NotInAudience { .. }
+            | Reason::UsageLimitReached { .. }
+            | Reason::BudgetExhausted { .. }
+    )
+}
+
+#[derive(Serialize)]
+struct ProductPromotion<'a> {
+    id: &'a str,
+    name: &'a str,
+    campaign: Option<&'a str>,
+    /// The promotion in the catalog price.
+    catalog: bool,
+}
+
+pub async fn product_promotions(
+    State(state): State<Arc<AppState>>,
+    Path(sku): Path<String>,
+    query: Result<Query<Context>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let context = context(query)?;
+    let published = state.publisher.current();
+    let model = &published.model;
+    if !model.products.contains_key(&sku) {
+        return Err(ApiError::NotFound(format!("no product `{sku}`")));
+    }
+    let request = context.price_request(vec![sku.clone()]);
+    let prices = published
+        .snapshot
+        .price(&request)
+        .map_err(|e| invalid(&e))?;
+    let price = prices.into_iter().next();
+    // A one-unit cart tells which promotions concern the product in this context.
+    let cart = Cart {
+        customer: request.customer.clone(),
+        channel: request.channel.clone(),
+        display: request.display,
+        ..Cart::new(request.at.clone(), vec![CartLine::new(sku.clone(), 1)])
+    };
+    let quote = published
+        .snapshot
+        .evaluate(&cart)
+        .map_err(|e| invalid(&e))?;
+    let catalog_promotion = price.as_ref().and_then(|p| p.promotion);
+    let mut promotions = Vec::new();
+    let mut labels: Vec<&str> = Vec::new();
+    let mut banners: Vec<&Banner> = Vec::new();
+    for outcome in &quote.promotions {
+        let active = outcome.status != Status::Rejected
+            || outcome
+                .reason
+                .as_ref()
+                .is_some_and(|r| !out_of_context(&r.0));
+        if !active {
+            continue;
+        }
+        let campaign = model
+            .promotions
+            .get(outcome.id)
+            .and_then(|p| p.campaign.as_deref())
+            .and_then(|c| model.campaigns.get(c));
+        if let Some(campaign) = campaign {
+            for label in &campaign.labels {
+                if !labels.contains(&label.as_str()) {
+                    labels.push(label);
+                }
+            }
+            for banner in &campaign.banners {
+                if !banners.contains(&banner) {
+                    banners.push(banner);
+                }
+            }
+        }
+        promotions.push(ProductPromotion {
+            id: outcome.id,
+            name: outcome.name,
+            campaign: campaign.map(|c| c.id.as_str()),
+            catalog: catalog_promotion == Some(outcome.id),
+        });
+    }
+    json_response(&json!({
+        "sku": sku,
+        "price": price,
+        "labels": labels,
+        "banners": banners,
+        "promotions": promotions,
+    }))
+}
+
+/// Whether `at` is inside the campaign's dates.
+fn campaign_running(
+    campaign: &crate::documents::Campaign,
+    at: Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> bool {
+    let bound = |text: &Option<String>| text.as_deref().and_then(|t| parse_instant(t, zone));
+    bound(&campaign.starts_at).is_none_or(|start| start <= at)
+        && bound(&campaign.ends_at).is_none_or(|end| at < end)
+}
+
+pub async fn landing(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    query: Result<Query<Context>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let context = context(query)?;
+    let published = state.publisher.current();
+    let model = &published.model;
+    let not_found = || ApiError::NotFound(format!("no active landing page `{slug}`"));
+    let campaign = published
+        .landing
+        .get(&slug)
+        .and_then(|id| model.campaigns.get(id))
+        .ok_or_else(not_found)?;
+    let page = campaign.landing_page.as_ref().ok_or_else(not_found)?;
+    let at = context.at().parse::<Timestamp>().map_err(|e| {
+        ApiError::validation(
+            "at",
+            format!("must be an instant in RFC 3339 with an offset: {e}"),
+        )
+    })?;
+    if !campaign_running(campaign, at, &model.time_zone()) {
+        return Err(not_found());
+    }
+    let skus: Vec<String> = model
+        .selections
+        .get(&page.selection)
+        .map(|s| {
+            s.skus
+                .iter()
+                .filter(|sku| model.products.contains_key(*sku))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let request = context.price_request(skus);
+    let prices = published
+        .snapshot
+        .price(&request)
+        .map_err(|e| invalid(&e))?;
+    let products: Vec<Value> = prices
+        .iter()
+        .map(|price| {
+            let name = model
+                .products
+                .get(price.sku)
+                .map_or("", |p| p.name.as_str());
+            json!({ "sku": price.sku, "name": name, "price": price })
+        })
+        .collect();
+    json_response(&json!({
+        "slug": page.slug,
+        "title": page.title,
+        "campaign": { "id": campaign.id, "name": campaign.name },
+        "products": products,
+    }))
+}

@@ -1,0 +1,31 @@
+//! HTTP integration tests of the server: each test starts a real server on `127.0.0.1:0` over a
+//! fresh database (SQLite; PostgreSQL too when `REMISE_TEST_POSTGRES_URL` is set) holding the
+//! demo toy shop, and talks to it with an HTTP client.
+//!
+//! One test binary; the modules are in `tests/api/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "api/support.rs"]
+mod support;
+
+#[path = "api/audit.rs"]
+mod audit;
+#[path = "api/auth.rs"]
+mod auth;
+#[path = "api/documents.rs"]
+mod documents;
+#[path = "api/errors.rs"]
+mod errors;
+#[path = "api/import.rs"]
+mod import;
+#[path = "api/instances.rs"]
+mod instances;
+#[path = "api/management.rs"]
+mod management;
+#[path = "api/operations.rs"]
+mod operations;
+#[path = "api/postgres.rs"]
+mod postgres;
+#[path = "api/storefront.rs"]
+mod storefront;

@@ -1,0 +1,227 @@
+//! `POST /v1/products/import`: catalog files in JSON and CSV, all or nothing.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{MANAGEMENT, Reply, STOREFRONT, TestApp, spawn_app};
+
+async fn import(app: &TestApp, content_type: &str, body: &str) -> Reply {
+    app.send(
+        app.with_key(Method::POST, "/v1/products/import", MANAGEMENT)
+            .header("content-type", content_type)
+            .body(body.to_owned()),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_a_json_array_then_finds_it_unchanged() {
+    let app = spawn_app().await;
+    let products = json!([
+        { "sku": "IMP-1", "name": "Imported one", "price": "10.00", "tax_rate": "0.20", "segments": ["jeux"] },
+        { "sku": "IMP-2", "name": "Imported two", "price": "20.00", "tax_rate": "0.20", "segments": ["marvel"], "brand": "Hasbro" },
+    ]);
+    let text = products.to_string();
+    let first = import(&app, "application/json", &text).await;
+    first.expect(200);
+    assert_eq!(
+        first.body,
+        json!({ "created": 2, "updated": 0, "unchanged": 0 })
+    );
+    let again = import(&app, "application/json", &text).await;
+    assert_eq!(
+        again.body,
+        json!({ "created": 0, "updated": 0, "unchanged": 2 })
+    );
+    assert_eq!(app.list_all("products").await.len(), 14);
+
+    // One changed, one not; the `{ "products": [...] }` form.
+    let mut changed = products.clone();
+    changed[0]["price"] = json!("9.00");
+    let wrapped = json!({ "products": changed }).to_string();
+    let third = import(&app, "application/json", &wrapped).await;
+    assert_eq!(
+        third.body,
+        json!({ "created": 0, "updated": 1, "unchanged": 1 })
+    );
+    let one = app.get("/v1/products/IMP-1", MANAGEMENT).await;
+    assert_eq!(one.body["data"]["price"], "9.00");
+    assert_eq!(one.etag(), 2);
+
+    // Imported products are priced at once: IMP-2 is in the Marvel segment (-20 % on the web).
+    let prices = app
+        .post(
+            "/v1/prices",
+            STOREFRONT,
+            &json!({ "channel": "web", "at": crate::support::AT, "skus": ["IMP-1", "IMP-2"] }),
+        )
+        .await;
+    prices.expect(200);
+    assert_eq!(prices.body["prices"][0]["price"], "9.00");
+    assert_eq!(prices.body["prices"][1]["price"], "16.00");
+    assert_eq!(prices.body["prices"][1]["promotion"], "marvel-20");
+
+    // Audited as the key that imported them.
+    let audit = app
+        .get("/v1/audit?entity=product&entity_id=IMP-1", MANAGEMENT)
+        .await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(actions, ["update", "create"]);
+    assert_eq!(audit.body["items"][0]["actor"], "key:demo management");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_csv_with_attribute_columns() {
+    let app = spawn_app().await;
+    let csv = "sku,name,price,tax_rate,segments,brand,tags,attr.colour,attr.age\n\
+               CSV-1,Puzzle 500 pièces,12.50,0.20,jeux|peluches,Ravensburger,noël|promo,rouge,8+\n\
+               CSV-2, Dés ,3.00,0.20,,,,,\n";
+    let reply = import(&app, "text/csv; charset=utf-8", csv).await;
+    reply.expect(200);
+    assert_eq!(
+        reply.body,
+        json!({ "created": 2, "updated": 0, "unchanged": 0 })
+    );
+    let one = app.get("/v1/products/CSV-1", MANAGEMENT).await;
+    one.expect(200);
+    let data = &one.body["data"];
+    assert_eq!(data["name"], "Puzzle 500 pièces");
+    assert_eq!(data["price"], "12.50");
+    assert_eq!(data["segments"], json!(["jeux", "peluches"]));
+    assert_eq!(data["tags"], json!(["noël", "promo"]));
+    assert_eq!(data["brand"], "Ravensburger");
+    assert_eq!(
+        data["attributes"],
+        json!({ "colour": "rouge", "age": "8+" })
+    );
+    let two = app.get("/v1/products/CSV-2", MANAGEMENT).await;
+    assert_eq!(two.body["data"]["name"], "Dés", "cells are trimmed");
+    assert_eq!(two.body["data"]["attributes"], json!({}));
+    assert!(two.body["data"]["brand"].is_null());
+
+    let again = import(&app, "text/csv", csv).await;
+    assert_eq!(
+        again.body,
+        json!({ "created": 0, "updated": 0, "unchanged": 2 })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_file_is_refused_whole_with_every_line_named() {
+    let app = spawn_app().await;
+    let before = app.list_all("products").await;
+    let audit_before =
+        app.get("/v1/audit?limit=1", MANAGEMENT).await.body["items"][0]["seq"].clone();
+
+    // Line 3: a price that does not read; line 5: a segment that does not exist.
+    let csv = "sku,name,price,segments\n\
+               BAD-1,One,10.00,jeux\n\
+               BAD-2,Two,douze,jeux\n\
+               BAD-3,Three,3.00,\n\
+               BAD-4,Four,4.00,no-such-segment\n";
+    let reply = import(&app, "text/csv", csv).await;
+    reply.expect(422);
+    assert_eq!(
+        reply.error_fields(),
+        ["line 3: price", "line 5: segments[0]"]
+    );
+    assert!(reply.text.contains("douze"), "{}", reply.text);
+    assert!(reply.text.contains("no-such-segment"), "{}", reply.text);
+
+    // A price that reads but is not valid, the same way.
+    let csv = csv.replace("douze", "-3");
+    let reply = import(&app, "text/csv", &csv).await;
+    reply.expect(422);
+    assert_eq!(
+        reply.error_fields(),
+        ["line 3: price", "line 5: segments[0]"]
+    );
+
+    // JSON: items named by their index.
+    let json = json!([
+        { "sku": "BAD-1", "name": "One", "price": "oops" },
+        { "sku": "BAD-2", "name": "Two", "price": "2.00", "segments": ["no-such-segment"] },
+        { "sku": "BAD-3", "name": "Three", "price": "2.00", "colour": "red" },
+    ]);
+    let reply = import(&app, "application/json", &json.to_string()).await;
+    reply.expect(422);
+    assert_eq!(
+        reply.error_fields(),
+        ["[0].price", "[2].colour", "[1]: segments[0]"]
+    );
+    // Each message says what is wrong, without repeating the field.
+    let messages: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["message"].as_str().unwrap_or(""))
+        .collect();
+    assert!(messages[0].starts_with("invalid value"), "{messages:?}");
+    assert!(
+        messages[1].starts_with("unknown field `colour`"),
+        "{messages:?}"
+    );
+    assert_eq!(messages[2], "unknown segment `no-such-segment`");
+
+    // Duplicates and a missing column.
+    let duplicate = "sku,price\nDUP,1.00\nDUP,2.00\n";
+    let reply = import(&app, "text/csv", duplicate).await;
+    reply.expect(422);
+    assert_eq!(reply.error_fields(), ["line 3: sku"]);
+    let reply = import(&app, "text/csv", "sku,name\nX,Y\n").await;
+    reply.expect_problem(422, Some("line 1"));
+    let reply = import(&app, "text/csv", "sku,price,colour\nX,1.00,red\n").await;
+    reply.expect_problem(422, Some("line 1, column 3"));
+
+    // Nothing was written.
+    assert_eq!(app.list_all("products").await, before);
+    app.get("/v1/products/BAD-1", MANAGEMENT).await.expect(404);
+    let audit_after =
+        app.get("/v1/audit?limit=1", MANAGEMENT).await.body["items"][0]["seq"].clone();
+    assert_eq!(audit_after, audit_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_may_be_larger_than_other_bodies() {
+    let app = spawn_app().await;
+    // 3 MiB (over the 2 MiB of other routes), mostly padding that cells lose when trimmed.
+    let padding = " ".repeat(3 * 1024 * 1024);
+    let csv = format!("sku,name,price\nBIG-1,{padding}Big one{padding},1.00\n");
+    let reply = import(&app, "text/csv", &csv).await;
+    reply.expect(200);
+    assert_eq!(reply.body["created"], 1);
+    let big = app.get("/v1/products/BIG-1", MANAGEMENT).await;
+    assert_eq!(big.body["data"]["name"], "Big one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_needs_csv_or_json() {
+    let app = spawn_app().await;
+    let reply = import(&app, "text/plain", "sku,price\nX,1.00\n").await;
+    reply.expect(415);
+    assert_eq!(reply.body["type"], "/problems/unsupported-media-type");
+    import(&app, "application/xml", "<products/>")
+        .await
+        .expect(415);
+    import(&app, "application/json", "{ not json")
+        .await
+        .expect(400);
+    import(&app, "application/json", "{ \"sku\": \"X\" }")
+        .await
+        .expect(422);
+    app.get("/v1/products/X", MANAGEMENT).await.expect(404);
+    // Storefront keys cannot import.
+    let reply = app
+        .send(
+            app.with_key(Method::POST, "/v1/products/import", STOREFRONT)
+                .header("content-type", "text/csv")
+                .body("sku,price\nX,1.00\n"),
+        )
+        .await;
+    reply.expect(403);
+}

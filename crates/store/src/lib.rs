@@ -1,0 +1,342 @@
+//! Remise's persistence: what the server keeps, behind the [`Store`] trait, on SQLite (embedded, the
+//! default) or PostgreSQL (several server instances sharing one database).
+//!
+//! # Layout
+//! - this file: the stored shapes ([`Record`], [`Kind`], [`ApiKey`], [`AuditEntry`]), the
+//!   [`Store`] trait and [`open`], which picks the backend from a URL;
+//! - `sqlite`, `postgres`: one implementation each, same behaviour, one conformance suite
+//!   (`tests/conformance.rs`);
+//! - `migrations/{sqlite,postgres}`: versioned schema migrations, applied by [`Store::migrate`].
+//!
+//! The store is deliberately ignorant of pricing: every entity is a JSON document of a [`Kind`]
+//! with an id, a version and timestamps. The server validates documents (with the engine's rule
+//! format) before it writes them, and assembles them into a rule set for the engine.
+//!
+//! Invariants: every write runs in one transaction that also appends to the audit log and bumps the
+//! store's revision, so a change is entirely there or not at all, and every server instance can see
+//! that something changed by reading one number ([`Store::revision`]).
+
+mod error;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use error::{Error, Result};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// What kind of entity a document is. Stored as its [`Kind::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The store settings: one document, id [`SETTINGS_ID`].
+    Settings,
+    Product,
+    Segment,
+    Selection,
+    CustomerGroup,
+    Campaign,
+    Promotion,
+}
+
+/// The id of the one settings document.
+pub const SETTINGS_ID: &str = "store";
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Settings,
+        Kind::Product,
+        Kind::Segment,
+        Kind::Selection,
+        Kind::CustomerGroup,
+        Kind::Campaign,
+        Kind::Promotion,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Settings => "settings",
+            Kind::Product => "product",
+            Kind::Segment => "segment",
+            Kind::Selection => "selection",
+            Kind::CustomerGroup => "customer_group",
+            Kind::Campaign => "campaign",
+            Kind::Promotion => "promotion",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Deleting a campaign or a promotion only marks it deleted: it can be restored for
+    /// [`RESTORE_DAYS`] days, then [`Store::purge_deleted`] removes it. Other kinds are removed at once.
+    pub fn soft_deleted(self) -> bool {
+        matches!(self, Kind::Campaign | Kind::Promotion)
+    }
+}
+
+/// How long a soft-deleted document can be restored.
+pub const RESTORE_DAYS: i64 = 30;
+
+/// Milliseconds since the Unix epoch (UTC). Stored as a 64-bit integer on both backends.
+pub type Millis = i64;
+
+/// One stored document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub kind: Kind,
+    pub id: String,
+    /// Starts at 1, grows by one with every change (update, delete, restore).
+    pub version: i64,
+    pub body: Value,
+    /// An indexed copy of one field, for list filters: a promotion's campaign id.
+    pub parent: Option<String>,
+    /// An indexed copy of one field, for list filters: a campaign's status.
+    pub status: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Set when soft-deleted.
+    pub deleted_at: Option<Millis>,
+}
+
+/// A document to write: its id, body and the indexed fields the caller extracted from the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: String,
+    pub body: Value,
+    pub parent: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Who made a change, for the audit log: an API key's name, `cli`, `demo`, `system`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+/// Which documents a list returns, in id order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListQuery {
+    /// `false`: live documents only; `true`: soft-deleted ones only.
+    pub deleted: bool,
+    /// Only documents with this `parent`.
+    pub parent: Option<String>,
+    /// Only documents with this `status`.
+    pub status: Option<String>,
+    /// Only documents whose id sorts after this one (the previous page's last id).
+    pub after: Option<String>,
+    /// At most this many (the caller bounds it).
+    pub limit: u32,
+}
+
+/// The result of a bulk upsert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct UpsertSummary {
+    pub created: u64,
+    pub updated: u64,
+    /// Documents sent with exactly the stored body: not written, not audited.
+    pub unchanged: u64,
+}
+
+/// What a change did, as written in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Restore,
+    Purge,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Restore => "restore",
+            Action::Purge => "purge",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Action> {
+        [
+            Action::Create,
+            Action::Update,
+            Action::Delete,
+            Action::Restore,
+            Action::Purge,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
+    }
+}
+
+/// One line of the audit log. `entity` is a [`Kind`] name or `api_key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Increasing; pages of the log follow it.
+    pub seq: i64,
+    pub at: Millis,
+    pub actor: String,
+    pub action: Action,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Which audit entries to return, newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Only entries with a `seq` below this one (the previous page's last seq).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Evaluate carts and read prices, badges and landing pages.
+    Storefront,
+    /// Everything.
+    Management,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Storefront => "storefront",
+            Scope::Management => "management",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        match text {
+            "storefront" => Some(Scope::Storefront),
+            "management" => Some(Scope::Management),
+            _ => None,
+        }
+    }
+}
+
+/// A stored API key: never the secret, only its SHA-256 hash and a prefix to recognise it by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub scope: Scope,
+    /// The first characters of the secret, shown in lists.
+    pub prefix: String,
+    #[serde(skip)]
+    pub hash: String,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
+}
+
+/// Persistence for the server. Both backends pass `tests/conformance.rs`.
+///
+/// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
+/// current version) are the caller's to report; [`Error::Database`] is an outage.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the pending migrations of this backend (idempotent).
+    async fn migrate(&self) -> Result<()>;
+
+    /// A cheap round trip, for `/health`.
+    async fn ping(&self) -> Result<()>;
+
+    /// A number that grows with every committed change to documents. Instances compare it to
+    /// the one their snapshot was built from.
+    async fn revision(&self) -> Result<i64>;
+
+    /// One document, soft-deleted or not.
+    async fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>>;
+
+    /// A page of documents of one kind, in id order.
+    async fn list(&self, kind: Kind, query: &ListQuery) -> Result<Vec<Record>>;
+
+    /// Every live (not deleted) document of every kind, with the revision they were read at, in
+    /// one consistent read: what a snapshot is built from.
+    async fn load_all(&self) -> Result<(i64, Vec<Record>)>;
+
+    /// Creates a document at version 1. A document with that kind and id, even soft-deleted,
+    /// gives [`Error::AlreadyExists`].
+    async fn create(&self, actor: &Actor, kind: Kind, draft: Draft) -> Result<Record>;
+
+    /// Replaces a live document's body if its version is `expected_version`.
+    async fn update(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        draft: Draft,
+        expected_version: i64,
+    ) -> Result<Record>;
+
+    /// Creates or replaces many documents in one transaction; bodies equal to the stored one are
+    /// skipped. Either all are written or none.
+    async fn upsert_many(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        drafts: Vec<Draft>,
+    ) -> Result<UpsertSummary>;
+
+    /// Deletes a live document if its version is `expected_version`: soft for kinds where
+    /// [`Kind::soft_deleted`], otherwise removed. Returns the document as it was at deletion.
+    async fn delete(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<Record>;
+
+    /// Brings back a soft-deleted document (a new version). [`Error::NotFound`] when there is no
+    /// soft-deleted document with that id.
+    async fn restore(&self, actor: &Actor, kind: Kind, id: &str) -> Result<Record>;
+
+    /// Removes documents soft-deleted before `deleted_before`; returns how many.
+    async fn purge_deleted(&self, deleted_before: Millis) -> Result<u64>;
+
+    /// Audit entries, newest first.
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
+    /// Stores a new key (the caller made the secret and its hash).
+    async fn create_api_key(&self, actor: &Actor, key: &ApiKey) -> Result<()>;
+
+    /// The key with this hash, revoked or not.
+    async fn find_api_key(&self, hash: &str) -> Result<Option<ApiKey>>;
+
+    /// Every key, revoked ones included, oldest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
+
+    /// Marks a key revoked; [`Error::NotFound`] when unknown or already revoked.
+    async fn revoke_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://…`. Does not
+/// migrate.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(PostgresStore::connect(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(std::sync::Arc::new(
+            SqliteStore::open(std::path::Path::new(path)).await?,
+        ))
+    } else {
+        Err(Error::BadUrl(url.to_owned()))
+    }
+}
+
+/// The current time in [`Millis`].
+pub fn now_millis() -> Millis {
+    jiff::Timestamp::now().as_millisecond()
+}

@@ -1,0 +1,871 @@
+//! What both backends share: the SQL, the row mapping and the semantics of every operation,
+//! written once. SQL text is the same on both: SQLite accepts PostgreSQL's `$N` parameters (only
+//! the multi-row inserts of bulk writes differ, see [`values`]).
+//!
+//! A backend opens the transaction (each has its own way to exclude concurrent writers), hands
+//! its connection over as a [`Conn`], and commits when the function here returns `Ok`. An `Err`
+//! drops the transaction, which rolls it back: a write is there entirely or not at all.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use sqlx::{PgConnection, SqliteConnection};
+
+use crate::{
+    Action, Actor, ApiKey, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Millis, Record,
+    Result, Scope, UpsertSummary,
+};
+
+/// The `entity` of API keys in the audit log, and the `kind` of their errors.
+const API_KEY_ENTITY: &str = "api_key";
+
+/// The actor of automatic changes (the purge).
+const SYSTEM_ACTOR: &str = "system";
+
+/// Rows per multi-row `INSERT` in bulk writes: few round trips, and far below both backends'
+/// bind-parameter limits (SQLite 32,766, PostgreSQL 65,535) at 7 parameters a row.
+const CHUNK: usize = 500;
+
+/// A connection inside a transaction, of either backend.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// Runs one expression on the concrete connection behind a [`Conn`]: `$c` is bound to
+/// `&mut SqliteConnection` in one arm and `&mut PgConnection` in the other, so the same query
+/// code type-checks once per backend.
+macro_rules! on {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut *$conn {
+            Conn::Sqlite(conn) => {
+                let $c = &mut **conn;
+                $body
+            }
+            Conn::Postgres(conn) => {
+                let $c = &mut **conn;
+                $body
+            }
+        }
+    };
+}
+
+macro_rules! doc_columns {
+    () => {
+        "kind, id, body, parent, status, version, created_at, updated_at, deleted_at"
+    };
+}
+
+macro_rules! audit_columns {
+    () => {
+        "seq, at, actor, action, entity, entity_id, before, after"
+    };
+}
+
+macro_rules! key_columns {
+    () => {
+        "id, name, scope, prefix, hash, created_at, revoked_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    kind: String,
+    id: String,
+    body: String,
+    parent: Option<String>,
+    status: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    deleted_at: Option<i64>,
+}
+
+impl DocRow {
+    fn into_record(self) -> Result<Record> {
+        let kind =
+            Kind::parse(&self.kind).ok_or_else(|| corrupt(&self.kind, &self.id, "unknown kind"))?;
+        let body =
+            serde_json::from_str(&self.body).map_err(|e| corrupt(&self.kind, &self.id, e))?;
+        Ok(Record {
+            kind,
+            id: self.id,
+            version: self.version,
+            body,
+            parent: self.parent,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> Result<AuditEntry> {
+        let bad = |message: String| corrupt(&self.entity, &self.entity_id, message);
+        let action = Action::parse(&self.action)
+            .ok_or_else(|| bad(format!("unknown audit action `{}`", self.action)))?;
+        let parse = |text: &Option<String>| -> Result<Option<Value>> {
+            text.as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| bad(format!("audit entry {}: {e}", self.seq)))
+        };
+        let before = parse(&self.before)?;
+        let after = parse(&self.after)?;
+        Ok(AuditEntry {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor,
+            action,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            before,
+            after,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: String,
+    name: String,
+    scope: String,
+    prefix: String,
+    hash: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl KeyRow {
+    fn into_key(self) -> Result<ApiKey> {
+        let scope = Scope::parse(&self.scope).ok_or_else(|| {
+            corrupt(
+                API_KEY_ENTITY,
+                &self.id,
+                format!("unknown scope `{}`", self.scope),
+            )
+        })?;
+        Ok(ApiKey {
+            id: self.id,
+            name: self.name,
+            scope,
+            prefix: self.prefix,
+            hash: self.hash,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+fn corrupt(kind: &str, id: &str, message: impl ToString) -> Error {
+    Error::Corrupt {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// A stored body as the audit log keeps it: the text itself, or, if it is not valid JSON (a
+/// corrupt row being overwritten), that text as a JSON string, so the log stays readable and
+/// still shows what was there.
+fn audit_body(stored: &str) -> String {
+    if serde_json::from_str::<IgnoredAny>(stored).is_ok() {
+        stored.to_owned()
+    } else {
+        Value::String(stored.to_owned()).to_string()
+    }
+}
+
+/// The `VALUES` list of a multi-row insert: `rows` times `row`, where each `?` becomes a
+/// parameter and anything else is copied as is. Parameters are bound in the order they appear.
+/// SQLite gets anonymous `?` parameters: it finds a named or numbered one (`$N`) by a linear
+/// search, which made statements of thousands of parameters spend most of their time on it.
+fn values(conn: &Conn<'_>, rows: usize, row: &[&str]) -> String {
+    let mut sql = String::with_capacity(rows * row.len() * 6);
+    let mut n = 0;
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for (j, item) in row.iter().enumerate() {
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            match (*item, conn) {
+                ("?", Conn::Postgres(_)) => {
+                    n += 1;
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                _ => sql.push_str(item),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// One audit line to append.
+struct AuditWrite {
+    action: Action,
+    entity: String,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// Appends audit lines, many per statement.
+async fn insert_audit(
+    conn: &mut Conn<'_>,
+    at: Millis,
+    actor: &str,
+    entries: &[AuditWrite],
+) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES {}",
+            values(conn, chunk.len(), &["?"; 7]),
+        );
+        on!(conn, |c| {
+            let mut query = sqlx::query(&sql);
+            for entry in chunk {
+                query = query
+                    .bind(at)
+                    .bind(actor)
+                    .bind(entry.action.as_str())
+                    .bind(entry.entity.as_str())
+                    .bind(entry.entity_id.as_str())
+                    .bind(entry.before.as_deref())
+                    .bind(entry.after.as_deref());
+            }
+            query.execute(c).await.map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+async fn bump_revision(conn: &mut Conn<'_>) -> Result<()> {
+    on!(conn, |c| sqlx::query(
+        "UPDATE revision SET value = value + 1 WHERE id = 1"
+    )
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The stored row, read to be changed in this transaction.
+async fn fetch_for_write(conn: &mut Conn<'_>, kind: Kind, id: &str) -> Result<Option<DocRow>> {
+    let sql = match conn {
+        // The write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        Conn::Sqlite(_) => concat!(
+            "SELECT ",
+            doc_columns!(),
+            " FROM documents WHERE kind = $1 AND id = $2"
+        ),
+        // Locks the row, so the version read here is still the stored one at commit.
+        Conn::Postgres(_) => concat!(
+            "SELECT ",
+            doc_columns!(),
+            " FROM documents WHERE kind = $1 AND id = $2 FOR UPDATE"
+        ),
+    };
+    let row = on!(conn, |c| sqlx::query_as::<_, DocRow>(sql)
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+    Ok(row)
+}
+
+/// The row if it is live and at `expected` version.
+fn live_at(row: Option<DocRow>, kind: Kind, id: &str, expected: i64) -> Result<DocRow> {
+    match row {
+        Some(row) if row.deleted_at.is_none() => {
+            if row.version == expected {
+                Ok(row)
+            } else {
+                Err(Error::VersionMismatch {
+                    kind: kind.as_str().to_owned(),
+                    id: id.to_owned(),
+                    expected,
+                    current: row.version,
+                })
+            }
+        }
+        _ => Err(Error::not_found(kind, id)),
+    }
+}
+
+pub(crate) async fn revision(conn: &mut Conn<'_>) -> Result<i64> {
+    let value: i64 = on!(conn, |c| sqlx::query_scalar(
+        "SELECT value FROM revision WHERE id = 1"
+    )
+    .fetch_one(c)
+    .await)?;
+    Ok(value)
+}
+
+pub(crate) async fn get(conn: &mut Conn<'_>, kind: Kind, id: &str) -> Result<Option<Record>> {
+    let sql = concat!(
+        "SELECT ",
+        doc_columns!(),
+        " FROM documents WHERE kind = $1 AND id = $2"
+    );
+    let row = on!(conn, |c| sqlx::query_as::<_, DocRow>(sql)
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+    row.map(DocRow::into_record).transpose()
+}
+
+pub(crate) async fn list(
+    conn: &mut Conn<'_>,
+    kind: Kind,
+    query: &ListQuery,
+) -> Result<Vec<Record>> {
+    let mut sql = String::from(concat!(
+        "SELECT ",
+        doc_columns!(),
+        " FROM documents WHERE kind = $1"
+    ));
+    sql.push_str(if query.deleted {
+        " AND deleted_at IS NOT NULL"
+    } else {
+        " AND deleted_at IS NULL"
+    });
+    let mut texts: Vec<&str> = Vec::new();
+    for (column, value) in [
+        ("parent =", &query.parent),
+        ("status =", &query.status),
+        ("id >", &query.after),
+    ] {
+        if let Some(value) = value {
+            texts.push(value);
+            sql.push_str(&format!(" AND {column} ${}", texts.len() + 1));
+        }
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT ${}", texts.len() + 2));
+    let rows = on!(conn, |c| {
+        let mut q = sqlx::query_as::<_, DocRow>(&sql).bind(kind.as_str());
+        for text in &texts {
+            q = q.bind(*text);
+        }
+        q.bind(i64::from(query.limit)).fetch_all(c).await
+    })?;
+    rows.into_iter().map(DocRow::into_record).collect()
+}
+
+/// Reads the revision, then every live document. The caller runs it in one transaction that
+/// sees a single snapshot, so the two agree.
+pub(crate) async fn load_all(conn: &mut Conn<'_>) -> Result<(i64, Vec<Record>)> {
+    let revision = revision(conn).await?;
+    let sql = concat!(
+        "SELECT ",
+        doc_columns!(),
+        " FROM documents WHERE deleted_at IS NULL ORDER BY kind, id"
+    );
+    let rows = on!(conn, |c| sqlx::query_as::<_, DocRow>(sql)
+        .fetch_all(c)
+        .await)?;
+    let records = rows
+        .into_iter()
+        .map(DocRow::into_record)
+        .collect::<Result<_>>()?;
+    Ok((revision, records))
+}
+
+pub(crate) async fn create(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    kind: Kind,
+    draft: Draft,
+    now: Millis,
+) -> Result<Record> {
+    let text = draft.body.to_string();
+    // A soft-deleted row holds the key too, so it also makes this a conflict.
+    let sql = "INSERT INTO documents \
+        (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
+        VALUES ($1, $2, $3, $4, $5, 1, $6, $6, NULL) ON CONFLICT (kind, id) DO NOTHING";
+    let rows = on!(conn, |c| sqlx::query(sql)
+        .bind(kind.as_str())
+        .bind(draft.id.as_str())
+        .bind(text.as_str())
+        .bind(draft.parent.as_deref())
+        .bind(draft.status.as_deref())
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if rows == 0 {
+        return Err(Error::already_exists(kind, &draft.id));
+    }
+    let audit = AuditWrite {
+        action: Action::Create,
+        entity: kind.as_str().to_owned(),
+        entity_id: draft.id.clone(),
+        before: None,
+        after: Some(text),
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await?;
+    bump_revision(conn).await?;
+    Ok(Record {
+        kind,
+        id: draft.id,
+        version: 1,
+        body: draft.body,
+        parent: draft.parent,
+        status: draft.status,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
+pub(crate) async fn update(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    kind: Kind,
+    draft: Draft,
+    expected_version: i64,
+    now: Millis,
+) -> Result<Record> {
+    let row = fetch_for_write(conn, kind, &draft.id).await?;
+    let row = live_at(row, kind, &draft.id, expected_version)?;
+    let text = draft.body.to_string();
+    let version = row.version + 1;
+    let sql = "UPDATE documents SET body = $3, parent = $4, status = $5, version = $6, \
+        updated_at = $7 WHERE kind = $1 AND id = $2";
+    on!(conn, |c| sqlx::query(sql)
+        .bind(kind.as_str())
+        .bind(draft.id.as_str())
+        .bind(text.as_str())
+        .bind(draft.parent.as_deref())
+        .bind(draft.status.as_deref())
+        .bind(version)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    let audit = AuditWrite {
+        action: Action::Update,
+        entity: kind.as_str().to_owned(),
+        entity_id: draft.id.clone(),
+        // The old body is not parsed: an update may overwrite a corrupt one.
+        before: Some(audit_body(&row.body)),
+        after: Some(text),
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await?;
+    bump_revision(conn).await?;
+    Ok(Record {
+        kind,
+        id: draft.id,
+        version,
+        body: draft.body,
+        parent: draft.parent,
+        status: draft.status,
+        created_at: row.created_at,
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
+/// What the upsert knows of a stored document: its body text and whether it is soft-deleted.
+struct Stored {
+    body: String,
+    deleted: bool,
+}
+
+/// Documents to write with one multi-row statement, with their audit lines.
+#[derive(Default)]
+struct Batch<'a> {
+    ids: HashSet<&'a str>,
+    docs: Vec<(&'a Draft, String)>,
+    audit: Vec<AuditWrite>,
+}
+
+impl Batch<'_> {
+    async fn flush(
+        &mut self,
+        conn: &mut Conn<'_>,
+        actor: &Actor,
+        kind: Kind,
+        now: Millis,
+    ) -> Result<()> {
+        if self.docs.is_empty() {
+            return Ok(());
+        }
+        // A new row is created at version 1; an existing one (live or soft-deleted) takes the new
+        // body, a new version and is live again, keeping its created_at.
+        let sql = format!(
+            "INSERT INTO documents \
+             (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
+             VALUES {} ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, \
+             parent = excluded.parent, status = excluded.status, \
+             version = documents.version + 1, updated_at = excluded.updated_at, deleted_at = NULL",
+            values(
+                conn,
+                self.docs.len(),
+                &["?", "?", "?", "?", "?", "1", "?", "?", "NULL"]
+            ),
+        );
+        let docs = &self.docs;
+        on!(conn, |c| {
+            let mut query = sqlx::query(&sql);
+            for (draft, text) in docs {
+                query = query
+                    .bind(kind.as_str())
+                    .bind(draft.id.as_str())
+                    .bind(text.as_str())
+                    .bind(draft.parent.as_deref())
+                    .bind(draft.status.as_deref())
+                    .bind(now)
+                    .bind(now);
+            }
+            query.execute(c).await.map(|done| done.rows_affected())
+        })?;
+        insert_audit(conn, now, &actor.0, &self.audit).await?;
+        self.ids.clear();
+        self.docs.clear();
+        self.audit.clear();
+        Ok(())
+    }
+}
+
+/// Drafts are taken in order, as if upserted one by one: a repeated id is compared with what the
+/// earlier draft wrote. Writes go out in multi-row statements of [`CHUNK`] rows; a statement never
+/// holds the same id twice (PostgreSQL refuses to upsert one row twice in a statement).
+pub(crate) async fn upsert_many(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    kind: Kind,
+    drafts: &[Draft],
+    now: Millis,
+) -> Result<UpsertSummary> {
+    let mut summary = UpsertSummary::default();
+    if drafts.is_empty() {
+        return Ok(summary);
+    }
+    let rows: Vec<(String, String, Option<i64>)> = on!(conn, |c| sqlx::query_as(
+        "SELECT id, body, deleted_at FROM documents WHERE kind = $1"
+    )
+    .bind(kind.as_str())
+    .fetch_all(c)
+    .await)?;
+    let mut stored: HashMap<String, Stored> = rows
+        .into_iter()
+        .map(|(id, body, deleted_at)| {
+            let deleted = deleted_at.is_some();
+            (id, Stored { body, deleted })
+        })
+        .collect();
+
+    let mut batch = Batch::default();
+    for draft in drafts {
+        if batch.docs.len() == CHUNK || batch.ids.contains(draft.id.as_str()) {
+            batch.flush(conn, actor, kind, now).await?;
+        }
+        let text = draft.body.to_string();
+        let (action, before) = match stored.get(&draft.id) {
+            None => (Action::Create, None),
+            Some(old) if !old.deleted && same_body(&old.body, &text, &draft.body) => {
+                summary.unchanged += 1;
+                continue;
+            }
+            // A soft-deleted document is brought back with the new body.
+            Some(old) => (Action::Update, Some(audit_body(&old.body))),
+        };
+        match action {
+            Action::Create => summary.created += 1,
+            _ => summary.updated += 1,
+        }
+        stored.insert(
+            draft.id.clone(),
+            Stored {
+                body: text.clone(),
+                deleted: false,
+            },
+        );
+        batch.audit.push(AuditWrite {
+            action,
+            entity: kind.as_str().to_owned(),
+            entity_id: draft.id.clone(),
+            before,
+            after: Some(text.clone()),
+        });
+        batch.ids.insert(&draft.id);
+        batch.docs.push((draft, text));
+    }
+    batch.flush(conn, actor, kind, now).await?;
+    if summary.created + summary.updated > 0 {
+        bump_revision(conn).await?;
+    }
+    Ok(summary)
+}
+
+/// Whether a stored body text equals a draft's body, compared as JSON values (the text check
+/// first: it settles the common unchanged case without parsing).
+fn same_body(stored: &str, text: &str, body: &Value) -> bool {
+    stored == text || serde_json::from_str::<Value>(stored).is_ok_and(|old| old == *body)
+}
+
+pub(crate) async fn delete(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    kind: Kind,
+    id: &str,
+    expected_version: i64,
+    now: Millis,
+) -> Result<Record> {
+    let row = fetch_for_write(conn, kind, id).await?;
+    let row = live_at(row, kind, id, expected_version)?;
+    let before = row.body.clone();
+    let mut record = row.into_record()?;
+    if kind.soft_deleted() {
+        let sql = "UPDATE documents SET deleted_at = $3, updated_at = $3, version = version + 1 \
+            WHERE kind = $1 AND id = $2";
+        on!(conn, |c| sqlx::query(sql)
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))?;
+        record.version += 1;
+        record.updated_at = now;
+        record.deleted_at = Some(now);
+    } else {
+        on!(conn, |c| sqlx::query(
+            "DELETE FROM documents WHERE kind = $1 AND id = $2"
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    }
+    let audit = AuditWrite {
+        action: Action::Delete,
+        entity: kind.as_str().to_owned(),
+        entity_id: id.to_owned(),
+        before: Some(before),
+        after: None,
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await?;
+    bump_revision(conn).await?;
+    Ok(record)
+}
+
+pub(crate) async fn restore(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    kind: Kind,
+    id: &str,
+    now: Millis,
+) -> Result<Record> {
+    let row = match fetch_for_write(conn, kind, id).await? {
+        Some(row) if row.deleted_at.is_some() => row,
+        _ => return Err(Error::not_found(kind, id)),
+    };
+    let after = row.body.clone();
+    let mut record = row.into_record()?;
+    let sql = "UPDATE documents SET deleted_at = NULL, updated_at = $3, version = version + 1 \
+        WHERE kind = $1 AND id = $2";
+    on!(conn, |c| sqlx::query(sql)
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    record.version += 1;
+    record.updated_at = now;
+    record.deleted_at = None;
+    let audit = AuditWrite {
+        action: Action::Restore,
+        entity: kind.as_str().to_owned(),
+        entity_id: id.to_owned(),
+        before: None,
+        after: Some(after),
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await?;
+    bump_revision(conn).await?;
+    Ok(record)
+}
+
+pub(crate) async fn purge_deleted(
+    conn: &mut Conn<'_>,
+    deleted_before: Millis,
+    now: Millis,
+) -> Result<u64> {
+    let sql = "DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < $1 \
+        RETURNING kind, id, body";
+    let rows: Vec<(String, String, String)> = on!(conn, |c| sqlx::query_as(sql)
+        .bind(deleted_before)
+        .fetch_all(c)
+        .await)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let count = rows.len() as u64;
+    let audit: Vec<AuditWrite> = rows
+        .into_iter()
+        .map(|(kind, id, body)| AuditWrite {
+            action: Action::Purge,
+            before: Some(audit_body(&body)),
+            entity: kind,
+            entity_id: id,
+            after: None,
+        })
+        .collect();
+    insert_audit(conn, now, SYSTEM_ACTOR, &audit).await?;
+    bump_revision(conn).await?;
+    Ok(count)
+}
+
+pub(crate) async fn audit(conn: &mut Conn<'_>, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    let mut sql = String::from(concat!(
+        "SELECT ",
+        audit_columns!(),
+        " FROM audit_log WHERE 1 = 1"
+    ));
+    let mut texts: Vec<&str> = Vec::new();
+    for (column, value) in [("entity", &query.entity), ("entity_id", &query.entity_id)] {
+        if let Some(value) = value {
+            texts.push(value);
+            sql.push_str(&format!(" AND {column} = ${}", texts.len()));
+        }
+    }
+    let mut next = texts.len() + 1;
+    if query.before_seq.is_some() {
+        sql.push_str(&format!(" AND seq < ${next}"));
+        next += 1;
+    }
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${next}"));
+    let rows = on!(conn, |c| {
+        let mut q = sqlx::query_as::<_, AuditRow>(&sql);
+        for text in &texts {
+            q = q.bind(*text);
+        }
+        if let Some(seq) = query.before_seq {
+            q = q.bind(seq);
+        }
+        q.bind(i64::from(query.limit)).fetch_all(c).await
+    })?;
+    rows.into_iter().map(AuditRow::into_entry).collect()
+}
+
+/// What the audit log shows of a key: never its hash.
+fn key_summary(key: &ApiKey) -> String {
+    serde_json::json!({
+        "id": key.id,
+        "name": key.name,
+        "scope": key.scope.as_str(),
+        "prefix": key.prefix,
+    })
+    .to_string()
+}
+
+pub(crate) async fn create_api_key(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    key: &ApiKey,
+    now: Millis,
+) -> Result<()> {
+    // Without a conflict target: a duplicate id and a duplicate hash are both refused.
+    let sql = "INSERT INTO api_keys (id, name, scope, prefix, hash, created_at, revoked_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    let rows = on!(conn, |c| sqlx::query(sql)
+        .bind(key.id.as_str())
+        .bind(key.name.as_str())
+        .bind(key.scope.as_str())
+        .bind(key.prefix.as_str())
+        .bind(key.hash.as_str())
+        .bind(key.created_at)
+        .bind(key.revoked_at)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if rows == 0 {
+        return Err(Error::AlreadyExists {
+            kind: API_KEY_ENTITY.to_owned(),
+            id: key.id.clone(),
+        });
+    }
+    let audit = AuditWrite {
+        action: Action::Create,
+        entity: API_KEY_ENTITY.to_owned(),
+        entity_id: key.id.clone(),
+        before: None,
+        after: Some(key_summary(key)),
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await
+}
+
+pub(crate) async fn find_api_key(conn: &mut Conn<'_>, hash: &str) -> Result<Option<ApiKey>> {
+    let sql = concat!("SELECT ", key_columns!(), " FROM api_keys WHERE hash = $1");
+    let row = on!(conn, |c| sqlx::query_as::<_, KeyRow>(sql)
+        .bind(hash)
+        .fetch_optional(c)
+        .await)?;
+    row.map(KeyRow::into_key).transpose()
+}
+
+pub(crate) async fn list_api_keys(conn: &mut Conn<'_>) -> Result<Vec<ApiKey>> {
+    let sql = concat!(
+        "SELECT ",
+        key_columns!(),
+        " FROM api_keys ORDER BY created_at, id"
+    );
+    let rows = on!(conn, |c| sqlx::query_as::<_, KeyRow>(sql)
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter().map(KeyRow::into_key).collect()
+}
+
+pub(crate) async fn revoke_api_key(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    id: &str,
+    now: Millis,
+) -> Result<ApiKey> {
+    let sql = concat!(
+        "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ",
+        key_columns!()
+    );
+    let row = on!(conn, |c| sqlx::query_as::<_, KeyRow>(sql)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(c)
+        .await)?;
+    let Some(row) = row else {
+        return Err(Error::NotFound {
+            kind: API_KEY_ENTITY.to_owned(),
+            id: id.to_owned(),
+        });
+    };
+    let key = row.into_key()?;
+    let audit = AuditWrite {
+        action: Action::Delete,
+        entity: API_KEY_ENTITY.to_owned(),
+        entity_id: key.id.clone(),
+        before: Some(key_summary(&key)),
+        after: None,
+    };
+    insert_audit(conn, now, &actor.0, &[audit]).await?;
+    Ok(key)
+}

@@ -1,0 +1,235 @@
+//! Test helpers: a fresh SQLite file or a fresh PostgreSQL database per test, removed afterwards.
+//!
+//! PostgreSQL tests run only when `REMISE_TEST_POSTGRES_URL` names a server (an admin URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`, whose user may create databases); otherwise
+//! [`TestPostgres::create`] returns `None` and the test says it skipped with [`POSTGRES_SKIPPED`].
+
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::{Connection, Executor, PgConnection};
+use tempfile::TempDir;
+
+/// The environment variable holding the PostgreSQL admin URL.
+pub const POSTGRES_URL_VAR: &str = "REMISE_TEST_POSTGRES_URL";
+
+/// What a test prints (with `eprintln!`) when it skips PostgreSQL.
+pub const POSTGRES_SKIPPED: &str = "skipped on PostgreSQL: set REMISE_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)";
+
+/// Prefix of every test database's name.
+const DATABASE_PREFIX: &str = "remise_test_";
+
+/// Test databases older than this are leftovers (of a run that was killed before dropping them)
+/// and are dropped when a new one is created.
+const LEFTOVER_AGE: Duration = Duration::from_secs(3600);
+
+/// A path for a new SQLite database in a temporary directory, deleted with this value.
+pub struct TestSqlite {
+    /// Deletes the directory and the database files in it when dropped.
+    dir: TempDir,
+    /// The database file (not created yet).
+    pub path: PathBuf,
+    /// `sqlite://` followed by [`TestSqlite::path`].
+    pub url: String,
+}
+
+impl TestSqlite {
+    /// A fresh temporary directory and a database path in it.
+    ///
+    /// # Panics
+    /// If the temporary directory cannot be created.
+    pub fn new() -> TestSqlite {
+        let dir = match tempfile::Builder::new().prefix("remise-test-").tempdir() {
+            Ok(dir) => dir,
+            Err(error) => panic!("cannot create a temporary directory: {error}"),
+        };
+        let path = dir.path().join("remise.db");
+        let url = format!("sqlite://{}", path.display());
+        TestSqlite { dir, path, url }
+    }
+
+    /// The temporary directory holding the database (and its `-wal` and `-shm` files).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Default for TestSqlite {
+    fn default() -> Self {
+        TestSqlite::new()
+    }
+}
+
+/// A new, empty PostgreSQL database, dropped with this value.
+pub struct TestPostgres {
+    /// The database's name: `remise_test_` and 16 random hex digits.
+    pub name: String,
+    /// The URL of the new database (the admin URL with its database replaced).
+    pub url: String,
+    admin_url: String,
+}
+
+impl TestPostgres {
+    /// Creates a fresh database on the server named by `REMISE_TEST_POSTGRES_URL`, or returns
+    /// `None` when the variable is not set. Also drops test databases left over by runs that
+    /// ended more than an hour ago without dropping theirs.
+    ///
+    /// # Panics
+    /// When the variable is set but the server cannot be reached or refuses to create the
+    /// database: a test asked to run on PostgreSQL must not pass silently without it.
+    pub async fn create() -> Option<TestPostgres> {
+        let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+        let mut random = [0u8; 8];
+        if let Err(error) = getrandom::fill(&mut random) {
+            panic!("no random bytes for a database name: {error}");
+        }
+        let name = format!("{DATABASE_PREFIX}{}", hex::encode(random));
+        let url = match database_url(&admin_url, &name) {
+            Some(url) => url,
+            None => panic!("{POSTGRES_URL_VAR} is not a postgres:// URL: {admin_url}"),
+        };
+        if let Err(error) = create_database(&admin_url, &name).await {
+            panic!(
+                "cannot create the test database {name} with {POSTGRES_URL_VAR}={admin_url}: {error}"
+            );
+        }
+        Some(TestPostgres {
+            name,
+            url,
+            admin_url,
+        })
+    }
+}
+
+impl Drop for TestPostgres {
+    /// Drops the database, forcibly closing connections a test's pool may still hold. `Drop`
+    /// cannot await and may run inside a runtime, so this runs on a thread with its own runtime.
+    /// Failures are ignored: the next run's [`TestPostgres::create`] drops leftovers.
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        let dropper = thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let _ = admin.execute(drop_sql(&name).as_str()).await;
+                    let _ = admin.close().await;
+                }
+            });
+        });
+        let _ = dropper.join();
+    }
+}
+
+fn drop_sql(name: &str) -> String {
+    // WITH (FORCE): PostgreSQL 13 and later.
+    format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
+}
+
+async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    let mut admin = PgConnection::connect(admin_url).await?;
+    drop_leftovers(&mut admin).await?;
+    admin
+        .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        .await?;
+    // PostgreSQL keeps no creation time for databases: the comment holds it, for the leftover
+    // sweep of later runs.
+    admin
+        .execute(
+            format!(
+                "COMMENT ON DATABASE \"{name}\" IS 'created_at={}'",
+                unix_seconds()
+            )
+            .as_str(),
+        )
+        .await?;
+    admin.close().await
+}
+
+/// Drops test databases created more than [`LEFTOVER_AGE`] ago (or without a readable creation
+/// time: a run killed between CREATE and COMMENT), which a killed run did not drop.
+async fn drop_leftovers(admin: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let databases: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT datname::text, shobj_description(oid, 'pg_database') FROM pg_database \
+         WHERE datname LIKE 'remise\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await?;
+    let cutoff = unix_seconds().saturating_sub(LEFTOVER_AGE.as_secs());
+    for (name, comment) in databases {
+        let created_at = comment
+            .as_deref()
+            .and_then(|c| c.strip_prefix("created_at="))
+            .and_then(|s| s.parse::<u64>().ok());
+        if created_at.is_none_or(|t| t < cutoff) {
+            // Best effort: another run may be dropping it at the same time.
+            let _ = admin.execute(drop_sql(&name).as_str()).await;
+        }
+    }
+    Ok(())
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `url` with its database (the path) replaced by `name`, query parameters kept.
+fn database_url(url: &str, name: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let scheme = &url[..url.len() - rest.len()];
+    let (before_query, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    };
+    let authority = before_query
+        .split_once('/')
+        .map_or(before_query, |(a, _)| a);
+    let mut out = format!("{scheme}{authority}/{name}");
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_url;
+
+    #[test]
+    fn replaces_the_database() {
+        let cases = [
+            (
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgresql://u:p@h/db?sslmode=disable",
+                "postgresql://u:p@h/x?sslmode=disable",
+            ),
+            ("postgres://h:5432", "postgres://h:5432/x"),
+            (
+                "postgres://h?sslmode=disable",
+                "postgres://h/x?sslmode=disable",
+            ),
+        ];
+        for (admin, expected) in cases {
+            assert_eq!(
+                database_url(admin, "x").as_deref(),
+                Some(expected),
+                "{admin}"
+            );
+        }
+        assert_eq!(database_url("mysql://h/db", "x"), None);
+    }
+}
