@@ -119,3 +119,84 @@ async fn the_api_describes_itself() {
     assert!(root.status.is_redirection(), "{}", root.status);
     assert_eq!(root.header("location"), Some("/docs"));
 }
+
+/// The reference page in a real headless Chromium, started without network access beyond
+/// loopback: it renders every operation from the served document. `.ci/run` installs Chromium
+/// and requires it; elsewhere, without Chromium, the test says it was skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_page_renders_in_a_browser_without_internet() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        // CI must not pass by skipping: `.ci/run` installs Chromium and sets this.
+        assert!(
+            std::env::var_os("REMISE_REQUIRE_CHROMIUM").is_none(),
+            "Chromium is required (REMISE_REQUIRE_CHROMIUM) but missing"
+        );
+        eprintln!("skipped: no Chromium (apt-get install chromium); .ci/run installs it");
+        return;
+    };
+    let app = spawn_app().await;
+    let profile = tempfile_dir();
+    let url = app.url("/docs");
+    let chromium = chromium.to_owned();
+    let profile_arg = format!("--user-data-dir={}", profile.display());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                // Anything but loopback fails, so a page that needed a CDN would show it.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                &profile_arg,
+                "--dump-dom",
+                &url,
+            ])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run chromium");
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let document: Value =
+        serde_json::from_str(include_str!("../../src/openapi.json")).expect("openapi.json");
+    assert!(
+        dom.contains("<title>"),
+        "no title in:\n{}",
+        &dom[..dom.len().min(500)]
+    );
+    let paths = document["paths"].as_object().expect("paths");
+    for path in paths.keys() {
+        assert!(
+            dom.contains(path.as_str()),
+            "{path} is not on the rendered page"
+        );
+    }
+}
+
+/// A fresh directory for a browser profile.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "remise-chromium-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir).expect("profile dir");
+    dir
+}
