@@ -61,7 +61,7 @@ fn format_of(args: &ImportArgs) -> Result<FileFormat> {
 }
 
 /// Turns the server's validation errors into the CLI's invalid-input report (exit status 2).
-fn invalid(file: &std::path::Path, error: ApiError) -> anyhow::Error {
+pub fn invalid(file: &std::path::Path, error: ApiError) -> anyhow::Error {
     match error {
         ApiError::Validation(problems) => InvalidInput {
             file: file.display().to_string(),

@@ -14,6 +14,7 @@
 
 mod catalog;
 mod check;
+mod codes;
 mod database;
 mod eval;
 mod explain;
@@ -56,6 +57,9 @@ enum Command {
     /// Export data from a database.
     #[command(subcommand)]
     Export(Export),
+    /// Unique codes: generate a batch, export codes.
+    #[command(subcommand)]
+    Codes(Codes),
     /// Evaluate a cart: prints the quote as JSON, or a readable report with --explain.
     Eval(eval::Args),
     /// Validate a rule file: lists every error with its path, or prints a summary.
@@ -76,6 +80,14 @@ enum Export {
     Catalog(catalog::ExportArgs),
 }
 
+#[derive(Debug, Subcommand)]
+enum Codes {
+    /// Generate a batch of unique codes for a promotion (with a progress bar).
+    Generate(codes::GenerateArgs),
+    /// Export codes as CSV, with their state and relay.
+    Export(codes::ExportArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -84,6 +96,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => database::demo(args),
         Command::Import(Import::Catalog(args)) => catalog::import(args),
         Command::Export(Export::Catalog(args)) => catalog::export(args),
+        Command::Codes(Codes::Generate(args)) => codes::generate(args),
+        Command::Codes(Codes::Export(args)) => codes::export(args),
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
         Command::Price(args) => price::run(args),

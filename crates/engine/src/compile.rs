@@ -125,10 +125,11 @@ fn union<'t>(targets: impl Iterator<Item = &'t rules::Targets>) -> rules::Target
     union
 }
 
-/// Upper case without spaces or dashes: how codes are compared.
+/// Upper case without spaces, dashes, dots or underscores: how codes are compared (the store's
+/// `normalize_code` follows the same rule).
 pub(crate) fn normalize_code(code: &str) -> String {
     code.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '_'))
         .flat_map(char::to_uppercase)
         .collect()
 }

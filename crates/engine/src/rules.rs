@@ -338,7 +338,7 @@ pub struct Conditions {
     /// Minimum number of different targeted products in the cart.
     #[serde(default)]
     pub min_distinct_products: Option<u32>,
-    /// Codes that unlock the promotion (matched case-insensitively, ignoring spaces and dashes).
+    /// Codes that unlock the promotion (matched case-insensitively, ignoring spaces, dashes, dots and underscores).
     /// A presented code that the caller says unlocks this promotion's id works too.
     #[serde(default)]
     pub coupon: Option<Coupon>,

@@ -182,7 +182,7 @@ pub(crate) struct Conditions {
     pub max_cart_amount: Option<Decimal>,
     pub min_quantity: u32,
     pub min_distinct_products: u32,
-    /// Normalised codes (upper case, no spaces or dashes). `Some(empty)`: only a code that the
+    /// Normalised codes (upper case, no spaces, dashes, dots or underscores). `Some(empty)`: only a code that the
     /// caller says unlocks this promotion (a code of one of its batches) will do.
     pub coupon: Option<Box<[Box<str>]>>,
     pub shipping_methods: Box<[Box<str>]>,

@@ -23,6 +23,8 @@ pub const SECRET_PREFIX: &str = "rk_";
 /// Who is calling: the key a request was authenticated with.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The key's id (unique; names need not be).
+    pub id: String,
     /// The key's name, as its creator chose it.
     pub name: String,
 }
@@ -131,7 +133,10 @@ async fn authenticate(
             key.scope.as_str()
         )));
     }
-    Ok(Caller { name: key.name })
+    Ok(Caller {
+        id: key.id,
+        name: key.name,
+    })
 }
 
 /// Middleware: storefront routes (any valid key).
@@ -165,4 +170,12 @@ async fn guarded(
     let caller = authenticate(&state, authorization.as_deref(), needed).await?;
     request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
+}
+
+/// A new random id with a prefix (`red_3f9c…`): 128 bits, so ids are never guessed nor reused.
+pub fn new_id(prefix: &str) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::Internal(format!("no random source: {e}")))?;
+    Ok(format!("{prefix}_{}", hex::encode(bytes)))
 }

@@ -47,6 +47,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
         prices_include_tax: store_settings.prices_include_tax,
         default_display: store_settings.default_display,
         strategy: store_settings.strategy,
+        ..Settings::default()
     };
     let groups = store_settings.groups.iter().map(|(id, group)| {
         Document::CustomerGroup(CustomerGroup {

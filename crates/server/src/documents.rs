@@ -31,6 +31,19 @@ pub struct Settings {
     pub default_display: Display,
     #[serde(default)]
     pub strategy: Strategy,
+    /// How long a code reservation holds before it releases itself.
+    #[serde(default = "default_reservation_minutes")]
+    pub reservation_minutes: u32,
+    /// Failed code look-ups allowed per minute, per API key and per customer; then 429.
+    #[serde(default = "default_code_attempts")]
+    pub code_attempts_per_minute: u32,
+}
+
+fn default_reservation_minutes() -> u32 {
+    30
+}
+fn default_code_attempts() -> u32 {
+    20
 }
 
 fn default_currency() -> String {
@@ -53,6 +66,8 @@ impl Default for Settings {
             prices_include_tax: store.prices_include_tax,
             default_display: store.default_display,
             strategy: store.strategy,
+            reservation_minutes: default_reservation_minutes(),
+            code_attempts_per_minute: default_code_attempts(),
         }
     }
 }
@@ -257,6 +272,17 @@ impl Document {
     /// by the model). Every problem is returned.
     pub fn check(&self) -> Vec<FieldProblem> {
         let mut problems = Vec::new();
+        if let Document::Settings(settings) = self {
+            if !(1..=7 * 24 * 60).contains(&settings.reservation_minutes) {
+                problems.push(FieldProblem::new(
+                    "reservation_minutes",
+                    "1 to 10080 (a week)",
+                ));
+            }
+            if settings.code_attempts_per_minute == 0 {
+                problems.push(FieldProblem::new("code_attempts_per_minute", "at least 1"));
+            }
+        }
         if !matches!(self, Document::Settings(_)) {
             check_id(id_field(self.kind()), self.id(), &mut problems);
         }

@@ -17,12 +17,14 @@
 mod auth;
 mod body;
 pub mod catalog_file;
+mod codes;
 pub mod demo;
 mod documents;
 mod metrics;
 mod model;
 mod problem;
 mod published;
+mod ratelimit;
 mod reference;
 mod routes;
 
@@ -72,9 +74,12 @@ pub struct AppState {
     keys: KeyCache,
     metrics: Metrics,
     limits: Limits,
+    failed_lookups: ratelimit::FailedLookups,
     /// Management writes of this instance, one at a time: each is checked against the current
     /// documents, written, and published before the next is checked.
     writes: Mutex<()>,
+    /// Batch quota changes of this instance, one at a time (see `routes::codes::set_quota`).
+    quota_changes: Mutex<()>,
 }
 
 impl AppState {
@@ -91,7 +96,9 @@ impl AppState {
             keys,
             metrics: Metrics::new(),
             limits,
+            failed_lookups: ratelimit::FailedLookups::default(),
             writes: Mutex::new(()),
+            quota_changes: Mutex::new(()),
         }))
     }
 }
@@ -120,6 +127,7 @@ async fn ensure_settings(store: &dyn Store) -> remise_store::Result<()> {
     Ok(())
 }
 
+pub use routes::codes::{NewBatch, generate_batch};
 pub use routes::router;
 
 /// A running server.
@@ -169,6 +177,15 @@ async fn follow_store(state: Arc<AppState>) {
         }
         if let Err(error) = state.keys.reload(state.store.as_ref()).await {
             tracing::error!("API keys could not be reloaded: {error}");
+        }
+        // Reservations count only until they expire whether or not they are marked; marking
+        // them keeps the usage figures right.
+        if let Err(error) = state
+            .store
+            .expire_reservations(remise_store::now_millis())
+            .await
+        {
+            tracing::error!("reservations could not be expired: {error}");
         }
         // About once an hour.
         if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 1 {

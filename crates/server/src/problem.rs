@@ -60,6 +60,15 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many failed code look-ups; try again after this many seconds.
+    #[error("too many failed code look-ups: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    /// A code cannot be used (reserve) or a redemption step is refused.
+    #[error("{detail}")]
+    CodeRefused {
+        reason: remise_store::Refusal,
+        detail: String,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -84,6 +93,8 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::CodeRefused { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -109,6 +120,10 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 ("/problems/unsupported-media-type", "Unsupported media type")
             }
+            ApiError::TooManyRequests { .. } => {
+                ("/problems/too-many-requests", "Too many requests")
+            }
+            ApiError::CodeRefused { .. } => ("/problems/code-refused", "Code refused"),
             ApiError::Unavailable(_) => ("/problems/unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("/problems/internal", "Internal error"),
         }
@@ -128,6 +143,9 @@ struct Problem<'a> {
     errors: &'a [FieldProblem],
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<i64>,
+    /// Why a code was refused (`used_up`, `expired`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
 }
 
 impl IntoResponse for ApiError {
@@ -161,6 +179,10 @@ impl IntoResponse for ApiError {
             field,
             errors,
             current_version,
+            reason: match &self {
+                ApiError::CodeRefused { reason, .. } => Some(reason.as_str()),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
@@ -168,6 +190,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::TooManyRequests { retry_after } = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

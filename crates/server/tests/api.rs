@@ -13,6 +13,8 @@ mod support;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/codes.rs"]
+mod codes;
 #[path = "api/documents.rs"]
 mod documents;
 #[path = "api/errors.rs"]

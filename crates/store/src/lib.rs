@@ -16,6 +16,7 @@
 //! store's revision, so a change is entirely there or not at all, and every server instance can see
 //! that something changed by reading one number ([`Store::revision`]).
 
+mod codes;
 mod error;
 mod postgres;
 mod sql;
@@ -25,6 +26,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use codes::{
+    Batch, BatchCounts, CodeState, Codes, Coupon, CouponQuery, Redemption, RedemptionState,
+    Refusal, ReserveRequest, Usage, normalize_code, refusal,
+};
 pub use error::{Error, Result};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -246,7 +251,7 @@ pub struct ApiKey {
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
 /// current version) are the caller's to report; [`Error::Database`] is an outage.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Codes + Send + Sync + 'static {
     /// Applies the pending migrations of this backend (idempotent).
     async fn migrate(&self) -> Result<()>;
 

@@ -4,7 +4,8 @@
 //! bump at the end): writers of every instance queue there in one order, so multi-row writes
 //! (upsert, purge) can't deadlock with each other, and the revision's order is the commits'
 //! order. The row a write changes is also read `FOR UPDATE`. API-key writes touch no document
-//! and skip that lock.
+//! and skip that lock; so do writes of codes and redemptions, which lock the rows they decide on
+//! instead (a reservation, its coupon's row: see `sql_codes.rs`).
 
 use std::time::Duration;
 
@@ -13,10 +14,11 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn};
+use crate::sql::{self, Conn, codes};
 use crate::{
-    Actor, ApiKey, AuditEntry, AuditQuery, Draft, Kind, ListQuery, Millis, Record, Result, Store,
-    UpsertSummary, now_millis,
+    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
+    CouponQuery, Draft, Kind, ListQuery, Millis, Record, Redemption, Refusal, ReserveRequest,
+    Result, Store, UpsertSummary, Usage, now_millis,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -206,5 +208,174 @@ impl Store for PostgresStore {
             sql::revoke_api_key(&mut Conn::Postgres(&mut tx), actor, id, now_millis()).await?;
         tx.commit().await?;
         Ok(key)
+    }
+}
+
+/// Codes: plain transactions at READ COMMITTED, without the documents' revision lock; the rows
+/// a write decides on are locked `FOR UPDATE` (a reservation locks its code's row), see
+/// `sql_codes.rs`.
+#[async_trait]
+impl Codes for PostgresStore {
+    async fn create_coupon(&self, actor: &Actor, coupon: &Coupon) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        codes::create_coupon(&mut Conn::Postgres(&mut tx), actor, coupon, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_coupon(&self, code: &str) -> Result<Option<Coupon>> {
+        let mut conn = self.pool.acquire().await?;
+        codes::get_coupon(&mut Conn::Postgres(&mut conn), code).await
+    }
+
+    async fn list_coupons(&self, query: &CouponQuery) -> Result<Vec<Coupon>> {
+        let mut conn = self.pool.acquire().await?;
+        codes::list_coupons(&mut Conn::Postgres(&mut conn), query).await
+    }
+
+    async fn set_coupon_state(
+        &self,
+        actor: &Actor,
+        code: &str,
+        state: CodeState,
+        relay: Option<&str>,
+    ) -> Result<Coupon> {
+        let mut tx = self.pool.begin().await?;
+        let coupon = codes::set_coupon_state(
+            &mut Conn::Postgres(&mut tx),
+            actor,
+            code,
+            state,
+            relay,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(coupon)
+    }
+
+    async fn create_batch(&self, actor: &Actor, batch: &Batch) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        codes::create_batch(&mut Conn::Postgres(&mut tx), actor, batch, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_batch(&self, id: &str) -> Result<Option<Batch>> {
+        let mut conn = self.pool.acquire().await?;
+        codes::get_batch(&mut Conn::Postgres(&mut conn), id).await
+    }
+
+    async fn list_batches(&self) -> Result<Vec<Batch>> {
+        let mut conn = self.pool.acquire().await?;
+        codes::list_batches(&mut Conn::Postgres(&mut conn)).await
+    }
+
+    async fn set_batch_quota(&self, actor: &Actor, id: &str, quota: u32) -> Result<Batch> {
+        let mut tx = self.pool.begin().await?;
+        let batch =
+            codes::set_batch_quota(&mut Conn::Postgres(&mut tx), actor, id, quota, now_millis())
+                .await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    async fn add_batch_codes(
+        &self,
+        actor: &Actor,
+        batch: &str,
+        codes: &[(String, String)],
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let added = codes::add_batch_codes(
+            &mut Conn::Postgres(&mut tx),
+            actor,
+            batch,
+            codes,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn disable_unused(&self, actor: &Actor, batch: &str, count: u64) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let disabled = codes::disable_unused(
+            &mut Conn::Postgres(&mut tx),
+            actor,
+            batch,
+            count,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(disabled)
+    }
+
+    async fn batch_counts(&self, batch: &str, now: Millis) -> Result<BatchCounts> {
+        // One snapshot for the two counting queries.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let counts = codes::batch_counts(&mut Conn::Postgres(&mut tx), batch, now).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn reserve(
+        &self,
+        request: &ReserveRequest,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let answer = codes::reserve(&mut Conn::Postgres(&mut tx), request).await?;
+        // A refusal wrote nothing: committing it only releases the coupon's lock.
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn confirm(
+        &self,
+        id: &str,
+        now: Millis,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let answer = codes::confirm(&mut Conn::Postgres(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn cancel(
+        &self,
+        id: &str,
+        now: Millis,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let answer = codes::cancel(&mut Conn::Postgres(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn get_redemption(&self, id: &str) -> Result<Option<Redemption>> {
+        let mut conn = self.pool.acquire().await?;
+        codes::get_redemption(&mut Conn::Postgres(&mut conn), id).await
+    }
+
+    async fn expire_reservations(&self, now: Millis) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let expired = codes::expire_reservations(&mut Conn::Postgres(&mut tx), now).await?;
+        tx.commit().await?;
+        Ok(expired)
+    }
+
+    async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let usage = codes::code_usage(&mut Conn::Postgres(&mut tx), code, customer, now).await?;
+        tx.commit().await?;
+        Ok(usage)
     }
 }

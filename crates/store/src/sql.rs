@@ -51,6 +51,11 @@ macro_rules! on {
     };
 }
 
+// The SQL of coupon codes and redemptions, in its own file; declared here, after `on!`, so it
+// can use the macro and this module's private helpers.
+#[path = "sql_codes.rs"]
+pub(crate) mod codes;
+
 macro_rules! doc_columns {
     () => {
         "kind, id, body, parent, status, version, created_at, updated_at, deleted_at"

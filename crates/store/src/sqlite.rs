@@ -16,10 +16,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn};
+use crate::sql::{self, Conn, codes};
 use crate::{
-    Actor, ApiKey, AuditEntry, AuditQuery, Draft, Kind, ListQuery, Millis, Record, Result, Store,
-    UpsertSummary, now_millis,
+    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
+    CouponQuery, Draft, Kind, ListQuery, Millis, Record, Redemption, Refusal, ReserveRequest,
+    Result, Store, UpsertSummary, Usage, now_millis,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -215,5 +216,168 @@ impl Store for SqliteStore {
         let key = sql::revoke_api_key(&mut Conn::Sqlite(&mut tx), actor, id, now_millis()).await?;
         tx.commit().await?;
         Ok(key)
+    }
+}
+
+/// Codes: reads on the readers, every write in the writer's `BEGIN IMMEDIATE` transaction, which
+/// serialises them with all other writers of the file (see the module docs), so a reservation's
+/// counts cannot change before it commits.
+#[async_trait]
+impl Codes for SqliteStore {
+    async fn create_coupon(&self, actor: &Actor, coupon: &Coupon) -> Result<()> {
+        let mut tx = self.write().await?;
+        codes::create_coupon(&mut Conn::Sqlite(&mut tx), actor, coupon, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_coupon(&self, code: &str) -> Result<Option<Coupon>> {
+        let mut conn = self.reader.acquire().await?;
+        codes::get_coupon(&mut Conn::Sqlite(&mut conn), code).await
+    }
+
+    async fn list_coupons(&self, query: &CouponQuery) -> Result<Vec<Coupon>> {
+        let mut conn = self.reader.acquire().await?;
+        codes::list_coupons(&mut Conn::Sqlite(&mut conn), query).await
+    }
+
+    async fn set_coupon_state(
+        &self,
+        actor: &Actor,
+        code: &str,
+        state: CodeState,
+        relay: Option<&str>,
+    ) -> Result<Coupon> {
+        let mut tx = self.write().await?;
+        let coupon = codes::set_coupon_state(
+            &mut Conn::Sqlite(&mut tx),
+            actor,
+            code,
+            state,
+            relay,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(coupon)
+    }
+
+    async fn create_batch(&self, actor: &Actor, batch: &Batch) -> Result<()> {
+        let mut tx = self.write().await?;
+        codes::create_batch(&mut Conn::Sqlite(&mut tx), actor, batch, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_batch(&self, id: &str) -> Result<Option<Batch>> {
+        let mut conn = self.reader.acquire().await?;
+        codes::get_batch(&mut Conn::Sqlite(&mut conn), id).await
+    }
+
+    async fn list_batches(&self) -> Result<Vec<Batch>> {
+        let mut conn = self.reader.acquire().await?;
+        codes::list_batches(&mut Conn::Sqlite(&mut conn)).await
+    }
+
+    async fn set_batch_quota(&self, actor: &Actor, id: &str, quota: u32) -> Result<Batch> {
+        let mut tx = self.write().await?;
+        let batch =
+            codes::set_batch_quota(&mut Conn::Sqlite(&mut tx), actor, id, quota, now_millis())
+                .await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    async fn add_batch_codes(
+        &self,
+        actor: &Actor,
+        batch: &str,
+        codes: &[(String, String)],
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let added = codes::add_batch_codes(
+            &mut Conn::Sqlite(&mut tx),
+            actor,
+            batch,
+            codes,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn disable_unused(&self, actor: &Actor, batch: &str, count: u64) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let disabled = codes::disable_unused(
+            &mut Conn::Sqlite(&mut tx),
+            actor,
+            batch,
+            count,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(disabled)
+    }
+
+    async fn batch_counts(&self, batch: &str, now: Millis) -> Result<BatchCounts> {
+        // One snapshot for the two counting queries.
+        let mut tx = self.reader.begin().await?;
+        let counts = codes::batch_counts(&mut Conn::Sqlite(&mut tx), batch, now).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn reserve(
+        &self,
+        request: &ReserveRequest,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.write().await?;
+        let answer = codes::reserve(&mut Conn::Sqlite(&mut tx), request).await?;
+        // A refusal wrote nothing: committing it is as cheap as rolling it back.
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn confirm(
+        &self,
+        id: &str,
+        now: Millis,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.write().await?;
+        let answer = codes::confirm(&mut Conn::Sqlite(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn cancel(
+        &self,
+        id: &str,
+        now: Millis,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.write().await?;
+        let answer = codes::cancel(&mut Conn::Sqlite(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    async fn get_redemption(&self, id: &str) -> Result<Option<Redemption>> {
+        let mut conn = self.reader.acquire().await?;
+        codes::get_redemption(&mut Conn::Sqlite(&mut conn), id).await
+    }
+
+    async fn expire_reservations(&self, now: Millis) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let expired = codes::expire_reservations(&mut Conn::Sqlite(&mut tx), now).await?;
+        tx.commit().await?;
+        Ok(expired)
+    }
+
+    async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage> {
+        let mut tx = self.reader.begin().await?;
+        let usage = codes::code_usage(&mut Conn::Sqlite(&mut tx), code, customer, now).await?;
+        tx.commit().await?;
+        Ok(usage)
     }
 }

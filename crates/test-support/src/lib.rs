@@ -63,7 +63,10 @@ impl Default for TestSqlite {
 
 /// A new, empty PostgreSQL database, dropped with this value.
 pub struct TestPostgres {
-    /// The database's name: `remise_test_` and 16 random hex digits.
+    /// The database's name: `remise_test_`, its creation time (Unix seconds), `_` and 16 random
+    /// hex digits. The time is in the name so that the leftover sweep never needs a second
+    /// statement to know it (a comment written after CREATE left a window in which a parallel
+    /// run could take the new database for a leftover).
     pub name: String,
     /// The URL of the new database (the admin URL with its database replaced).
     pub url: String,
@@ -84,7 +87,11 @@ impl TestPostgres {
         if let Err(error) = getrandom::fill(&mut random) {
             panic!("no random bytes for a database name: {error}");
         }
-        let name = format!("{DATABASE_PREFIX}{}", hex::encode(random));
+        let name = format!(
+            "{DATABASE_PREFIX}{}_{}",
+            unix_seconds(),
+            hex::encode(random)
+        );
         let url = match database_url(&admin_url, &name) {
             Some(url) => url,
             None => panic!("{POSTGRES_URL_VAR} is not a postgres:// URL: {admin_url}"),
@@ -138,35 +145,23 @@ async fn create_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error>
     admin
         .execute(format!("CREATE DATABASE \"{name}\"").as_str())
         .await?;
-    // PostgreSQL keeps no creation time for databases: the comment holds it, for the leftover
-    // sweep of later runs.
-    admin
-        .execute(
-            format!(
-                "COMMENT ON DATABASE \"{name}\" IS 'created_at={}'",
-                unix_seconds()
-            )
-            .as_str(),
-        )
-        .await?;
     admin.close().await
 }
 
-/// Drops test databases created more than [`LEFTOVER_AGE`] ago (or without a readable creation
-/// time: a run killed between CREATE and COMMENT), which a killed run did not drop.
+/// Drops test databases created more than [`LEFTOVER_AGE`] ago (their name says when), which a
+/// killed run did not drop; names without a time are from older versions of this helper.
 async fn drop_leftovers(admin: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let databases: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT datname::text, shobj_description(oid, 'pg_database') FROM pg_database \
-         WHERE datname LIKE 'remise\\_test\\_%'",
+    let databases: Vec<(String,)> = sqlx::query_as(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'remise\\_test\\_%'",
     )
     .fetch_all(&mut *admin)
     .await?;
     let cutoff = unix_seconds().saturating_sub(LEFTOVER_AGE.as_secs());
-    for (name, comment) in databases {
-        let created_at = comment
-            .as_deref()
-            .and_then(|c| c.strip_prefix("created_at="))
-            .and_then(|s| s.parse::<u64>().ok());
+    for (name,) in databases {
+        let created_at = name
+            .strip_prefix(DATABASE_PREFIX)
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(time, _)| time.parse::<u64>().ok());
         if created_at.is_none_or(|t| t < cutoff) {
             // Best effort: another run may be dropping it at the same time.
             let _ = admin.execute(drop_sql(&name).as_str()).await;

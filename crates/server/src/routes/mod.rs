@@ -3,9 +3,11 @@
 
 mod api_keys;
 mod audit;
+pub mod codes;
 mod documents;
 mod import;
 mod operations;
+mod redemptions;
 mod settings;
 mod storefront;
 
@@ -58,6 +60,20 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("post", "/v1/api-keys".to_owned()),
         ("delete", "/v1/api-keys/{id}".to_owned()),
         ("get", "/v1/audit".to_owned()),
+        ("get", "/v1/codes/{code}".to_owned()),
+        ("post", "/v1/redemptions".to_owned()),
+        ("get", "/v1/redemptions/{id}".to_owned()),
+        ("post", "/v1/redemptions/{id}/confirm".to_owned()),
+        ("post", "/v1/redemptions/{id}/cancel".to_owned()),
+        ("get", "/v1/coupons".to_owned()),
+        ("post", "/v1/coupons".to_owned()),
+        ("get", "/v1/coupons/{code}".to_owned()),
+        ("post", "/v1/coupons/{code}/disable".to_owned()),
+        ("post", "/v1/coupons/{code}/enable".to_owned()),
+        ("get", "/v1/batches".to_owned()),
+        ("post", "/v1/batches".to_owned()),
+        ("get", "/v1/batches/{id}".to_owned()),
+        ("put", "/v1/batches/{id}/quota".to_owned()),
     ];
     for (collection, kind) in COLLECTIONS {
         let item = documents::item_path(collection, kind);
@@ -84,6 +100,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(storefront::product_promotions),
         )
         .route("/v1/landing/{slug}", get(storefront::landing))
+        .route("/v1/codes/{code}", get(redemptions::check))
+        .route("/v1/redemptions", post(redemptions::reserve))
+        .route("/v1/redemptions/{id}", get(redemptions::get))
+        .route("/v1/redemptions/{id}/confirm", post(redemptions::confirm))
+        .route("/v1/redemptions/{id}/cancel", post(redemptions::cancel))
         .route_layer(from_fn_with_state(state.clone(), crate::auth::storefront));
 
     let mut management = Router::new()
@@ -94,7 +115,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))
-        .route("/v1/audit", get(audit::list));
+        .route("/v1/audit", get(audit::list))
+        .route(
+            "/v1/coupons",
+            get(codes::list_coupons).post(codes::create_coupon),
+        )
+        .route("/v1/coupons/{code}", get(codes::get_coupon))
+        .route("/v1/coupons/{code}/disable", post(codes::disable_coupon))
+        .route("/v1/coupons/{code}/enable", post(codes::enable_coupon))
+        .route(
+            "/v1/batches",
+            get(codes::list_batches).post(codes::create_batch),
+        )
+        .route("/v1/batches/{id}", get(codes::get_batch))
+        .route(
+            "/v1/batches/{id}/quota",
+            axum::routing::put(codes::set_quota),
+        );
     for (collection, kind) in COLLECTIONS {
         management = documents::add_routes(management, collection, kind);
     }

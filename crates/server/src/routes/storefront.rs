@@ -3,17 +3,23 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use remise_engine::cart::{CodeDetails, PresentedCode};
 use remise_engine::quote::{Reason, Status};
 use remise_engine::rules::Display;
 use remise_engine::{Cart, CartLine, Customer, PriceRequest};
+use remise_store::normalize_code;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::codes::refusal;
+use super::redemptions::subjects;
 use crate::AppState;
+use crate::auth::Caller;
 use crate::body::{Body, from_value};
 use crate::documents::Banner;
 use crate::model::parse_instant;
@@ -53,11 +59,25 @@ fn json_response(value: &impl Serialize) -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
-pub async fn evaluate(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Response> {
+/// Codes one cart may present: enough for any honest customer, too few to guess with.
+const MAX_CODES: usize = 10;
+
+pub async fn evaluate(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    body: Body,
+) -> ApiResult<Response> {
     let mut value = body.json_value()?;
     check_count(&value, "lines", state.limits.cart_lines)?;
     default_instant(&mut value);
-    let cart: Cart = from_value(value, "")?;
+    let mut cart: Cart = from_value(value, "")?;
+    if cart.codes.len() > MAX_CODES {
+        return Err(ApiError::validation(
+            "codes",
+            format!("{} codes, at most {MAX_CODES} per cart", cart.codes.len()),
+        ));
+    }
+    resolve_codes(&state, &caller, &mut cart).await?;
     let published = state.publisher.current();
     let quote = published
         .snapshot
@@ -65,6 +85,53 @@ pub async fn evaluate(State(state): State<Arc<AppState>>, body: Body) -> ApiResu
         .map_err(|e| invalid(&e))?;
     state.metrics.evaluations.inc();
     json_response(&quote)
+}
+
+/// Tells the engine what the store knows of each presented code that is a stored coupon: the
+/// promotion it unlocks, and whether this customer can use it now. Other codes go through as they
+/// are (a promotion may list its codes itself). Evaluation never consumes a code. A code known
+/// neither way is a failed look-up for the rate limit, as on the code check.
+async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> ApiResult<()> {
+    if cart.codes.is_empty() {
+        return Ok(());
+    }
+    let published = state.publisher.current();
+    let subjects = subjects(caller, cart.customer.id.as_deref());
+    let limit = published.model.settings.code_attempts_per_minute;
+    state.failed_lookups.check(&subjects, limit)?;
+    let now = remise_store::now_millis();
+    let customer = cart.customer.id.clone();
+    for presented in &mut cart.codes {
+        let PresentedCode::Plain(code) = presented else {
+            continue;
+        };
+        let normalized = normalize_code(code);
+        let Some(coupon) = state.store.get_coupon(&normalized).await? else {
+            if !published.rule_codes.contains(&normalized) {
+                state.failed_lookups.record_failure(&subjects);
+            }
+            continue;
+        };
+        let usage = state
+            .store
+            .code_usage(&coupon.code, customer.as_deref(), now)
+            .await?;
+        let refusal = refusal(
+            &published.model,
+            &coupon,
+            customer.as_deref(),
+            &cart.customer.groups,
+            usage,
+            now,
+        );
+        *presented = PresentedCode::Detailed(CodeDetails {
+            code: std::mem::take(code),
+            promotions: vec![coupon.promotion],
+            usable: refusal.is_none(),
+            reason: refusal.map(|r| r.as_str().to_owned()),
+        });
+    }
+    Ok(())
 }
 
 pub async fn prices(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Response> {
