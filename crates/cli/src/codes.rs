@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use remise_server::{AppState, Limits, NewBatch, generate_batch};
+use remise_server::{AppState, Limits, NewBatch, distribute, generate_batch};
 use remise_store::{Actor, CouponQuery};
 
 use crate::database::{Database, runtime};
@@ -135,6 +135,43 @@ pub fn export(args: &ExportArgs) -> Result<()> {
             after = Some(last);
         }
         csv.flush()?;
+        Ok(())
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DistributeArgs {
+    /// The batch whose codes are handed out.
+    #[arg(long)]
+    batch: String,
+    /// The relay that receives them (its id).
+    #[arg(long)]
+    relay: String,
+    /// How many codes.
+    #[arg(long)]
+    count: u32,
+    #[command(flatten)]
+    database: Database,
+}
+
+/// Assigns codes to a relay and queues their e-mail (sent by `remise serve`'s mail worker).
+pub fn distribute_codes(args: &DistributeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = args.database.open().await?;
+        let state = AppState::new(store, Limits::default()).await?;
+        let distribution = distribute(
+            &state,
+            &Actor("cli".to_owned()),
+            &args.batch,
+            &args.relay,
+            args.count,
+        )
+        .await
+        .map_err(|e| crate::catalog::invalid(std::path::Path::new("the command line"), e))?;
+        println!(
+            "distribution {}: {} codes of batch {} assigned to relay {}; their e-mail is queued",
+            distribution.id, distribution.count, distribution.batch, distribution.relay
+        );
         Ok(())
     })
 }

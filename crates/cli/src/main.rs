@@ -86,6 +86,8 @@ enum Codes {
     Generate(codes::GenerateArgs),
     /// Export codes as CSV, with their state and relay.
     Export(codes::ExportArgs),
+    /// Hand codes of a batch to a relay and queue the e-mail that carries them.
+    Distribute(codes::DistributeArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Export(Export::Catalog(args)) => catalog::export(args),
         Command::Codes(Codes::Generate(args)) => codes::generate(args),
         Command::Codes(Codes::Export(args)) => codes::export(args),
+        Command::Codes(Codes::Distribute(args)) => codes::distribute_codes(args),
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
         Command::Price(args) => price::run(args),

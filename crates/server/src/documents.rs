@@ -185,6 +185,51 @@ pub struct LandingPage {
     pub selection: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayKind {
+    /// A B2B partner ("Office du Tourisme").
+    Partner,
+    Person,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Fr,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Fr => "fr",
+            Language::En => "en",
+        }
+    }
+}
+
+/// Someone who hands codes on: codes distributed to a relay are e-mailed to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relay {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default = "partner")]
+    pub kind: RelayKind,
+    /// The language of its e-mails.
+    #[serde(default = "french")]
+    pub language: Language,
+}
+
+fn partner() -> RelayKind {
+    RelayKind::Partner
+}
+fn french() -> Language {
+    Language::Fr
+}
+
 /// One entity, typed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Document {
@@ -195,6 +240,7 @@ pub enum Document {
     CustomerGroup(CustomerGroup),
     Campaign(Campaign),
     Promotion(Box<Promotion>),
+    Relay(Relay),
 }
 
 /// The name of the body field that holds the id, per kind.
@@ -216,6 +262,7 @@ impl Document {
             Kind::CustomerGroup => Document::CustomerGroup(from_value(body, prefix)?),
             Kind::Campaign => Document::Campaign(from_value(body, prefix)?),
             Kind::Promotion => Document::Promotion(Box::new(from_value(body, prefix)?)),
+            Kind::Relay => Document::Relay(from_value(body, prefix)?),
         })
     }
 
@@ -228,6 +275,7 @@ impl Document {
             Document::CustomerGroup(_) => Kind::CustomerGroup,
             Document::Campaign(_) => Kind::Campaign,
             Document::Promotion(_) => Kind::Promotion,
+            Document::Relay(_) => Kind::Relay,
         }
     }
 
@@ -240,6 +288,7 @@ impl Document {
             Document::CustomerGroup(g) => &g.id,
             Document::Campaign(c) => &c.id,
             Document::Promotion(p) => &p.id,
+            Document::Relay(r) => &r.id,
         }
     }
 
@@ -253,6 +302,7 @@ impl Document {
             Document::CustomerGroup(d) => serde_json::to_value(d),
             Document::Campaign(d) => serde_json::to_value(d),
             Document::Promotion(d) => serde_json::to_value(d),
+            Document::Relay(d) => serde_json::to_value(d),
         }
         .map_err(|e| ApiError::Internal(format!("a document could not be serialized: {e}")))?;
         let (parent, status) = match self {
@@ -288,6 +338,17 @@ impl Document {
         }
         match self {
             Document::Campaign(c) => check_campaign(c, &mut problems),
+            Document::Relay(r) => {
+                if r.name.trim().is_empty() {
+                    problems.push(FieldProblem::new("name", "must not be empty"));
+                }
+                if !is_email(&r.email) {
+                    problems.push(FieldProblem::new(
+                        "email",
+                        format!("`{}` is not an e-mail address", r.email),
+                    ));
+                }
+            }
             Document::CustomerGroup(g) if g.name.len() > 200 => {
                 problems.push(FieldProblem::new("name", "at most 200 characters"))
             }
@@ -295,6 +356,21 @@ impl Document {
         }
         problems
     }
+}
+
+/// A plausible address (`local@domain.tld`): the mail server has the last word.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && !domain.contains('@')
 }
 
 /// Ids are what shops send back in carts and URLs: 1–128 visible characters, no `/`.

@@ -20,6 +20,7 @@ pub mod catalog_file;
 mod codes;
 pub mod demo;
 mod documents;
+pub mod mail;
 mod metrics;
 mod model;
 mod problem;
@@ -128,6 +129,7 @@ async fn ensure_settings(store: &dyn Store) -> remise_store::Result<()> {
 }
 
 pub use routes::codes::{NewBatch, generate_batch};
+pub use routes::distribution::distribute;
 pub use routes::router;
 
 /// A running server.
@@ -135,6 +137,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
     listener: TcpListener,
+    /// Where the e-mail worker sends the outbox; `None`: no worker in this instance.
+    mail: Option<mail::MailSettings>,
 }
 
 impl Server {
@@ -147,7 +151,15 @@ impl Server {
             addr,
             state,
             listener,
+            mail: None,
         })
+    }
+
+    /// Runs an e-mail worker with these settings beside the server. Several instances may each
+    /// run one: a message is leased to one worker at a time.
+    pub fn with_mail(mut self, settings: mail::MailSettings) -> Server {
+        self.mail = Some(settings);
+        self
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish. Background work:
@@ -157,11 +169,17 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let background = tokio::spawn(follow_store(self.state.clone()));
+        let mailer = self
+            .mail
+            .map(|settings| mail::spawn_worker(self.state.store.clone(), settings));
         let app = router(self.state.clone());
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         background.abort();
+        if let Some(mailer) = mailer {
+            mailer.abort();
+        }
         Ok(served?)
     }
 }

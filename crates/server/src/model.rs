@@ -75,6 +75,8 @@ impl Model {
             Document::Promotion(d) => {
                 self.promotions.insert(d.id.clone(), *d);
             }
+            // Relays play no part in pricing; they are read from the store when codes go out.
+            Document::Relay(_) => {}
         }
     }
 
@@ -88,6 +90,7 @@ impl Model {
             Kind::CustomerGroup => drop(self.groups.remove(id)),
             Kind::Campaign => drop(self.campaigns.remove(id)),
             Kind::Promotion => drop(self.promotions.remove(id)),
+            Kind::Relay => {}
         }
     }
 

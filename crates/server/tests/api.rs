@@ -15,6 +15,8 @@ mod audit;
 mod auth;
 #[path = "api/codes.rs"]
 mod codes;
+#[path = "api/distribution.rs"]
+mod distribution;
 #[path = "api/documents.rs"]
 mod documents;
 #[path = "api/errors.rs"]

@@ -14,6 +14,12 @@ pub enum Error {
         expected: i64,
         current: i64,
     },
+    #[error("batch `{batch}` has {available} codes available to distribute, not {requested}")]
+    NotEnoughCodes {
+        batch: String,
+        requested: u32,
+        available: u64,
+    },
     #[error("not a database URL (expected sqlite://PATH or postgres://…): `{0}`")]
     BadUrl(String),
     #[error("stored document {kind} `{id}` is not valid JSON: {message}")]

@@ -18,6 +18,7 @@
 
 mod codes;
 mod error;
+mod mail;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -31,6 +32,10 @@ pub use codes::{
     Refusal, ReserveRequest, Usage, normalize_code, refusal,
 };
 pub use error::{Error, Result};
+pub use mail::{
+    DayCount, DistributeRequest, Distribution, Mail, MailState, OutboxMessage, RedemptionQuery,
+    RelayCounts,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -46,13 +51,15 @@ pub enum Kind {
     CustomerGroup,
     Campaign,
     Promotion,
+    /// A partner or a person who hands codes on.
+    Relay,
 }
 
 /// The id of the one settings document.
 pub const SETTINGS_ID: &str = "store";
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Settings,
         Kind::Product,
         Kind::Segment,
@@ -60,6 +67,7 @@ impl Kind {
         Kind::CustomerGroup,
         Kind::Campaign,
         Kind::Promotion,
+        Kind::Relay,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +79,7 @@ impl Kind {
             Kind::CustomerGroup => "customer_group",
             Kind::Campaign => "campaign",
             Kind::Promotion => "promotion",
+            Kind::Relay => "relay",
         }
     }
 
@@ -251,7 +260,7 @@ pub struct ApiKey {
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
 /// current version) are the caller's to report; [`Error::Database`] is an outage.
 #[async_trait]
-pub trait Store: Codes + Send + Sync + 'static {
+pub trait Store: Codes + Mail + Send + Sync + 'static {
     /// Applies the pending migrations of this backend (idempotent).
     async fn migrate(&self) -> Result<()>;
 

@@ -5,7 +5,9 @@
 //! (upsert, purge) can't deadlock with each other, and the revision's order is the commits'
 //! order. The row a write changes is also read `FOR UPDATE`. API-key writes touch no document
 //! and skip that lock; so do writes of codes and redemptions, which lock the rows they decide on
-//! instead (a reservation, its coupon's row: see `sql_codes.rs`).
+//! instead (a reservation, its coupon's row: see `sql_codes.rs`), and distributions and the outbox
+//! (a distribution, its batch's row and the codes it takes; a claim, its message: see
+//! `sql_mail.rs`).
 
 use std::time::Duration;
 
@@ -14,11 +16,12 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn, codes};
+use crate::sql::{self, Conn, codes, mail};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
-    CouponQuery, Draft, Kind, ListQuery, Millis, Record, Redemption, Refusal, ReserveRequest,
-    Result, Store, UpsertSummary, Usage, now_millis,
+    CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
+    MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
+    ReserveRequest, Result, Store, UpsertSummary, Usage, now_millis,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -377,5 +380,112 @@ impl Codes for PostgresStore {
         let usage = codes::code_usage(&mut Conn::Postgres(&mut tx), code, customer, now).await?;
         tx.commit().await?;
         Ok(usage)
+    }
+}
+
+/// Distributions and the outbox: plain transactions at READ COMMITTED, without the documents'
+/// revision lock; a distribution locks the codes it takes and a claim the message it takes, both
+/// `FOR UPDATE SKIP LOCKED`, so concurrent ones (of any instance) take different rows without
+/// waiting for each other (see `sql_mail.rs`).
+#[async_trait]
+impl Mail for PostgresStore {
+    async fn distribute(&self, actor: &Actor, request: &DistributeRequest) -> Result<Distribution> {
+        let mut tx = self.pool.begin().await?;
+        let distribution = mail::distribute(&mut Conn::Postgres(&mut tx), actor, request).await?;
+        tx.commit().await?;
+        Ok(distribution)
+    }
+
+    async fn get_distribution(&self, id: &str) -> Result<Option<Distribution>> {
+        let mut conn = self.pool.acquire().await?;
+        mail::get_distribution(&mut Conn::Postgres(&mut conn), id).await
+    }
+
+    async fn list_distributions(
+        &self,
+        batch: Option<&str>,
+        relay: Option<&str>,
+    ) -> Result<Vec<Distribution>> {
+        let mut conn = self.pool.acquire().await?;
+        mail::list_distributions(&mut Conn::Postgres(&mut conn), batch, relay).await
+    }
+
+    async fn distribution_codes(&self, id: &str) -> Result<Vec<String>> {
+        // One snapshot for the distribution and its codes.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let codes = mail::distribution_codes(&mut Conn::Postgres(&mut tx), id).await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    async fn claim_mail(&self, now: Millis, lease_until: Millis) -> Result<Option<OutboxMessage>> {
+        let mut tx = self.pool.begin().await?;
+        let message = mail::claim_mail(&mut Conn::Postgres(&mut tx), now, lease_until).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn mail_sent(&self, id: &str, now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        mail::mail_sent(&mut Conn::Postgres(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mail_failed(&self, id: &str, error: &str, retry_at: Option<Millis>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        mail::mail_failed(&mut Conn::Postgres(&mut tx), id, error, retry_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retry_mail(&self, id: &str, now: Millis) -> Result<OutboxMessage> {
+        let mut tx = self.pool.begin().await?;
+        let message = mail::retry_mail(&mut Conn::Postgres(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn list_outbox(
+        &self,
+        state: Option<MailState>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        let mut conn = self.pool.acquire().await?;
+        mail::list_outbox(&mut Conn::Postgres(&mut conn), state, limit).await
+    }
+
+    async fn relay_counts(&self, relay: &str, now: Millis) -> Result<RelayCounts> {
+        // One snapshot for the two counting queries.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let counts = mail::relay_counts(&mut Conn::Postgres(&mut tx), relay, now).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn redemptions_per_day(
+        &self,
+        batch: Option<&str>,
+        relay: Option<&str>,
+    ) -> Result<Vec<DayCount>> {
+        // One snapshot for the reservations' and the confirmations' days.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let days = mail::redemptions_per_day(&mut Conn::Postgres(&mut tx), batch, relay).await?;
+        tx.commit().await?;
+        Ok(days)
+    }
+
+    async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
+        let mut conn = self.pool.acquire().await?;
+        mail::list_redemptions(&mut Conn::Postgres(&mut conn), query).await
     }
 }

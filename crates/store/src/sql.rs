@@ -56,6 +56,10 @@ macro_rules! on {
 #[path = "sql_codes.rs"]
 pub(crate) mod codes;
 
+// The SQL of distributions and the outbox, likewise.
+#[path = "sql_mail.rs"]
+pub(crate) mod mail;
+
 macro_rules! doc_columns {
     () => {
         "kind, id, body, parent, status, version, created_at, updated_at, deleted_at"

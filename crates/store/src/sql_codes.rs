@@ -142,7 +142,7 @@ impl BatchRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct RedemptionRow {
+pub(super) struct RedemptionRow {
     id: String,
     code: String,
     promotion: String,
@@ -157,7 +157,7 @@ struct RedemptionRow {
 }
 
 impl RedemptionRow {
-    fn into_redemption(self) -> Result<Redemption> {
+    pub(super) fn into_redemption(self) -> Result<Redemption> {
         let state = RedemptionState::parse(&self.state).ok_or_else(|| {
             corrupt(
                 REDEMPTION,
@@ -182,7 +182,7 @@ impl RedemptionRow {
 }
 
 /// A stored count or limit, which the types hold as `u32`.
-fn to_u32(kind: &str, id: &str, field: &str, value: i64) -> Result<u32> {
+pub(super) fn to_u32(kind: &str, id: &str, field: &str, value: i64) -> Result<u32> {
     u32::try_from(value).map_err(|_| corrupt(kind, id, format!("{field} out of range: {value}")))
 }
 
@@ -191,18 +191,18 @@ fn count_u32(value: i64) -> u32 {
     u32::try_from(value.max(0)).unwrap_or(u32::MAX)
 }
 
-fn count_u64(value: i64) -> u64 {
+pub(super) fn count_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn not_found(kind: &str, id: &str) -> Error {
+pub(super) fn not_found(kind: &str, id: &str) -> Error {
     Error::NotFound {
         kind: kind.to_owned(),
         id: id.to_owned(),
     }
 }
 
-fn already_exists(kind: &str, id: &str) -> Error {
+pub(super) fn already_exists(kind: &str, id: &str) -> Error {
     Error::AlreadyExists {
         kind: kind.to_owned(),
         id: id.to_owned(),
@@ -224,7 +224,7 @@ fn for_update(conn: &Conn<'_>) -> &'static str {
 }
 
 /// One audit line for this module's writes.
-async fn audit_one(
+pub(super) async fn audit_one(
     conn: &mut Conn<'_>,
     actor: &Actor,
     now: Millis,

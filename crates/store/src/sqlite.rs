@@ -16,11 +16,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes};
+use crate::sql::{self, Conn, codes, mail};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
-    CouponQuery, Draft, Kind, ListQuery, Millis, Record, Redemption, Refusal, ReserveRequest,
-    Result, Store, UpsertSummary, Usage, now_millis,
+    CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
+    MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
+    ReserveRequest, Result, Store, UpsertSummary, Usage, now_millis,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -379,5 +380,102 @@ impl Codes for SqliteStore {
         let usage = codes::code_usage(&mut Conn::Sqlite(&mut tx), code, customer, now).await?;
         tx.commit().await?;
         Ok(usage)
+    }
+}
+
+/// Distributions and the outbox: reads on the readers, every write in the writer's
+/// `BEGIN IMMEDIATE` transaction, which serialises them with all other writers of the file (see
+/// the module docs): a distribution's codes, and a claimed message, are no one else's.
+#[async_trait]
+impl Mail for SqliteStore {
+    async fn distribute(&self, actor: &Actor, request: &DistributeRequest) -> Result<Distribution> {
+        let mut tx = self.write().await?;
+        let distribution = mail::distribute(&mut Conn::Sqlite(&mut tx), actor, request).await?;
+        tx.commit().await?;
+        Ok(distribution)
+    }
+
+    async fn get_distribution(&self, id: &str) -> Result<Option<Distribution>> {
+        let mut conn = self.reader.acquire().await?;
+        mail::get_distribution(&mut Conn::Sqlite(&mut conn), id).await
+    }
+
+    async fn list_distributions(
+        &self,
+        batch: Option<&str>,
+        relay: Option<&str>,
+    ) -> Result<Vec<Distribution>> {
+        let mut conn = self.reader.acquire().await?;
+        mail::list_distributions(&mut Conn::Sqlite(&mut conn), batch, relay).await
+    }
+
+    async fn distribution_codes(&self, id: &str) -> Result<Vec<String>> {
+        // One snapshot for the distribution and its codes.
+        let mut tx = self.reader.begin().await?;
+        let codes = mail::distribution_codes(&mut Conn::Sqlite(&mut tx), id).await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    async fn claim_mail(&self, now: Millis, lease_until: Millis) -> Result<Option<OutboxMessage>> {
+        let mut tx = self.write().await?;
+        let message = mail::claim_mail(&mut Conn::Sqlite(&mut tx), now, lease_until).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn mail_sent(&self, id: &str, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        mail::mail_sent(&mut Conn::Sqlite(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mail_failed(&self, id: &str, error: &str, retry_at: Option<Millis>) -> Result<()> {
+        let mut tx = self.write().await?;
+        mail::mail_failed(&mut Conn::Sqlite(&mut tx), id, error, retry_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retry_mail(&self, id: &str, now: Millis) -> Result<OutboxMessage> {
+        let mut tx = self.write().await?;
+        let message = mail::retry_mail(&mut Conn::Sqlite(&mut tx), id, now).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn list_outbox(
+        &self,
+        state: Option<MailState>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        let mut conn = self.reader.acquire().await?;
+        mail::list_outbox(&mut Conn::Sqlite(&mut conn), state, limit).await
+    }
+
+    async fn relay_counts(&self, relay: &str, now: Millis) -> Result<RelayCounts> {
+        // One snapshot for the two counting queries.
+        let mut tx = self.reader.begin().await?;
+        let counts = mail::relay_counts(&mut Conn::Sqlite(&mut tx), relay, now).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn redemptions_per_day(
+        &self,
+        batch: Option<&str>,
+        relay: Option<&str>,
+    ) -> Result<Vec<DayCount>> {
+        // One snapshot for the reservations' and the confirmations' days.
+        let mut tx = self.reader.begin().await?;
+        let days = mail::redemptions_per_day(&mut Conn::Sqlite(&mut tx), batch, relay).await?;
+        tx.commit().await?;
+        Ok(days)
+    }
+
+    async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
+        let mut conn = self.reader.acquire().await?;
+        mail::list_redemptions(&mut Conn::Sqlite(&mut conn), query).await
     }
 }

@@ -4,6 +4,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`, whose user may create databases); otherwise
 //! [`TestPostgres::create`] returns `None` and the test says it skipped with [`POSTGRES_SKIPPED`].
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

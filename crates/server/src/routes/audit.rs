@@ -13,6 +13,9 @@ use crate::AppState;
 use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
+/// Audited entities that are not documents.
+const OTHER_ENTITIES: [&str; 4] = ["api_key", "coupon", "batch", "distribution"];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -44,12 +47,12 @@ pub async fn list(
     })?;
     if let Some(entity) = &params.entity
         && Kind::parse(entity).is_none()
-        && entity != "api_key"
+        && !OTHER_ENTITIES.contains(&entity.as_str())
     {
         return Err(ApiError::validation(
             "entity",
             format!(
-                "unknown entity `{entity}` (settings, product, segment, selection, customer_group, campaign, promotion, api_key)"
+                "unknown entity `{entity}` (settings, product, segment, selection, customer_group, campaign, promotion, relay, api_key, coupon, batch, distribution)"
             ),
         ));
     }

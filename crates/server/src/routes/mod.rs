@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 pub mod codes;
+pub mod distribution;
 mod documents;
 mod import;
 mod operations;
@@ -31,13 +32,14 @@ use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
 /// The managed collections: URL segment and kind.
-pub const COLLECTIONS: [(&str, Kind); 6] = [
+pub const COLLECTIONS: [(&str, Kind); 7] = [
     ("products", Kind::Product),
     ("segments", Kind::Segment),
     ("selections", Kind::Selection),
     ("customer-groups", Kind::CustomerGroup),
     ("campaigns", Kind::Campaign),
     ("promotions", Kind::Promotion),
+    ("relays", Kind::Relay),
 ];
 
 /// Every route: what `/openapi.json` must describe (a test checks it does).
@@ -74,6 +76,14 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("post", "/v1/batches".to_owned()),
         ("get", "/v1/batches/{id}".to_owned()),
         ("put", "/v1/batches/{id}/quota".to_owned()),
+        ("post", "/v1/batches/{id}/distributions".to_owned()),
+        ("get", "/v1/batches/{id}/usage".to_owned()),
+        ("get", "/v1/relays/{id}/usage".to_owned()),
+        ("get", "/v1/distributions".to_owned()),
+        ("get", "/v1/outbox".to_owned()),
+        ("post", "/v1/outbox/{id}/retry".to_owned()),
+        ("get", "/v1/exports/codes".to_owned()),
+        ("get", "/v1/exports/redemptions".to_owned()),
     ];
     for (collection, kind) in COLLECTIONS {
         let item = documents::item_path(collection, kind);
@@ -131,6 +141,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/batches/{id}/quota",
             axum::routing::put(codes::set_quota),
+        )
+        .route("/v1/batches/{id}/distributions", post(distribution::create))
+        .route("/v1/batches/{id}/usage", get(distribution::batch_usage))
+        .route("/v1/relays/{id}/usage", get(distribution::relay_usage))
+        .route("/v1/distributions", get(distribution::list))
+        .route("/v1/outbox", get(distribution::outbox))
+        .route("/v1/outbox/{id}/retry", post(distribution::retry))
+        .route("/v1/exports/codes", get(distribution::export_codes))
+        .route(
+            "/v1/exports/redemptions",
+            get(distribution::export_redemptions),
         );
     for (collection, kind) in COLLECTIONS {
         management = documents::add_routes(management, collection, kind);

@@ -92,10 +92,32 @@ async fn open_migrated(url: &str) -> Arc<dyn Store> {
     store
 }
 
+/// A server over a fresh SQLite file holding the demo store, with an e-mail worker.
+pub async fn spawn_app_with_mail(mail: remise_server::mail::MailSettings) -> TestApp {
+    let sqlite = TestSqlite::new();
+    let store = open_migrated(&sqlite.url).await;
+    demo::load(store.as_ref())
+        .await
+        .expect("load the demo data");
+    let mut app = start_with(store, Some(mail)).await;
+    app._sqlite = Some(sqlite);
+    app
+}
+
 async fn start(store: Arc<dyn Store>) -> TestApp {
-    let server = Server::bind(store, "127.0.0.1:0".parse().expect("an address"))
+    start_with(store, None).await
+}
+
+async fn start_with(
+    store: Arc<dyn Store>,
+    mail: Option<remise_server::mail::MailSettings>,
+) -> TestApp {
+    let mut server = Server::bind(store, "127.0.0.1:0".parse().expect("an address"))
         .await
         .expect("bind the server");
+    if let Some(mail) = mail {
+        server = server.with_mail(mail);
+    }
     let base = format!("http://{}", server.addr);
     let (shutdown, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
