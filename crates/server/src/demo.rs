@@ -1,7 +1,7 @@
 //! The demo store: the toy shop of seed 001 (figurines in Superhéros › Marvel, brand Hasbro,
 //! labels "nouveauté" and "exclu web", a permanent free-shipping campaign, the Marvel launch with
-//! its landing page, the MARVEL10 coupon), loaded into an empty database by `remise serve` and
-//! `remise demo`.
+//! its landing page, the MARVEL10 coupon, also stored so that it can be redeemed), loaded into an
+//! empty database by `remise serve` and `remise demo`.
 //!
 //! The demo comes with two API keys whose secrets are printed and documented, so the README's
 //! `curl` works as written. They are for trying Remise out: revoke them (`DELETE /v1/api-keys/…`)
@@ -110,6 +110,27 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
             .map(Document::draft)
             .collect::<Result<Vec<_>, _>>()?;
         store.upsert_many(&actor, kind, drafts).await?;
+    }
+    // MARVEL10 is also a stored coupon, so that shops can reserve and confirm it; it carries the
+    // promotion's limits (5,000 uses, one per customer).
+    let coupon = remise_store::Coupon {
+        code: remise_store::normalize_code("MARVEL10"),
+        display: "MARVEL10".to_owned(),
+        promotion: "marvel10".to_owned(),
+        batch: None,
+        max_uses: Some(5_000),
+        uses_per_customer: Some(1),
+        starts_at: None,
+        ends_at: None,
+        customers: Vec::new(),
+        groups: Vec::new(),
+        state: remise_store::CodeState::Available,
+        relay: None,
+        created_at: remise_store::now_millis(),
+    };
+    match store.create_coupon(&actor, &coupon).await {
+        Ok(()) | Err(remise_store::Error::AlreadyExists { .. }) => {}
+        Err(error) => return Err(error.into()),
     }
     for (secret, name, scope) in [
         (STOREFRONT_KEY, "demo storefront", Scope::Storefront),

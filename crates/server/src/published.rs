@@ -5,7 +5,7 @@
 //! never see half of one. Other instances' changes are picked up by polling the store's revision
 //! (one integer read) every [`POLL_INTERVAL`]; DESIGN asks for under a second.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,8 +28,9 @@ pub struct Published {
     pub snapshot: Snapshot,
     /// Landing page slug → campaign id, for active campaigns.
     pub landing: BTreeMap<String, String>,
-    /// The codes promotions list themselves (`conditions.coupon.codes`), normalised.
-    pub rule_codes: HashSet<String>,
+    /// The codes promotions list themselves (`conditions.coupon.codes`), normalised, with the
+    /// promotions that list each.
+    pub rule_codes: HashMap<String, Vec<String>>,
     pub compiled_at: Timestamp,
     pub compile_time: Duration,
 }
@@ -46,16 +47,15 @@ impl Published {
             .filter(|c| c.status == crate::documents::CampaignStatus::Active)
             .filter_map(|c| Some((c.landing_page.as_ref()?.slug.clone(), c.id.clone())))
             .collect();
-        let rule_codes = model
-            .promotions
-            .values()
-            .filter_map(|p| p.conditions.coupon.as_ref())
-            .flat_map(|c| {
-                c.codes
-                    .iter()
-                    .map(|code| remise_store::normalize_code(code))
-            })
-            .collect();
+        let mut rule_codes: HashMap<String, Vec<String>> = HashMap::new();
+        for promotion in model.promotions.values() {
+            for code in promotion.conditions.coupon.iter().flat_map(|c| &c.codes) {
+                rule_codes
+                    .entry(remise_store::normalize_code(code))
+                    .or_default()
+                    .push(promotion.id.clone());
+            }
+        }
         Ok(Published {
             revision,
             rule_codes,

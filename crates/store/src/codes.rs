@@ -361,4 +361,13 @@ pub trait Codes: Send + Sync {
 
     /// Uses of a code at `now`, in all and by this customer (0 without one).
     async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage>;
+
+    /// Uses so far of every code of a promotion, in all and by this customer: what counts
+    /// against the promotion's own usage limits.
+    async fn promotion_usage(
+        &self,
+        promotion: &str,
+        customer: Option<&str>,
+        now: Millis,
+    ) -> Result<Usage>;
 }

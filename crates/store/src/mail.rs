@@ -173,8 +173,9 @@ pub trait Mail: Send + Sync {
     async fn mail_failed(&self, id: &str, error: &str, retry_at: Option<Millis>) -> Result<()>;
 
     /// Puts a failed (or pending) message back in the queue: pending, due at `now`, lease cleared
-    /// (a worker still holding it may send it too), attempts and last error kept. A sent message
-    /// is returned as it is. [`crate::Error::NotFound`] (kind `mail`) when unknown.
+    /// (a worker still holding it may send it too), attempts back to 0 (a full round again),
+    /// last error kept. A sent message is returned as it is. [`crate::Error::NotFound`] (kind
+    /// `mail`) when unknown.
     async fn retry_mail(&self, id: &str, now: Millis) -> Result<OutboxMessage>;
 
     /// Newest first (by creation, then id), optionally only one state; at most `limit`.

@@ -381,6 +381,22 @@ impl Codes for PostgresStore {
         tx.commit().await?;
         Ok(usage)
     }
+
+    async fn promotion_usage(
+        &self,
+        promotion: &str,
+        customer: Option<&str>,
+        now: Millis,
+    ) -> Result<Usage> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let usage =
+            codes::promotion_usage(&mut Conn::Postgres(&mut tx), promotion, customer, now).await?;
+        tx.commit().await?;
+        Ok(usage)
+    }
 }
 
 /// Distributions and the outbox: plain transactions at READ COMMITTED, without the documents'

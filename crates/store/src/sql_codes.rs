@@ -725,15 +725,45 @@ fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// What uses are counted by: one code, or every code of one promotion.
+#[derive(Clone, Copy)]
+enum UsesOf {
+    Code,
+    Promotion,
+}
+
+/// Live uses at `now` of a code or a promotion, by anyone or by one customer.
+async fn count_uses(
+    conn: &mut Conn<'_>,
+    of: UsesOf,
+    key: &str,
+    now: Millis,
+    customer: Option<&str>,
+) -> Result<i64> {
+    let column = match of {
+        UsesOf::Code => "code",
+        UsesOf::Promotion => "promotion",
+    };
+    let by_customer = if customer.is_some() {
+        " AND customer = $3"
+    } else {
+        ""
+    };
+    let sql =
+        format!("SELECT COUNT(*) FROM redemptions WHERE {column} = $1{by_customer} AND {LIVE}");
+    let n: i64 = on!(conn, |c| {
+        let query = sqlx::query_scalar(&sql).bind(key).bind(now);
+        match customer {
+            Some(customer) => query.bind(customer).fetch_one(c).await,
+            None => query.fetch_one(c).await,
+        }
+    })?;
+    Ok(n)
+}
+
 /// Uses of a code at `now`, by anyone.
 async fn uses(conn: &mut Conn<'_>, code: &str, now: Millis) -> Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM redemptions WHERE code = $1 AND {LIVE}");
-    let n: i64 = on!(conn, |c| sqlx::query_scalar(&sql)
-        .bind(code)
-        .bind(now)
-        .fetch_one(c)
-        .await)?;
-    Ok(n)
+    count_uses(conn, UsesOf::Code, code, now, None).await
 }
 
 /// Uses of a code at `now` by one customer.
@@ -743,15 +773,27 @@ async fn customer_uses(
     now: Millis,
     customer: &str,
 ) -> Result<i64> {
-    let sql =
-        format!("SELECT COUNT(*) FROM redemptions WHERE code = $1 AND customer = $3 AND {LIVE}");
-    let n: i64 = on!(conn, |c| sqlx::query_scalar(&sql)
-        .bind(code)
-        .bind(now)
-        .bind(customer)
-        .fetch_one(c)
-        .await)?;
-    Ok(n)
+    count_uses(conn, UsesOf::Code, code, now, Some(customer)).await
+}
+
+/// Uses at `now` of every code of a promotion, in all and by one customer.
+pub(crate) async fn promotion_usage(
+    conn: &mut Conn<'_>,
+    promotion: &str,
+    customer: Option<&str>,
+    now: Millis,
+) -> Result<Usage> {
+    let all = count_uses(conn, UsesOf::Promotion, promotion, now, None).await?;
+    let by_customer = match customer {
+        Some(customer) => {
+            count_uses(conn, UsesOf::Promotion, promotion, now, Some(customer)).await?
+        }
+        None => 0,
+    };
+    Ok(Usage {
+        uses: count_u32(all),
+        customer_uses: count_u32(by_customer),
+    })
 }
 
 pub(crate) async fn reserve(

@@ -466,8 +466,10 @@ pub(crate) async fn retry_mail(
     now: Millis,
 ) -> Result<OutboxMessage> {
     let sql = concat!(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL \
-         WHERE id = $1 AND state IN ('failed', 'pending') RETURNING ",
+        // A fresh round of attempts: a message given up after its last attempt would otherwise
+        // get a single one more.
+        "UPDATE outbox SET state = 'pending', next_attempt_at = $2, lease_until = NULL, \
+         attempts = 0 WHERE id = $1 AND state IN ('failed', 'pending') RETURNING ",
         outbox_columns!()
     );
     let row = on!(conn, |c| sqlx::query_as::<_, OutboxRow>(sql)

@@ -381,6 +381,19 @@ impl Codes for SqliteStore {
         tx.commit().await?;
         Ok(usage)
     }
+
+    async fn promotion_usage(
+        &self,
+        promotion: &str,
+        customer: Option<&str>,
+        now: Millis,
+    ) -> Result<Usage> {
+        let mut tx = self.reader.begin().await?;
+        let usage =
+            codes::promotion_usage(&mut Conn::Sqlite(&mut tx), promotion, customer, now).await?;
+        tx.commit().await?;
+        Ok(usage)
+    }
 }
 
 /// Distributions and the outbox: reads on the readers, every write in the writer's

@@ -101,17 +101,23 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
     state.failed_lookups.check(&subjects, limit)?;
     let now = remise_store::now_millis();
     let customer = cart.customer.id.clone();
+    // Promotions the presented codes unlock: their usage limits count their codes' redemptions.
+    let mut unlocked: Vec<String> = Vec::new();
     for presented in &mut cart.codes {
         let PresentedCode::Plain(code) = presented else {
             continue;
         };
         let normalized = normalize_code(code);
+        if let Some(listing) = published.rule_codes.get(&normalized) {
+            unlocked.extend(listing.iter().cloned());
+        }
         let Some(coupon) = state.store.get_coupon(&normalized).await? else {
-            if !published.rule_codes.contains(&normalized) {
+            if !published.rule_codes.contains_key(&normalized) {
                 state.failed_lookups.record_failure(&subjects);
             }
             continue;
         };
+        unlocked.push(coupon.promotion.clone());
         let usage = state
             .store
             .code_usage(&coupon.code, customer.as_deref(), now)
@@ -130,6 +136,24 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
             usable: refusal.is_none(),
             reason: refusal.map(|r| r.as_str().to_owned()),
         });
+    }
+    unlocked.sort();
+    unlocked.dedup();
+    for id in unlocked {
+        let Some(promotion) = published.model.promotions.get(&id) else {
+            continue;
+        };
+        let limits = &promotion.limits;
+        if limits.total_uses.is_none() && limits.uses_per_customer.is_none() {
+            continue;
+        }
+        let usage = state
+            .store
+            .promotion_usage(&id, customer.as_deref(), now)
+            .await?;
+        let entry = cart.usage.entry(id).or_default();
+        entry.uses = usage.uses;
+        entry.customer_uses = usage.customer_uses;
     }
     Ok(())
 }

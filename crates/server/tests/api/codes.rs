@@ -316,7 +316,8 @@ async fn shared_coupons_are_created_normalised_listed_and_switched() {
     .expect(201);
     let all = app.get("/v1/coupons", MANAGEMENT).await;
     all.expect(200);
-    assert_eq!(normalized(&all).len(), 6);
+    // The demo's stored MARVEL10, the three shared codes above and the batch's three.
+    assert_eq!(normalized(&all).len(), 7);
     let mut sorted = normalized(&all);
     sorted.sort();
     assert_eq!(normalized(&all), sorted, "in code order");
@@ -325,7 +326,10 @@ async fn shared_coupons_are_created_normalised_listed_and_switched() {
         .await;
     assert_eq!(normalized(&groot), ["GROOTA", "GROOTB"]);
     let shared = app.get("/v1/coupons?shared=true", MANAGEMENT).await;
-    assert_eq!(normalized(&shared), ["GROOTA", "GROOTB", "NOEL2026"]);
+    assert_eq!(
+        normalized(&shared),
+        ["GROOTA", "GROOTB", "MARVEL10", "NOEL2026"]
+    );
     let shared_uno = app
         .get("/v1/coupons?shared=true&promotion=noel-uno", MANAGEMENT)
         .await;
@@ -343,8 +347,13 @@ async fn shared_coupons_are_created_normalised_listed_and_switched() {
     let rest = app
         .get("/v1/coupons?shared=true&limit=2&after=groot-b", MANAGEMENT)
         .await;
-    assert_eq!(normalized(&rest), ["NOEL2026"]);
-    assert_eq!(rest.body["next_after"], Value::Null);
+    assert_eq!(normalized(&rest), ["MARVEL10", "NOEL2026"]);
+    assert_eq!(rest.body["next_after"], "NOEL2026");
+    let last = app
+        .get("/v1/coupons?shared=true&limit=2&after=NOEL2026", MANAGEMENT)
+        .await;
+    assert!(normalized(&last).is_empty());
+    assert_eq!(last.body["next_after"], Value::Null);
     app.get("/v1/coupons?limit=501", MANAGEMENT)
         .await
         .expect_problem(422, Some("limit"));
@@ -1570,5 +1579,46 @@ async fn per_customer_codes_need_a_customer_and_deleted_promotions_disable_their
     assert_refused(
         &reserve(&app, &reservation("once-each", Some("C-1"), "SO-2", "K-2")).await,
         "disabled",
+    );
+}
+
+/// A promotion's own usage limits count the redemptions of its codes: once used up, a cart
+/// presenting one of its codes sees it rejected for its limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promotion_limits_count_the_redemptions_of_its_codes() {
+    let app = spawn_app().await;
+    let mut body = code_only("uno-once", "GAME-UNO", 50);
+    body["conditions"] = json!({ "coupon": { "codes": ["UNO-ONCE"] } });
+    body["limits"] = json!({ "total_uses": 1, "uses_per_customer": 1 });
+    add_promotion(&app, &body).await;
+    add_coupon(
+        &app,
+        &json!({ "code": "UNO-ONCE", "promotion": "uno-once" }),
+    )
+    .await
+    .expect(201);
+    let mut with_code = cart(&[("GAME-UNO", 1)]);
+    with_code["customer"] = json!({ "id": "C-2" });
+    with_code["codes"] = json!(["uno-once"]);
+
+    let before = app.post("/v1/carts/evaluate", STOREFRONT, &with_code).await;
+    before.expect(200);
+    assert_eq!(
+        outcome(&before.body, "uno-once")["status"],
+        "applied",
+        "{}",
+        before.text
+    );
+
+    let id = redeem(&app, "uno-once", Some("C-1"), "SO-1").await;
+    assert!(id.starts_with("red_"), "{id}");
+    let after = app.post("/v1/carts/evaluate", STOREFRONT, &with_code).await;
+    after.expect(200);
+    let rejected = outcome(&after.body, "uno-once");
+    assert_eq!(rejected["status"], "rejected", "{}", after.text);
+    assert_eq!(
+        rejected["reason"]["code"], "usage_limit_reached",
+        "{}",
+        after.text
     );
 }
