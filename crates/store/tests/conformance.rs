@@ -12,82 +12,13 @@ use remise_store::{
     Action, Actor, ApiKey, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Record, Scope,
     Store, UpsertSummary, now_millis,
 };
-use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor};
 
-/// A migrated store on a fresh database, and what it takes to reach that database directly.
-struct Backend {
-    name: &'static str,
-    url: String,
-    store: Arc<dyn Store>,
-    // Declared after `store`, so the store's connections close before the database goes.
-    _sqlite: Option<TestSqlite>,
-    _postgres: Option<TestPostgres>,
-}
+mod common;
 
-impl Backend {
-    /// Runs SQL behind the store's back (fault injection, corrupting rows).
-    async fn raw(&self, sql: &str) {
-        if self.url.starts_with("sqlite://") {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
-            conn.execute(sql).await.unwrap();
-            conn.close().await.unwrap();
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
-            conn.execute(sql).await.unwrap();
-            conn.close().await.unwrap();
-        }
-    }
+use common::Backend;
 
-    fn is_postgres(&self) -> bool {
-        self.name == "postgres"
-    }
-}
-
-async fn migrated(url: &str) -> Arc<dyn Store> {
-    let store = remise_store::open(url).await.unwrap();
-    store.migrate().await.unwrap();
-    store
-}
-
-/// SQLite always; PostgreSQL when configured.
-async fn backends() -> Vec<Backend> {
-    let sqlite = TestSqlite::new();
-    let mut backends = vec![Backend {
-        name: "sqlite",
-        url: sqlite.url.clone(),
-        store: migrated(&sqlite.url).await,
-        _sqlite: Some(sqlite),
-        _postgres: None,
-    }];
-    match TestPostgres::create().await {
-        Some(postgres) => backends.push(Backend {
-            name: "postgres",
-            url: postgres.url.clone(),
-            store: migrated(&postgres.url).await,
-            _sqlite: None,
-            _postgres: Some(postgres),
-        }),
-        None => eprintln!("{POSTGRES_SKIPPED}"),
-    }
-    backends
-}
-
-/// One `#[tokio::test]` per scenario, run on every backend.
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn $name() {
-            for backend in backends().await {
-                eprintln!("{} on {}", stringify!($name), backend.name);
-                scenarios::$name(&backend).await;
-            }
-        }
-    )*};
-}
-
-conformance!(
+common::on_every_backend!(
     migrate_twice_and_start_empty,
     create_and_get,
     create_over_soft_deleted,
@@ -1547,7 +1478,7 @@ mod scenarios {
             .await
             .unwrap();
         let revision = b.store.revision().await.unwrap();
-        let reopened = migrated(&b.url).await;
+        let reopened = common::migrated(&b.url).await;
         reopened.migrate().await.unwrap();
         assert_eq!(
             reopened.get(Kind::Product, "sku").await.unwrap(),

@@ -13,87 +13,14 @@ use remise_store::{
     DistributeRequest, Distribution, Error, MailState, OutboxMessage, Redemption, RedemptionQuery,
     RelayCounts, ReserveRequest, Store,
 };
-use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
-/// A migrated store on a fresh database, and what it takes to reach that database directly.
-struct Backend {
-    name: &'static str,
-    url: String,
-    store: Arc<dyn Store>,
-    // Declared after `store`, so the store's connections close before the database goes.
-    _sqlite: Option<TestSqlite>,
-    _postgres: Option<TestPostgres>,
-}
+mod common;
 
-impl Backend {
-    /// Runs SQL behind the store's back (corrupting rows).
-    async fn raw(&self, sql: &str) {
-        if self.is_postgres() {
-            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
-            conn.execute(sql).await.unwrap();
-            conn.close().await.unwrap();
-        } else {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
-            conn.execute(sql).await.unwrap();
-            conn.close().await.unwrap();
-        }
-    }
+use common::Backend;
 
-    fn is_postgres(&self) -> bool {
-        self.name == "postgres"
-    }
-
-    /// A second store on the same database, as another server instance would open it.
-    async fn another_instance(&self) -> Arc<dyn Store> {
-        remise_store::open(&self.url).await.unwrap()
-    }
-}
-
-async fn migrated(url: &str) -> Arc<dyn Store> {
-    let store = remise_store::open(url).await.unwrap();
-    store.migrate().await.unwrap();
-    store
-}
-
-/// SQLite always; PostgreSQL when configured.
-async fn backends() -> Vec<Backend> {
-    let sqlite = TestSqlite::new();
-    let mut backends = vec![Backend {
-        name: "sqlite",
-        url: sqlite.url.clone(),
-        store: migrated(&sqlite.url).await,
-        _sqlite: Some(sqlite),
-        _postgres: None,
-    }];
-    match TestPostgres::create().await {
-        Some(postgres) => backends.push(Backend {
-            name: "postgres",
-            url: postgres.url.clone(),
-            store: migrated(&postgres.url).await,
-            _sqlite: None,
-            _postgres: Some(postgres),
-        }),
-        None => eprintln!("{POSTGRES_SKIPPED}"),
-    }
-    backends
-}
-
-/// One `#[tokio::test]` per scenario, run on every backend.
-macro_rules! mail_tests {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn $name() {
-            for backend in backends().await {
-                eprintln!("{} on {}", stringify!($name), backend.name);
-                scenarios::$name(&backend).await;
-            }
-        }
-    )*};
-}
-
-mail_tests!(
+common::on_every_backend!(
     distribute_codes,
     distribute_thousands_of_codes,
     not_enough_codes_changes_nothing,

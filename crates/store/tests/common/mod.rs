@@ -1,0 +1,90 @@
+//! What the store's test binaries share: a migrated store on every backend (a fresh SQLite file
+//! always; a fresh PostgreSQL database when `REMISE_TEST_POSTGRES_URL` is set) and the macro that
+//! runs each scenario on each of them.
+
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use remise_store::Store;
+use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
+use sqlx::{Connection, Executor};
+
+/// A migrated store on a fresh database, and what it takes to reach that database directly.
+pub struct Backend {
+    pub name: &'static str,
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    // Declared after `store`, so the store's connections close before the database goes.
+    _sqlite: Option<TestSqlite>,
+    _postgres: Option<TestPostgres>,
+}
+
+impl Backend {
+    /// Runs SQL behind the store's back (fault injection, corrupting rows).
+    pub async fn raw(&self, sql: &str) {
+        if self.is_postgres() {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            conn.execute(sql).await.unwrap();
+            conn.close().await.unwrap();
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            conn.execute(sql).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.name == "postgres"
+    }
+
+    /// A second store on the same database, as another server instance would open it.
+    pub async fn another_instance(&self) -> Arc<dyn Store> {
+        remise_store::open(&self.url).await.unwrap()
+    }
+}
+
+pub async fn migrated(url: &str) -> Arc<dyn Store> {
+    let store = remise_store::open(url).await.unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+/// SQLite always; PostgreSQL when configured.
+pub async fn backends() -> Vec<Backend> {
+    let sqlite = TestSqlite::new();
+    let mut backends = vec![Backend {
+        name: "sqlite",
+        url: sqlite.url.clone(),
+        store: migrated(&sqlite.url).await,
+        _sqlite: Some(sqlite),
+        _postgres: None,
+    }];
+    match TestPostgres::create().await {
+        Some(postgres) => backends.push(Backend {
+            name: "postgres",
+            url: postgres.url.clone(),
+            store: migrated(&postgres.url).await,
+            _sqlite: None,
+            _postgres: Some(postgres),
+        }),
+        None => eprintln!("{POSTGRES_SKIPPED}"),
+    }
+    backends
+}
+
+/// One `#[tokio::test]` per scenario (a function of the calling file's `scenarios` module taking
+/// a `&Backend`), run on every backend.
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            for backend in common::backends().await {
+                eprintln!("{} on {}", stringify!($name), backend.name);
+                scenarios::$name(&backend).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_every_backend;
