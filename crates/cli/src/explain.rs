@@ -1,11 +1,14 @@
 //! The readable report of `remise eval --explain`: what the customer pays, line by line, why
-//! each promotion applied or not, and which units each multi-unit offer (buy X get Y, bundle) used.
+//! each promotion applied or not, which units each multi-unit offer (buy X get Y, bundle) used, and
+//! what the vouchers paid.
 
 use std::fmt::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
-use remise_engine::quote::{Application, LineDiscount, LineUnits, PromotionOutcome, Status, Taxed};
+use remise_engine::quote::{
+    Application, LineDiscount, LineUnits, LineVoucher, PromotionOutcome, Status, Taxed,
+};
 use remise_engine::rules::Display;
 use remise_engine::{Cart, Quote};
 use serde::Serialize;
@@ -21,6 +24,7 @@ pub fn report(cart: &Cart, quote: &Quote) -> String {
     totals(&mut out, quote);
     promotions(&mut out, quote);
     multi_unit(&mut out, quote);
+    vouchers(&mut out, quote);
     nudges(&mut out, quote);
     best_for_customer(&mut out, quote);
     out
@@ -111,7 +115,11 @@ fn lines(out: &mut String, quote: &Quote) {
             line.reference_unit_price.to_string(),
             catalog,
             line.subtotal.to_string(),
-            discounts(&line.discounts),
+            [discounts(&line.discounts), paid_by_vouchers(&line.vouchers)]
+                .into_iter()
+                .filter(|cell| !cell.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
             line.amount.to_string(),
             net,
             tax,
@@ -213,14 +221,17 @@ fn totals(out: &mut String, quote: &Quote) {
         "subtotal at catalog prices",
         totals.catalog_subtotal.to_string(),
     ))
-    .add_row(amount("merchandise discounts", negative(totals.discount)))
-    .add_row(split("merchandise", &totals.merchandise))
-    .add_row(amount(
-        "shipping discounts",
-        negative(totals.shipping_discount),
-    ))
-    .add_row(split(&format!("shipping ({chosen})"), &totals.shipping))
-    .add_row(split("grand total", &totals.grand));
+    .add_row(amount("merchandise discounts", negative(totals.discount)));
+    if let Some(vouchers) = totals.vouchers {
+        t.add_row(amount("vouchers", negative(vouchers)));
+    }
+    t.add_row(split("merchandise", &totals.merchandise))
+        .add_row(amount(
+            "shipping discounts",
+            negative(totals.shipping_discount),
+        ))
+        .add_row(split(&format!("shipping ({chosen})"), &totals.shipping))
+        .add_row(split("grand total", &totals.grand));
     table(out, &t);
 }
 
@@ -359,6 +370,46 @@ fn units(quote: &Quote, units: &[LineUnits]) -> String {
         .join(" + ")
 }
 
+/// What each voucher of the cart paid, and what is left of it: `GC-50  50.00  30.00  20.00`.
+fn vouchers(out: &mut String, quote: &Quote) {
+    section(out, "Vouchers");
+    if quote.vouchers.is_empty() {
+        let _ = writeln!(out, "  (none)");
+        return;
+    }
+    let mut t = new_table(
+        &["voucher", "amount", "granted", "remaining", "paid for"],
+        &[1, 2, 3],
+    );
+    for voucher in &quote.vouchers {
+        let paid_for = if voucher.lines.is_empty() {
+            "(no line left to pay for)".to_owned()
+        } else {
+            voucher
+                .lines
+                .iter()
+                .map(|part| {
+                    let sku = quote
+                        .lines
+                        .iter()
+                        .find(|l| l.id == part.line)
+                        .map_or(String::new(), |l| format!(" ({})", l.sku));
+                    format!("line {}{sku} {}", part.line, negative(part.amount))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        t.add_row(vec![
+            voucher.code.to_owned(),
+            voucher.amount.to_string(),
+            voucher.granted.to_string(),
+            voucher.remaining.to_string(),
+            paid_for,
+        ]);
+    }
+    table(out, &t);
+}
+
 fn nudges(out: &mut String, quote: &Quote) {
     section(out, "Nudges");
     if quote.nudges.is_empty() {
@@ -385,9 +436,15 @@ fn best_for_customer(out: &mut String, quote: &Quote) {
     } else {
         format!("local search, {} plans evaluated", report.plans_evaluated)
     };
+    // The plans are compared without the vouchers, which are spent on the chosen one.
+    let before = if quote.vouchers.is_empty() {
+        ""
+    } else {
+        ", totals before vouchers"
+    };
     let _ = writeln!(
         out,
-        "  priority order {} → best choice {}: saves {} ({how})",
+        "  priority order {} → best choice {}: saves {} ({how}{before})",
         report.priority_total, report.best_total, report.saving
     );
     if !report.left_out.is_empty() {
@@ -403,6 +460,15 @@ fn discounts(discounts: &[LineDiscount]) -> String {
     discounts
         .iter()
         .map(|d| format!("{} {}", negative(d.amount), d.promotion))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One voucher per row of the cell: `-2.22 voucher GC-50`.
+fn paid_by_vouchers(vouchers: &[LineVoucher]) -> String {
+    vouchers
+        .iter()
+        .map(|v| format!("{} voucher {}", negative(v.amount), v.code))
         .collect::<Vec<_>>()
         .join("\n")
 }

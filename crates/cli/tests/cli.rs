@@ -448,6 +448,135 @@ fn explain_says_when_no_multi_unit_offer_used_units() {
     );
 }
 
+const VOUCHER_RULES: &str = r#"{
+  "format": "remise.rules/1",
+  "store": { "currency": "EUR", "time_zone": "Europe/Paris" },
+  "catalog": { "products": [
+    { "sku": "BOOK", "name": "Book", "price": "30.00", "tax_rate": "0.20" },
+    { "sku": "PEN", "name": "Pen", "price": "20.00", "tax_rate": "0.20" } ] },
+  "promotions": [ { "id": "ten-off", "name": "10 % off", "offer": { "type": "cart_percent_off", "percent": "10" } } ]
+}"#;
+
+/// 50.00 of goods, 45.00 after 10 %: a 40.00 card on anything, a 15.00 one on the pen (which has
+/// 2.00 left), a 5.00 one on ink the cart does not hold.
+const VOUCHER_CART: &str = r#"{
+  "at": "2026-12-05T10:00:00+01:00",
+  "lines": [ { "sku": "BOOK", "quantity": 1 }, { "sku": "PEN", "quantity": 1 } ],
+  "shipping_options": [ { "method": "standard", "price": "4.90", "tax_rate": "0.20" } ],
+  "shipping_method": "standard",
+  "vouchers": [
+    { "code": "GC-1", "amount": "40.00" },
+    { "code": "GC-2", "amount": "15.00", "skus": ["PEN"] },
+    { "code": "GC-3", "amount": "5.00", "skus": ["INK"] }
+  ]
+}"#;
+
+#[test]
+fn explain_shows_what_each_voucher_paid_and_what_is_left() {
+    let dir = temp_dir("explain_vouchers");
+    let rules = write(&dir, "vouchers.rules.json", VOUCHER_RULES);
+    let cart = write(&dir, "vouchers.cart.json", VOUCHER_CART);
+
+    // BOOK 27.00 and PEN 18.00 after 10 %; GC-1 pays 40 × 27/45 = 24.00 and 16.00; GC-2 the 2.00
+    // left of the pen; GC-3 nothing. Only shipping is left to pay.
+    let run = remise(&["eval", "--rules", &rules, "--cart", &cart]);
+    run.assert_success();
+    let quote = run.json();
+    let granted: Vec<(&str, &str, &str)> = quote["vouchers"]
+        .as_array()
+        .expect("vouchers")
+        .iter()
+        .map(|v| {
+            (
+                v["code"].as_str().expect("code"),
+                v["granted"].as_str().expect("granted"),
+                v["remaining"].as_str().expect("remaining"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        granted,
+        [
+            ("GC-1", "40.00", "0.00"),
+            ("GC-2", "2.00", "13.00"),
+            ("GC-3", "0.00", "5.00")
+        ]
+    );
+    assert_eq!(quote["totals"]["discount"], "5.00");
+    assert_eq!(quote["totals"]["vouchers"], "42.00");
+    assert_eq!(quote["totals"]["merchandise"]["gross"], "3.00");
+    assert_eq!(quote["totals"]["grand"]["gross"], "7.90");
+    assert_eq!(quote["lines"][1]["vouchers"][1]["code"], "GC-2");
+
+    let run = remise(&["eval", "--rules", &rules, "--cart", &cart, "--explain"]);
+    run.assert_success();
+    let report = &run.stdout;
+    let section = report
+        .split("\nVouchers\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no voucher section:\n{report}"));
+    let section = section.split("Nudges").next().unwrap_or_default();
+    for expected in [
+        "GC-1",
+        "line 1 (BOOK) -24.00",
+        "line 2 (PEN) -16.00",
+        "line 2 (PEN) -2.00",
+        "13.00",
+        "(no line left to pay for)",
+    ] {
+        assert!(section.contains(expected), "no `{expected}` in:\n{section}");
+    }
+    // On the lines, next to the promotions' discounts; in the totals, apart from them.
+    assert!(report.contains("-16.00 voucher GC-1"), "{report}");
+    assert!(report.contains("-2.00 voucher GC-2"), "{report}");
+    let totals = report.split("Totals").nth(1).unwrap_or_default();
+    assert!(totals.contains("vouchers"), "{totals}");
+    assert!(totals.contains("-42.00"), "{totals}");
+    // The strategies are compared before the vouchers are spent.
+    assert!(
+        report.contains("priority order 49.90 → best choice 49.90: saves 0.00"),
+        "{report}"
+    );
+    assert!(report.contains("totals before vouchers"), "{report}");
+}
+
+#[test]
+fn explain_says_when_the_cart_has_no_voucher() {
+    let run = remise(&["eval", "--rules", RULES, "--cart", CART, "--explain"]);
+    run.assert_success();
+    let section = run
+        .stdout
+        .split("\nVouchers\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no voucher section:\n{}", run.stdout));
+    assert!(section.starts_with("  (none)"), "{section}");
+    // Without vouchers, the quote has no trace of them.
+    let quote = remise(&["eval", "--rules", RULES, "--cart", CART]).json();
+    assert!(quote.get("vouchers").is_none());
+    assert!(quote["totals"].get("vouchers").is_none());
+}
+
+#[test]
+fn an_invalid_voucher_is_named_by_its_path() {
+    let cart = r#"{ "at": "2026-12-05T14:30:00+01:00", "lines": [ { "sku": "GAME-UNO", "quantity": 1 } ],
+        "vouchers": [ { "code": "GC-1", "amount": "0" }, { "code": "gc1", "amount": "5.00" } ] }"#;
+    let run = remise_with_stdin(&["eval", "--rules", RULES, "--cart", "-"], cart);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("vouchers[0].amount: must be greater than 0 (got 0)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("vouchers[1].code: duplicate voucher `gc1`"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn the_concept_store_example_shows_multi_buys_bundles_distinct_products_and_quantity_tiers() {
     let run = remise(&[

@@ -57,6 +57,10 @@ pub struct Cart {
     /// simulator and `remise eval --explain`, not for every storefront call.
     #[serde(default)]
     pub compare_strategies: bool,
+    /// Vouchers the customer holds (gift cards, "bons d'achat"), as the store found them for the
+    /// codes presented. They pay for merchandise after every promotion, in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<Voucher>,
 }
 
 fn cart_format() -> String {
@@ -104,6 +108,7 @@ impl Cart {
             shipping_method: None,
             usage: BTreeMap::new(),
             compare_strategies: false,
+            vouchers: Vec::new(),
         }
     }
 }
@@ -182,6 +187,37 @@ impl PresentedCode {
         match self {
             PresentedCode::Plain(code) => code,
             PresentedCode::Detailed(details) => &details.code,
+        }
+    }
+}
+
+/// A voucher: a fixed amount the customer holds (a gift card, a "bon d'achat"). The store knows
+/// which vouchers a code is and passes them here; the engine only spends them on this cart, up to
+/// what the eligible lines still cost after every promotion, and reports what is left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Voucher {
+    /// The code as presented; unique in the cart (compared like coupon codes).
+    pub code: String,
+    /// What the voucher is worth, more than zero, read in the customer's display mode like the
+    /// fixed amounts of offers (tax included for gross customers, excluded for net ones).
+    pub amount: Decimal,
+    /// With `selections`, the products it pays for; both empty: any purchase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skus: Vec<String>,
+    /// Catalog selections (ids) whose products it pays for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selections: Vec<String>,
+}
+
+impl Voucher {
+    /// A voucher of `amount` on any purchase.
+    pub fn new(code: impl Into<String>, amount: Decimal) -> Voucher {
+        Voucher {
+            code: code.into(),
+            amount,
+            skus: Vec::new(),
+            selections: Vec::new(),
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::money::rate_problem;
 use crate::price::CatalogPick;
 use crate::quote::{
-    Application, CodeOutcome, Explained, Gift, LineDiscount, LineUnits, Nudge, NudgeKind,
-    Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine,
-    Reason, ShippingQuote, Status, Taxed, Totals,
+    Application, CodeOutcome, Explained, Gift, LineAmount, LineDiscount, LineUnits, LineVoucher,
+    Nudge, NudgeKind, Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT,
+    Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals, VoucherOutcome,
 };
 use crate::rules::{Combination, Display, Strategy, TierBasis};
 mod choose;
@@ -50,6 +50,8 @@ struct Line<'a> {
     closed_by: Option<u32>,
     /// Units used by multi-unit offers (buy X get Y, bundles).
     claimed: u32,
+    /// What vouchers paid of the line: (index in the cart's vouchers, amount).
+    vouchers: Vec<(usize, Decimal)>,
     segments: Cow<'a, [u32]>,
     selections: &'a [u32],
     brand: Option<u32>,
@@ -108,6 +110,28 @@ impl Candidates {
             promotion: *promotion,
             lines: &self.lines[range.clone()],
         }
+    }
+}
+
+/// A voucher of the cart, checked, with what it paid.
+struct CartVoucher<'a> {
+    code: &'a str,
+    /// At the currency's scale.
+    amount: Decimal,
+    skus: &'a [String],
+    /// Selection ids.
+    selections: SmallVec<[u32; 2]>,
+    granted: Decimal,
+    /// (line, part) in line order, parts not zero.
+    lines: Vec<(u16, Decimal)>,
+}
+
+impl CartVoucher<'_> {
+    /// Whether the voucher pays for `line`: any line when it names no sku and no selection.
+    fn covers(&self, line: &Line<'_>) -> bool {
+        (self.skus.is_empty() && self.selections.is_empty())
+            || self.skus.iter().any(|sku| sku == line.sku)
+            || line.selections.iter().any(|s| self.selections.contains(s))
     }
 }
 
@@ -201,6 +225,7 @@ struct Evaluation<'a> {
     lines: Vec<Line<'a>>,
     shipping: Vec<ShippingLine<'a>>,
     codes: Vec<Code<'a>>,
+    vouchers: Vec<CartVoucher<'a>>,
     catalog_subtotal: Decimal,
     outcomes: Vec<PromotionOutcome<'a>>,
     nudges: Vec<Nudge<'a>>,
@@ -274,6 +299,7 @@ impl Snapshot {
                 })
             })
             .collect();
+        let vouchers = self.resolve_vouchers(cart, &mut errors);
         let (Some(ctx), true) = (ctx, errors.is_empty()) else {
             return Err(Error::InvalidRequest(FieldErrors(errors)));
         };
@@ -284,6 +310,7 @@ impl Snapshot {
             lines,
             shipping,
             codes,
+            vouchers,
             catalog_subtotal: Decimal::ZERO,
             outcomes: Vec::new(),
             nudges: Vec::new(),
@@ -436,6 +463,7 @@ impl Snapshot {
                 discounts: SmallVec::new(),
                 closed_by: None,
                 claimed: 0,
+                vouchers: Vec::new(),
                 segments,
                 selections: entry.map_or(&[][..], |e| &e.selections[..]),
                 brand,
@@ -445,6 +473,69 @@ impl Snapshot {
         }
         lines.sort_by(|a, b| a.id.cmp(&b.id));
         lines
+    }
+
+    /// Checks the cart's vouchers: a code (unique, compared like coupon codes), an amount above
+    /// zero at the currency's precision, and selections the catalog knows.
+    fn resolve_vouchers<'c>(
+        &self,
+        cart: &'c Cart,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<CartVoucher<'c>> {
+        let money = &self.money;
+        let mut vouchers = Vec::with_capacity(cart.vouchers.len());
+        let mut codes: Vec<String> = Vec::with_capacity(cart.vouchers.len());
+        for (i, v) in cart.vouchers.iter().enumerate() {
+            let path = |field: &str| format!("vouchers[{i}].{field}");
+            let code = normalize_code(&v.code);
+            if code.is_empty() {
+                errors.push(FieldError::new(path("code"), "must not be empty"));
+            } else if let Some(first) = codes.iter().position(|c| *c == code) {
+                errors.push(FieldError::new(
+                    path("code"),
+                    format!(
+                        "duplicate voucher `{}` (first at vouchers[{first}])",
+                        v.code
+                    ),
+                ));
+            }
+            codes.push(code);
+            if v.amount <= Decimal::ZERO {
+                errors.push(FieldError::new(
+                    path("amount"),
+                    format!("must be greater than 0 (got {})", v.amount),
+                ));
+            } else if let Some(problem) = money.amount_problem(v.amount) {
+                errors.push(FieldError::new(path("amount"), problem));
+            }
+            for (j, sku) in v.skus.iter().enumerate() {
+                if sku.is_empty() {
+                    errors.push(FieldError::new(
+                        format!("vouchers[{i}].skus[{j}]"),
+                        "must not be empty",
+                    ));
+                }
+            }
+            let mut selections = SmallVec::new();
+            for (j, selection) in v.selections.iter().enumerate() {
+                match self.names.selections.get(selection.as_str()) {
+                    Some(&id) => selections.push(id),
+                    None => errors.push(FieldError::new(
+                        format!("vouchers[{i}].selections[{j}]"),
+                        format!("unknown selection `{selection}`"),
+                    )),
+                }
+            }
+            vouchers.push(CartVoucher {
+                code: &v.code,
+                amount: money.round(v.amount),
+                skus: &v.skus,
+                selections,
+                granted: money.zero(),
+                lines: Vec::new(),
+            });
+        }
+        vouchers
     }
 
     fn resolve_shipping<'c>(
@@ -550,7 +641,48 @@ impl<'a> Evaluation<'a> {
             }
             Search::TooMany | Search::NotAsked => None,
         };
+        // After the plan, whichever strategy chose it: vouchers are no part of the search.
+        self.apply_vouchers();
         self.quote()
+    }
+
+    /// Spends the cart's vouchers, in cart order, on what their lines still cost after every
+    /// promotion (and the vouchers before them). Each goes the way of a `cart_amount_off` of its
+    /// amount on the lines it covers, closed or not: `min(amount, left)` split in proportion to
+    /// what is left of each line. Shipping promotions look only at shipping options, so spending
+    /// the vouchers after them is spending them before shipping; vouchers never pay for shipping.
+    fn apply_vouchers(&mut self) {
+        if self.vouchers.is_empty() {
+            return;
+        }
+        let mut vouchers = std::mem::take(&mut self.vouchers);
+        let mut eligible = std::mem::take(&mut self.open);
+        let mut effect = std::mem::take(&mut self.effect);
+        for (v, voucher) in vouchers.iter_mut().enumerate() {
+            eligible.clear();
+            // Lines are at most u16::MAX (checked when they are resolved).
+            eligible.extend(
+                (0..self.lines.len())
+                    .filter(|&l| voucher.covers(&self.lines[l]))
+                    .map(|l| l as u16),
+            );
+            effect.clear();
+            self.item_effect(
+                ItemOffer::CartAmountOff(voucher.amount),
+                &eligible,
+                &mut effect,
+            );
+            for &(l, part) in effect.lines.iter().filter(|(_, part)| !part.is_zero()) {
+                let line = &mut self.lines[l as usize];
+                line.amount -= part;
+                line.vouchers.push((v, part));
+                voucher.granted += part;
+                voucher.lines.push((l, part));
+            }
+        }
+        self.vouchers = vouchers;
+        self.open = eligible;
+        self.effect = effect;
     }
 
     /// Groups of equal priority, in application order: merchandise promotions, then shipping.
@@ -1467,6 +1599,26 @@ impl<'a> Evaluation<'a> {
             shipping_discount: money.zero(),
             ..Totals::default()
         };
+        let vouchers: Vec<VoucherOutcome<'a>> = self
+            .vouchers
+            .iter()
+            .map(|v| VoucherOutcome {
+                code: v.code,
+                amount: v.amount,
+                granted: v.granted,
+                remaining: v.amount - v.granted,
+                lines: v
+                    .lines
+                    .iter()
+                    .map(|&(l, amount)| LineAmount {
+                        line: self.lines[l as usize].id.clone(),
+                        amount,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut vouchers_total = money.zero();
+        let cart_vouchers = &self.vouchers;
         let mut in_request_order = std::mem::take(&mut self.lines);
         in_request_order.sort_by_key(|l| l.position);
         let lines: Vec<QuoteLine<'a>> = in_request_order
@@ -1497,6 +1649,17 @@ impl<'a> Evaluation<'a> {
                         })
                         .collect(),
                     discount: money.round(discount),
+                    vouchers: l
+                        .vouchers
+                        .iter()
+                        .map(|&(v, amount)| {
+                            vouchers_total += amount;
+                            LineVoucher {
+                                code: cart_vouchers[v].code,
+                                amount,
+                            }
+                        })
+                        .collect(),
                     amount: l.amount,
                     total,
                 }
@@ -1538,6 +1701,7 @@ impl<'a> Evaluation<'a> {
         totals.grand = grand;
         totals.subtotal = money.round(totals.subtotal);
         totals.discount = money.round(totals.discount);
+        totals.vouchers = (!vouchers.is_empty()).then(|| money.round(vouchers_total));
         Quote {
             format: QUOTE_FORMAT,
             currency: money.code(),
@@ -1559,6 +1723,7 @@ impl<'a> Evaluation<'a> {
                     promotions: code.applied.iter().map(|&p| id(p)).collect(),
                 })
                 .collect(),
+            vouchers,
             nudges: std::mem::take(&mut self.nudges),
             best_for_customer: self.optimization.take(),
         }

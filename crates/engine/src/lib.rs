@@ -23,7 +23,7 @@ pub mod quote;
 pub mod rules;
 mod snapshot;
 
-pub use cart::{Cart, CartLine, Customer, PriceRequest};
+pub use cart::{Cart, CartLine, Customer, PriceRequest, Voucher};
 pub use compile::compile;
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use parse::request_from_json;

@@ -52,6 +52,10 @@ pub struct Quote<'a> {
     /// Every code presented, with the promotions it unlocked here: a usable code that unlocked
     /// nothing is one the shop can report as not applicable to this cart.
     pub codes: Vec<CodeOutcome<'a>>,
+    /// Every voucher of the cart, in cart order, with what it paid here. Absent when the cart has
+    /// none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<VoucherOutcome<'a>>,
     pub nudges: Vec<Nudge<'a>>,
     /// What the best-for-customer choice gives next to the priority order. Under the priority
     /// strategy, present only when the cart asked (`compare_strategies`) and the comparison took
@@ -100,9 +104,21 @@ pub struct QuoteLine<'a> {
     pub discounts: Vec<LineDiscount<'a>>,
     /// Sum of `discounts`.
     pub discount: Decimal,
-    /// `subtotal − discount`.
+    /// What vouchers paid of the line, in cart order; absent when none did. Vouchers are not
+    /// discounts: they count in neither `discount` nor `totals.discount`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<LineVoucher<'a>>,
+    /// `subtotal − discount − vouchers`.
     pub amount: Decimal,
     pub total: Taxed,
+}
+
+/// What one voucher paid of a line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineVoucher<'a> {
+    /// The voucher's code, as in the cart.
+    pub code: &'a str,
+    pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,8 +167,12 @@ pub struct Totals {
     pub subtotal: Decimal,
     /// Merchandise at catalog prices: what cart-amount conditions measure.
     pub catalog_subtotal: Decimal,
-    /// All merchandise discounts.
+    /// All merchandise discounts (promotions; vouchers are apart).
     pub discount: Decimal,
+    /// What the vouchers paid, in all (merchandise only). Present when the cart has vouchers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vouchers: Option<Decimal>,
+    /// Merchandise after promotions and vouchers.
     pub merchandise: Taxed,
     /// The chosen shipping method after its discounts (zero when none is chosen).
     pub shipping: Taxed,
@@ -212,6 +232,29 @@ pub struct CodeOutcome<'a> {
     pub reason: Option<&'a str>,
     /// Promotions that applied thanks to this code.
     pub promotions: Vec<&'a str>,
+}
+
+/// A voucher of the cart and what it paid in this cart, so that the store can update its balance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoucherOutcome<'a> {
+    /// As in the cart.
+    pub code: &'a str,
+    /// What the cart said it is worth.
+    pub amount: Decimal,
+    /// What it paid here: at most `amount`, at most what its lines still cost after promotions
+    /// and earlier vouchers; zero when no line is eligible.
+    pub granted: Decimal,
+    /// `amount − granted`.
+    pub remaining: Decimal,
+    /// The lines it paid for, with the part each got; empty when it granted nothing.
+    pub lines: Vec<LineAmount<'a>>,
+}
+
+/// An amount on one line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineAmount<'a> {
+    pub line: Cow<'a, str>,
+    pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

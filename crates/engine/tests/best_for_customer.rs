@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
 use proptest::prelude::*;
-use remise_engine::cart::{Cart, CartLine};
+use remise_engine::cart::{Cart, CartLine, Voucher};
 use remise_engine::compile;
 use remise_engine::rules::{
     BundlePrice, BundleSlot, Catalog, Combination, Offer, Product, Promotion, RULES_FORMAT, Reward,
@@ -235,6 +235,21 @@ proptest! {
             let saving: Decimal = saving.parse().unwrap();
             prop_assert_eq!(grand(&priority) - saving, grand(&best));
         }
+    }
+
+    #[test]
+    fn vouchers_are_spent_on_the_chosen_plan_not_part_of_it(rules in rules(), cart in cart(), cents in 1..8000i64) {
+        // The plan, its report and every promotion's outcome are those of the cart without the
+        // voucher; the voucher then takes what it can of the best total (these carts have no
+        // shipping).
+        let amount = Decimal::new(cents, 2);
+        let without = quote(&rules, &cart);
+        let with = quote(&rules, &Cart { vouchers: vec![Voucher::new("GIFT", amount)], ..cart.clone() });
+        prop_assert_eq!(&with["promotions"], &without["promotions"]);
+        prop_assert_eq!(&with["best_for_customer"], &without["best_for_customer"]);
+        let granted = amount.min(grand(&without));
+        prop_assert_eq!(grand(&with), grand(&without) - granted);
+        prop_assert_eq!(with["vouchers"][0]["granted"].as_str().unwrap().parse::<Decimal>().unwrap(), granted);
     }
 
     #[test]

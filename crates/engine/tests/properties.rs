@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
 use proptest::prelude::*;
-use remise_engine::cart::{Cart, CartLine, PresentedCode, ShippingOption};
+use remise_engine::cart::{Cart, CartLine, PresentedCode, ShippingOption, Voucher};
 use remise_engine::money::Money;
 use remise_engine::rules::{
     Catalog, Combination, Conditions, Coupon, Display, Offer, Product, Promotion, RULES_FORMAT,
-    Rounding, RuleSet, Segment, StoreSettings, Targets, Tier, TierBasis,
+    Rounding, RuleSet, Segment, Selection, StoreSettings, Targets, Tier, TierBasis,
 };
 use remise_engine::{PriceRequest, Quote, compile};
 use rust_decimal::Decimal;
@@ -180,11 +180,39 @@ fn rules() -> impl Strategy<Value = RuleSet> {
                         },
                     ],
                     products,
-                    selections: vec![],
+                    selections: vec![Selection {
+                        id: "picks".into(),
+                        name: "Picks".into(),
+                        skus: vec!["A".into(), "C".into(), "E".into()],
+                    }],
                 },
                 promotions,
             },
         )
+}
+
+/// Up to three vouchers: on any purchase, on some skus, or on the selection `picks`.
+fn vouchers() -> impl Strategy<Value = Vec<Voucher>> {
+    prop::collection::vec((1..=30_000i64, 0..3usize), 0..4).prop_map(|vouchers| {
+        vouchers
+            .into_iter()
+            .enumerate()
+            .map(|(i, (cents, scope))| {
+                let voucher = Voucher::new(format!("V{i}"), Decimal::new(cents, 2));
+                match scope {
+                    0 => voucher,
+                    1 => Voucher {
+                        skus: vec!["B".into(), "C".into()],
+                        ..voucher
+                    },
+                    _ => Voucher {
+                        selections: vec!["picks".into()],
+                        ..voucher
+                    },
+                }
+            })
+            .collect()
+    })
 }
 
 fn cart() -> impl Strategy<Value = Cart> {
@@ -193,36 +221,40 @@ fn cart() -> impl Strategy<Value = Cart> {
         any::<bool>(),
         prop::option::of(prop::sample::select(vec!["standard", "express"])),
         cents(1_500),
+        vouchers(),
     )
-        .prop_map(|(lines, coupon, shipping_method, shipping_price)| {
-            let lines = lines
-                .into_iter()
-                .enumerate()
-                .map(|(i, (p, quantity))| CartLine {
-                    id: Some(format!("l{i}")),
-                    ..CartLine::new(SKUS[p], quantity)
-                })
-                .collect();
-            let option = |method: &str, price| ShippingOption {
-                method: method.into(),
-                price,
-                tax_rate: Decimal::new(2, 1),
-            };
-            Cart {
-                channel: Some("web".to_owned()),
-                codes: if coupon {
-                    vec![PresentedCode::Plain("save".to_owned())]
-                } else {
-                    vec![]
-                },
-                shipping_options: vec![
-                    option("standard", shipping_price),
-                    option("express", shipping_price * Decimal::TWO),
-                ],
-                shipping_method: shipping_method.map(str::to_owned),
-                ..Cart::new("2026-12-05T10:00:00Z", lines)
-            }
-        })
+        .prop_map(
+            |(lines, coupon, shipping_method, shipping_price, vouchers)| {
+                let lines = lines
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (p, quantity))| CartLine {
+                        id: Some(format!("l{i}")),
+                        ..CartLine::new(SKUS[p], quantity)
+                    })
+                    .collect();
+                let option = |method: &str, price| ShippingOption {
+                    method: method.into(),
+                    price,
+                    tax_rate: Decimal::new(2, 1),
+                };
+                Cart {
+                    channel: Some("web".to_owned()),
+                    codes: if coupon {
+                        vec![PresentedCode::Plain("save".to_owned())]
+                    } else {
+                        vec![]
+                    },
+                    shipping_options: vec![
+                        option("standard", shipping_price),
+                        option("express", shipping_price * Decimal::TWO),
+                    ],
+                    shipping_method: shipping_method.map(str::to_owned),
+                    vouchers,
+                    ..Cart::new("2026-12-05T10:00:00Z", lines)
+                }
+            },
+        )
 }
 
 /// The quote as JSON: what a client sees, and comparable across snapshots.
@@ -237,6 +269,7 @@ fn assert_consistent(quote: &Quote) {
     let zero = Decimal::ZERO;
     let mut merchandise_gross = zero;
     let mut discount = zero;
+    let mut vouchers = zero;
     for line in &quote.lines {
         assert!(line.amount >= zero, "negative line amount {line:?}");
         assert!(
@@ -245,7 +278,17 @@ fn assert_consistent(quote: &Quote) {
         );
         let discounts: Decimal = line.discounts.iter().map(|d| d.amount).sum();
         assert_eq!(line.discount, discounts);
-        assert_eq!(line.subtotal - line.discount, line.amount, "{line:?}");
+        assert!(
+            line.vouchers.iter().all(|v| v.amount > zero),
+            "a voucher part that is not positive {line:?}"
+        );
+        let paid: Decimal = line.vouchers.iter().map(|v| v.amount).sum();
+        assert_eq!(
+            line.subtotal - line.discount - paid,
+            line.amount,
+            "{line:?}"
+        );
+        vouchers += paid;
         assert_eq!(line.total.net + line.total.tax, line.total.gross);
         assert!(line.total.net >= zero && line.total.tax >= zero);
         assert!(line.catalog_unit_price <= line.reference_unit_price);
@@ -261,8 +304,34 @@ fn assert_consistent(quote: &Quote) {
     let t = &quote.totals;
     assert_eq!(t.merchandise.gross, merchandise_gross);
     assert_eq!(t.discount, discount);
+    assert_eq!(t.vouchers.is_some(), !quote.vouchers.is_empty());
+    assert_eq!(t.vouchers.unwrap_or(zero), vouchers);
+    let mut granted = zero;
+    for voucher in &quote.vouchers {
+        assert!(
+            voucher.granted >= zero && voucher.granted <= voucher.amount,
+            "{voucher:?}"
+        );
+        assert_eq!(voucher.amount - voucher.granted, voucher.remaining);
+        assert_eq!(
+            voucher.lines.iter().map(|l| l.amount).sum::<Decimal>(),
+            voucher.granted
+        );
+        // Each part is on the line, under the voucher's code.
+        for part in &voucher.lines {
+            let line = quote.lines.iter().find(|l| l.id == part.line).unwrap();
+            assert!(
+                line.vouchers
+                    .iter()
+                    .any(|v| v.code == voucher.code && v.amount == part.amount),
+                "{voucher:?} on {line:?}"
+            );
+        }
+        granted += voucher.granted;
+    }
+    assert_eq!(granted, vouchers);
     assert_eq!(
-        t.subtotal - t.discount,
+        t.subtotal - t.discount - t.vouchers.unwrap_or(zero),
         quote.lines.iter().map(|l| l.amount).sum::<Decimal>()
     );
     assert_eq!(t.grand.gross, t.merchandise.gross + t.shipping.gross);
@@ -276,6 +345,41 @@ proptest! {
     #[test]
     fn amounts_are_never_negative_and_parts_sum_to_totals(rules in rules(), cart in cart()) {
         evaluate(&rules, &cart);
+    }
+
+    #[test]
+    fn vouchers_apply_after_every_promotion_and_only_to_merchandise(rules in rules(), cart in cart()) {
+        // The same cart without its vouchers: the promotions and shipping do not change, and the
+        // vouchers take exactly what they granted off the merchandise.
+        let snapshot = compile(&rules).unwrap();
+        let with = snapshot.evaluate(&cart).unwrap();
+        let bare = Cart { vouchers: Vec::new(), ..cart.clone() };
+        let without = snapshot.evaluate(&bare).unwrap();
+        prop_assert_eq!(&with.promotions, &without.promotions);
+        prop_assert_eq!(&with.shipping, &without.shipping);
+        prop_assert_eq!(&with.codes, &without.codes);
+        prop_assert_eq!(&with.nudges, &without.nudges);
+        prop_assert_eq!(with.totals.discount, without.totals.discount);
+        prop_assert_eq!(with.totals.shipping, without.totals.shipping);
+        let granted = with.totals.vouchers.unwrap_or(Decimal::ZERO);
+        let shown = |q: &Quote| match q.display {
+            Display::Gross => q.totals.grand.gross,
+            Display::Net => q.totals.grand.net,
+        };
+        prop_assert_eq!(shown(&without) - granted, shown(&with));
+        for (w, b) in with.lines.iter().zip(&without.lines) {
+            prop_assert_eq!(&w.discounts, &b.discounts);
+            let paid: Decimal = w.vouchers.iter().map(|v| v.amount).sum();
+            prop_assert_eq!(b.amount - paid, w.amount);
+        }
+        // A voucher on any purchase grants all it can: its amount, or all that was left.
+        let mut left: Decimal = without.lines.iter().map(|l| l.amount).sum();
+        for (voucher, asked) in with.vouchers.iter().zip(&cart.vouchers) {
+            if asked.skus.is_empty() && asked.selections.is_empty() {
+                prop_assert_eq!(voucher.granted, voucher.amount.min(left), "{:?}", voucher);
+            }
+            left -= voucher.granted;
+        }
     }
 
     #[test]
