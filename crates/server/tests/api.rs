@@ -33,3 +33,5 @@ mod operations;
 mod postgres;
 #[path = "api/storefront.rs"]
 mod storefront;
+#[path = "api/vouchers.rs"]
+mod vouchers;

@@ -12,6 +12,7 @@
 //! revision ([`crate::Store::revision`]).
 
 use async_trait::async_trait;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::{Actor, Millis, Result};
@@ -167,6 +168,9 @@ pub struct Redemption {
     pub expires_at: Millis,
     pub confirmed_at: Option<Millis>,
     pub cancelled_at: Option<Millis>,
+    /// What a voucher redemption takes of the voucher; `None` for a coupon's. (A voucher's
+    /// redemption has an empty `promotion`.)
+    pub amount: Option<Decimal>,
 }
 
 /// What a reservation asks.
@@ -201,6 +205,8 @@ pub enum Refusal {
     IdempotencyKeyReused,
     /// Confirm or cancel of a redemption that is no longer reserved (cancelled, expired).
     NotReserved,
+    /// A voucher reservation asked more than the voucher has available.
+    AmountTooLarge,
 }
 
 impl Refusal {
@@ -215,6 +221,7 @@ impl Refusal {
             Refusal::NotForCustomer => "not_for_customer",
             Refusal::IdempotencyKeyReused => "idempotency_key_reused",
             Refusal::NotReserved => "not_reserved",
+            Refusal::AmountTooLarge => "amount_too_large",
         }
     }
 }

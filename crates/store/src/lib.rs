@@ -22,6 +22,7 @@ mod mail;
 mod postgres;
 mod sql;
 mod sqlite;
+mod vouchers;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,7 @@ pub use mail::{
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use vouchers::{Voucher, VoucherQuery, VoucherUsage, Vouchers, voucher_refusal};
 
 /// What kind of entity a document is. Stored as its [`Kind::as_str`] name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -260,7 +262,7 @@ pub struct ApiKey {
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
 /// current version) are the caller's to report; [`Error::Database`] is an outage.
 #[async_trait]
-pub trait Store: Codes + Mail + Send + Sync + 'static {
+pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
     /// Applies the pending migrations of this backend (idempotent).
     async fn migrate(&self) -> Result<()>;
 

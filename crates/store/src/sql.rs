@@ -56,6 +56,10 @@ macro_rules! on {
 #[path = "sql_codes.rs"]
 pub(crate) mod codes;
 
+// The SQL of vouchers, likewise.
+#[path = "sql_vouchers.rs"]
+pub(crate) mod vouchers;
+
 // The SQL of distributions and the outbox, likewise.
 #[path = "sql_mail.rs"]
 pub(crate) mod mail;

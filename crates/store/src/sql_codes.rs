@@ -11,6 +11,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::vouchers::{BalanceChange, is_voucher, lock_code};
 use super::{AuditWrite, Conn, corrupt, insert_audit};
 use crate::codes::{
     Batch, BatchCounts, CodeState, Coupon, CouponQuery, Redemption, RedemptionState, Refusal,
@@ -53,7 +54,7 @@ macro_rules! batch_columns {
 macro_rules! redemption_columns {
     () => {
         "id, code, promotion, customer, order_id, idempotency_key, state, reserved_at, \
-         expires_at, confirmed_at, cancelled_at"
+         expires_at, confirmed_at, cancelled_at, amount"
     };
 }
 
@@ -154,6 +155,7 @@ pub(super) struct RedemptionRow {
     expires_at: i64,
     confirmed_at: Option<i64>,
     cancelled_at: Option<i64>,
+    amount: Option<String>,
 }
 
 impl RedemptionRow {
@@ -165,6 +167,11 @@ impl RedemptionRow {
                 format!("unknown state `{}`", self.state),
             )
         })?;
+        let amount = self
+            .amount
+            .as_deref()
+            .map(|text| super::vouchers::decimal(REDEMPTION, &self.id, "amount", text))
+            .transpose()?;
         Ok(Redemption {
             id: self.id,
             code: self.code,
@@ -177,6 +184,7 @@ impl RedemptionRow {
             expires_at: self.expires_at,
             confirmed_at: self.confirmed_at,
             cancelled_at: self.cancelled_at,
+            amount,
         })
     }
 }
@@ -267,6 +275,11 @@ pub(crate) async fn create_coupon(
     now: Millis,
 ) -> Result<()> {
     let code = coupon.code.as_str();
+    // Codes are unique across coupons and vouchers.
+    lock_code(conn, code).await?;
+    if is_voucher(conn, code).await? {
+        return Err(already_exists(COUPON, code));
+    }
     let customers = audit_json(COUPON, code, &coupon.customers)?;
     let groups = audit_json(COUPON, code, &coupon.groups)?;
     let sql = concat!(
@@ -564,6 +577,16 @@ pub(crate) async fn add_batch_codes(
             }
         }
     }
+    // A code that is a voucher's is not the batch's too (codes are unique across both): such a
+    // generated code is taken back, and the caller makes up the difference.
+    let collided = on!(conn, |c| sqlx::query(
+        "DELETE FROM coupons WHERE code IN (SELECT v.code FROM vouchers v) AND batch = $1"
+    )
+    .bind(batch_id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    added = added.saturating_sub(collided);
     let after = json!({"added": added}).to_string();
     audit_one(
         conn,
@@ -698,6 +721,14 @@ async fn fetch_redemption(
         .fetch_optional(c)
         .await)?;
     Ok(row)
+}
+
+/// [`replay`], for vouchers' reservations.
+pub(super) async fn redemption_replay(
+    conn: &mut Conn<'_>,
+    request: &ReserveRequest,
+) -> Result<Option<std::result::Result<Redemption, Refusal>>> {
+    replay(conn, request).await
 }
 
 /// The answer for a request whose idempotency key was used already: the first redemption, as it
@@ -835,13 +866,14 @@ pub(crate) async fn reserve(
         expires_at: request.expires_at,
         confirmed_at: None,
         cancelled_at: None,
+        amount: None,
     };
     // Without a conflict target: a taken key (a concurrent request with the same key for another
     // code, committed meanwhile) and a taken id both insert nothing.
     let sql = concat!(
         "INSERT INTO redemptions (",
         redemption_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL) ON CONFLICT DO NOTHING"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL) ON CONFLICT DO NOTHING"
     );
     let rows = on!(conn, |c| sqlx::query(sql)
         .bind(redemption.id.as_str())
@@ -899,6 +931,7 @@ pub(crate) async fn confirm(
             redemption.state = RedemptionState::Confirmed;
             redemption.confirmed_at = Some(now);
             set_redemption_state(conn, &redemption).await?;
+            super::vouchers::move_balance(conn, &redemption, BalanceChange::Spend).await?;
             Ok(Ok(redemption))
         }
         // Past its expiry (marked expired or not yet), or cancelled.
@@ -917,9 +950,14 @@ pub(crate) async fn cancel(
     match redemption.state {
         RedemptionState::Cancelled => Ok(Ok(redemption)),
         RedemptionState::Reserved | RedemptionState::Confirmed => {
+            let was_confirmed = redemption.state == RedemptionState::Confirmed;
             redemption.state = RedemptionState::Cancelled;
             redemption.cancelled_at = Some(now);
             set_redemption_state(conn, &redemption).await?;
+            // A reservation held nothing of the balance; a confirmation spent it.
+            if was_confirmed {
+                super::vouchers::move_balance(conn, &redemption, BalanceChange::GiveBack).await?;
+            }
             Ok(Ok(redemption))
         }
         RedemptionState::Expired => Ok(Err(Refusal::NotReserved)),

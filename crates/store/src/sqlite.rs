@@ -16,13 +16,15 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes, mail};
+use crate::sql::{self, Conn, codes, mail, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
-    ReserveRequest, Result, Store, UpsertSummary, Usage, now_millis,
+    ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage,
+    Vouchers, now_millis,
 };
+use rust_decimal::Decimal;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -393,6 +395,66 @@ impl Codes for SqliteStore {
             codes::promotion_usage(&mut Conn::Sqlite(&mut tx), promotion, customer, now).await?;
         tx.commit().await?;
         Ok(usage)
+    }
+}
+
+/// Vouchers: reads on the readers, writes in the writer's `BEGIN IMMEDIATE` transaction (see `sql_vouchers.rs` for the locks).
+#[async_trait]
+impl Vouchers for SqliteStore {
+    async fn create_voucher(&self, actor: &Actor, voucher: &Voucher) -> Result<()> {
+        let mut tx = self.write().await?;
+        vouchers::create_voucher(&mut Conn::Sqlite(&mut tx), actor, voucher, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_voucher(&self, code: &str) -> Result<Option<Voucher>> {
+        let mut conn = self.reader.acquire().await?;
+        vouchers::get_voucher(&mut Conn::Sqlite(&mut conn), code).await
+    }
+
+    async fn list_vouchers(&self, query: &VoucherQuery) -> Result<Vec<Voucher>> {
+        let mut conn = self.reader.acquire().await?;
+        vouchers::list_vouchers(&mut Conn::Sqlite(&mut conn), query).await
+    }
+
+    async fn set_voucher_state(
+        &self,
+        actor: &Actor,
+        code: &str,
+        state: CodeState,
+    ) -> Result<Voucher> {
+        let mut tx = self.write().await?;
+        let voucher = vouchers::set_voucher_state(
+            &mut Conn::Sqlite(&mut tx),
+            actor,
+            code,
+            state,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(voucher)
+    }
+
+    async fn voucher_usage(&self, code: &str, now: Millis) -> Result<VoucherUsage> {
+        // One snapshot for the voucher and its redemptions.
+        let mut tx = self.reader.begin().await?;
+        let usage = vouchers::voucher_usage(&mut Conn::Sqlite(&mut tx), code, now).await?;
+        tx.commit().await?;
+        Ok(usage)
+    }
+
+    async fn reserve_voucher(
+        &self,
+        request: &ReserveRequest,
+        amount: Decimal,
+    ) -> Result<std::result::Result<Redemption, Refusal>> {
+        let mut tx = self.write().await?;
+        let answer = vouchers::reserve_voucher(&mut Conn::Sqlite(&mut tx), request, amount).await?;
+        // A refusal wrote nothing.
+        tx.commit().await?;
+        Ok(answer)
     }
 }
 

@@ -484,6 +484,7 @@ mod scenarios {
                 expires_at: T0 + TTL,
                 confirmed_at: None,
                 cancelled_at: None,
+                amount: None,
             }
         );
         assert_eq!(s.get_redemption("r1").await.unwrap(), Some(made.clone()));

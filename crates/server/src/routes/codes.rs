@@ -58,7 +58,7 @@ pub fn coupon_view(coupon: &Coupon) -> Value {
 }
 
 /// A date of a request: RFC 3339, or a civil date-time in the store's zone.
-fn instant(
+pub(super) fn instant(
     model: &Model,
     field: &str,
     text: Option<&str>,
@@ -83,7 +83,11 @@ fn check_promotion(model: &Model, promotion: &str, problems: &mut Vec<FieldProbl
     }
 }
 
-fn check_dates(starts: Option<Millis>, ends: Option<Millis>, problems: &mut Vec<FieldProblem>) {
+pub(super) fn check_dates(
+    starts: Option<Millis>,
+    ends: Option<Millis>,
+    problems: &mut Vec<FieldProblem>,
+) {
     if let (Some(s), Some(e)) = (starts, ends)
         && s >= e
     {
@@ -175,7 +179,7 @@ pub struct CouponParams {
     limit: Option<u32>,
 }
 
-fn query_problem(error: axum::extract::rejection::QueryRejection) -> ApiError {
+pub(super) fn query_problem(error: axum::extract::rejection::QueryRejection) -> ApiError {
     ApiError::InvalidJson {
         field: Some("query".to_owned()),
         detail: error.body_text(),

@@ -11,6 +11,7 @@ mod operations;
 mod redemptions;
 mod settings;
 mod storefront;
+pub mod vouchers;
 
 pub use documents::refresh;
 
@@ -72,6 +73,11 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("get", "/v1/coupons/{code}".to_owned()),
         ("post", "/v1/coupons/{code}/disable".to_owned()),
         ("post", "/v1/coupons/{code}/enable".to_owned()),
+        ("get", "/v1/vouchers".to_owned()),
+        ("post", "/v1/vouchers".to_owned()),
+        ("get", "/v1/vouchers/{code}".to_owned()),
+        ("post", "/v1/vouchers/{code}/disable".to_owned()),
+        ("post", "/v1/vouchers/{code}/enable".to_owned()),
         ("get", "/v1/batches".to_owned()),
         ("post", "/v1/batches".to_owned()),
         ("get", "/v1/batches/{id}".to_owned()),
@@ -133,6 +139,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/coupons/{code}", get(codes::get_coupon))
         .route("/v1/coupons/{code}/disable", post(codes::disable_coupon))
         .route("/v1/coupons/{code}/enable", post(codes::enable_coupon))
+        .route("/v1/vouchers", get(vouchers::list).post(vouchers::create))
+        .route("/v1/vouchers/{code}", get(vouchers::get))
+        .route("/v1/vouchers/{code}/disable", post(vouchers::disable))
+        .route("/v1/vouchers/{code}/enable", post(vouchers::enable))
         .route(
             "/v1/batches",
             get(codes::list_batches).post(codes::create_batch),

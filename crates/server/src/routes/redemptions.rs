@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use remise_store::{Redemption, Refusal, ReserveRequest, normalize_code, now_millis};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -69,7 +70,24 @@ pub async fn check(
     let subjects = subjects(&caller, params.customer.as_deref());
     state.failed_lookups.check(&subjects, limit(&state))?;
     let now = now_millis();
-    let Some(coupon) = state.store.get_coupon(&normalize_code(&code)).await? else {
+    let normalized = normalize_code(&code);
+    let Some(coupon) = state.store.get_coupon(&normalized).await? else {
+        // A voucher is a known code too.
+        if let Some(voucher) = state.store.get_voucher(&normalized).await? {
+            let usage = state.store.voucher_usage(&voucher.code, now).await?;
+            let model = &state.publisher.current().model;
+            let reason =
+                super::vouchers::refusal(model, &voucher, params.customer.as_deref(), usage, now);
+            return Ok(Json(json!({
+                "code": voucher.display,
+                "kind": "voucher",
+                "usable": reason.is_none(),
+                "reason": reason,
+                "amount": voucher.amount,
+                "available": usage.available,
+                "keeps_balance": voucher.keeps_balance,
+            })));
+        }
         state.failed_lookups.record_failure(&subjects);
         return Ok(Json(
             json!({ "code": code, "usable": false, "reason": Refusal::Unknown }),
@@ -91,6 +109,7 @@ pub async fn check(
     );
     Ok(Json(json!({
         "code": coupon.display,
+        "kind": "coupon",
         "usable": reason.is_none(),
         "reason": reason,
         "promotion": coupon.promotion,
@@ -110,10 +129,13 @@ async fn promotion_exists(state: &AppState, id: &str) -> ApiResult<bool> {
 }
 
 fn view(redemption: &Redemption) -> Value {
+    // A voucher's redemption has no promotion, and takes an amount.
+    let promotion = redemption.amount.is_none().then_some(&redemption.promotion);
     json!({
         "id": redemption.id,
         "code": redemption.code,
-        "promotion": redemption.promotion,
+        "promotion": promotion,
+        "amount": redemption.amount,
         "customer": redemption.customer,
         "order_id": redemption.order_id,
         "idempotency_key": redemption.idempotency_key,
@@ -138,6 +160,7 @@ fn refused(reason: Refusal) -> ApiError {
             "this idempotency key was used for another code, customer or order"
         }
         Refusal::NotReserved => "the redemption is no longer reserved (cancelled or expired)",
+        Refusal::AmountTooLarge => "the amount is more than the voucher has available",
     };
     ApiError::CodeRefused {
         reason,
@@ -155,6 +178,9 @@ struct Reserve {
     groups: Vec<String>,
     order_id: String,
     idempotency_key: String,
+    /// What to take of a voucher; only for a voucher's code.
+    #[serde(default)]
+    amount: Option<Decimal>,
 }
 
 /// Reserves one use of a code for an order; the same request again gets the same answer.
@@ -180,26 +206,67 @@ pub async fn reserve(
     state.failed_lookups.check(&subjects, limit(&state))?;
     let now = now_millis();
     let code = normalize_code(&request.code);
+    let published = state.publisher.current();
     // The store does not know promotions: a code whose promotion was deleted is refused here.
-    if let Some(coupon) = state.store.get_coupon(&code).await?
-        && !promotion_exists(&state, &coupon.promotion).await?
-    {
-        return Err(refused(Refusal::Disabled));
+    let coupon = state.store.get_coupon(&code).await?;
+    let voucher = match coupon {
+        Some(_) => None,
+        None => state.store.get_voucher(&code).await?,
+    };
+    if let Some(coupon) = &coupon {
+        if request.amount.is_some() {
+            return Err(ApiError::validation(
+                "amount",
+                "only for a voucher: this code is a coupon",
+            ));
+        }
+        if !promotion_exists(&state, &coupon.promotion).await? {
+            return Err(refused(Refusal::Disabled));
+        }
     }
-    let minutes = state.publisher.current().model.settings.reservation_minutes;
-    let outcome = state
-        .store
-        .reserve(&ReserveRequest {
-            id: crate::auth::new_id("red")?,
-            code,
-            customer: request.customer,
-            groups: request.groups,
-            order_id: request.order_id,
-            idempotency_key: request.idempotency_key,
-            now,
-            expires_at: now + i64::from(minutes) * 60_000,
-        })
-        .await?;
+    let amount = match (&voucher, request.amount) {
+        (Some(_), None) => {
+            return Err(ApiError::validation(
+                "amount",
+                "required for a voucher: what the order takes of it",
+            ));
+        }
+        (Some(voucher), Some(amount)) => {
+            if let Some(problem) = super::vouchers::amount_problem(&published.model, amount) {
+                return Err(ApiError::validation("amount", problem));
+            }
+            let usage = state.store.voucher_usage(&voucher.code, now).await?;
+            if let Some(reason) = super::vouchers::refusal(
+                &published.model,
+                voucher,
+                request.customer.as_deref(),
+                usage,
+                now,
+            ) && reason == Refusal::Disabled
+                && voucher.state != remise_store::CodeState::Disabled
+            {
+                // Scoped to something that no longer exists.
+                return Err(refused(Refusal::Disabled));
+            }
+            Some(amount)
+        }
+        (None, _) => None,
+    };
+    let minutes = published.model.settings.reservation_minutes;
+    let reserve = ReserveRequest {
+        id: crate::auth::new_id("red")?,
+        code,
+        customer: request.customer,
+        groups: request.groups,
+        order_id: request.order_id,
+        idempotency_key: request.idempotency_key,
+        now,
+        expires_at: now + i64::from(minutes) * 60_000,
+    };
+    let outcome = match amount {
+        Some(amount) => state.store.reserve_voucher(&reserve, amount).await?,
+        None => state.store.reserve(&reserve).await?,
+    };
     match outcome {
         Ok(redemption) => Ok((StatusCode::CREATED, Json(view(&redemption))).into_response()),
         Err(reason) => {

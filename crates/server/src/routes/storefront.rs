@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use remise_engine::cart::{CodeDetails, PresentedCode};
 use remise_engine::quote::{Reason, Status};
 use remise_engine::rules::Display;
-use remise_engine::{Cart, CartLine, Customer, PriceRequest};
+use remise_engine::{Cart, CartLine, Customer, PriceRequest, Voucher};
 use remise_store::normalize_code;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -71,6 +71,14 @@ pub async fn evaluate(
     check_count(&value, "lines", state.limits.cart_lines)?;
     default_instant(&mut value);
     let mut cart: Cart = from_value(value, "")?;
+    // Vouchers are money the store holds: it grants them from presented codes, never from what a
+    // caller claims.
+    if !cart.vouchers.is_empty() {
+        return Err(ApiError::validation(
+            "vouchers",
+            "vouchers are not accepted in a cart: send the voucher's code in `codes`",
+        ));
+    }
     if cart.codes.len() > MAX_CODES {
         return Err(ApiError::validation(
             "codes",
@@ -91,6 +99,11 @@ pub async fn evaluate(
 /// promotion it unlocks, and whether this customer can use it now. Other codes go through as they
 /// are (a promotion may list its codes itself). Evaluation never consumes a code. A code known
 /// neither way is a failed look-up for the rate limit, as on the code check.
+///
+/// A code that is a stored voucher is a known code: usable by this customer now, it leaves
+/// `codes` for `vouchers`, worth what is available of it now (its balance minus live
+/// reservations) with its scope; otherwise it stays a code the quote reports unusable, with the
+/// reason.
 async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> ApiResult<()> {
     if cart.codes.is_empty() {
         return Ok(());
@@ -103,6 +116,9 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
     let customer = cart.customer.id.clone();
     // Promotions the presented codes unlock: their usage limits count their codes' redemptions.
     let mut unlocked: Vec<String> = Vec::new();
+    // Presented codes that are usable vouchers, by normalised code (each spent once).
+    let mut vouchers: Vec<Voucher> = Vec::new();
+    let mut seen_vouchers: Vec<String> = Vec::new();
     for presented in &mut cart.codes {
         let PresentedCode::Plain(code) = presented else {
             continue;
@@ -112,6 +128,42 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
             unlocked.extend(listing.iter().cloned());
         }
         let Some(coupon) = state.store.get_coupon(&normalized).await? else {
+            if let Some(voucher) = state.store.get_voucher(&normalized).await? {
+                let usage = state.store.voucher_usage(&voucher.code, now).await?;
+                let refusal = super::vouchers::refusal(
+                    &published.model,
+                    &voucher,
+                    customer.as_deref(),
+                    usage,
+                    now,
+                );
+                let code = std::mem::take(code);
+                match refusal {
+                    // Usable: the engine spends what is available of it, after promotions.
+                    None => {
+                        if !seen_vouchers.contains(&voucher.code) {
+                            seen_vouchers.push(voucher.code.clone());
+                            vouchers.push(Voucher {
+                                code,
+                                amount: usage.available,
+                                skus: voucher.skus,
+                                selections: voucher.selections,
+                            });
+                        }
+                        *presented = PresentedCode::Plain(String::new());
+                    }
+                    // Not usable: the quote says why, among the codes.
+                    Some(reason) => {
+                        *presented = PresentedCode::Detailed(CodeDetails {
+                            code,
+                            promotions: Vec::new(),
+                            usable: false,
+                            reason: Some(reason.as_str().to_owned()),
+                        });
+                    }
+                }
+                continue;
+            }
             if !published.rule_codes.contains_key(&normalized) {
                 state.failed_lookups.record_failure(&subjects);
             }
@@ -136,6 +188,12 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
             usable: refusal.is_none(),
             reason: refusal.map(|r| r.as_str().to_owned()),
         });
+    }
+    // Usable vouchers leave the codes (their places were emptied above) for the cart's vouchers.
+    if !seen_vouchers.is_empty() {
+        cart.codes
+            .retain(|c| !matches!(c, PresentedCode::Plain(code) if code.is_empty()));
+        cart.vouchers.extend(vouchers);
     }
     unlocked.sort();
     unlocked.dedup();
