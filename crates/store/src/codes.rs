@@ -109,6 +109,8 @@ pub struct BatchCounts {
     pub reserved: u64,
     /// Codes with at least one confirmed redemption.
     pub redeemed: u64,
+    /// Codes past their end date that were never redeemed.
+    pub expired: u64,
 }
 
 /// Which coupons a list returns, in code order.

@@ -96,6 +96,8 @@ pub struct RelayCounts {
     pub reserved: u64,
     /// Codes with a confirmed redemption.
     pub redeemed: u64,
+    /// Codes past their end date that were never redeemed.
+    pub expired: u64,
 }
 
 /// Redemptions of one day (UTC), for the usage dashboard.

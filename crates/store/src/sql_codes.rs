@@ -692,6 +692,7 @@ pub(crate) async fn batch_counts(
     .bind(now)
     .fetch_one(c)
     .await)?;
+    let expired = expired_codes(conn, "batch", batch_id, now).await?;
     Ok(BatchCounts {
         generated: count_u64(generated),
         available: count_u64(available),
@@ -699,7 +700,29 @@ pub(crate) async fn batch_counts(
         disabled: count_u64(disabled),
         reserved: count_u64(reserved),
         redeemed: count_u64(redeemed),
+        expired: count_u64(expired),
     })
+}
+
+/// Codes of a batch or a relay (`column` is `batch` or `relay`) past their end date at `now` and
+/// never redeemed.
+pub(crate) async fn expired_codes(
+    conn: &mut Conn<'_>,
+    column: &str,
+    key: &str,
+    now: Millis,
+) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM coupons c WHERE c.{column} = $1 AND c.ends_at IS NOT NULL \
+         AND c.ends_at <= $2 AND NOT EXISTS (SELECT 1 FROM redemptions r \
+         WHERE r.code = c.code AND r.state = 'confirmed')"
+    );
+    let n: i64 = on!(conn, |c| sqlx::query_scalar(&sql)
+        .bind(key)
+        .bind(now)
+        .fetch_one(c)
+        .await)?;
+    Ok(n)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -536,10 +536,12 @@ pub(crate) async fn relay_counts(
     .bind(now)
     .fetch_one(c)
     .await)?;
+    let expired = super::codes::expired_codes(conn, "relay", relay, now).await?;
     Ok(RelayCounts {
         distributed: count_u64(distributed),
         reserved: count_u64(reserved),
         redeemed: count_u64(redeemed),
+        expired: count_u64(expired),
     })
 }
 

@@ -1171,6 +1171,7 @@ mod scenarios {
                 disabled: 1,
                 reserved: 3,
                 redeemed: 2,
+                expired: 0,
             }
         );
         // Later, the short reservation no longer counts.
@@ -1187,6 +1188,20 @@ mod scenarios {
                 ..BatchCounts::default()
             }
         );
+
+        // Past its end date, a code never redeemed counts as expired; a redeemed one does not.
+        let ending = Batch {
+            ends_at: Some(T0 + 100),
+            ..batch("b3", 1)
+        };
+        s.create_batch(&actor(), &ending).await.unwrap();
+        s.add_batch_codes(&actor(), "b3", &pairs(["ENDS0001", "ENDS0002", "ENDS0003"]))
+            .await
+            .unwrap();
+        reserved(s, &request("x1", "ENDS0001", None)).await;
+        s.confirm("x1", T0).await.unwrap().unwrap();
+        assert_eq!(s.batch_counts("b3", T0 + 99).await.unwrap().expired, 0);
+        assert_eq!(s.batch_counts("b3", T0 + 100).await.unwrap().expired, 2);
     }
 
     pub async fn code_writes_are_audited_but_not_revisions(b: &Backend) {

@@ -991,7 +991,8 @@ mod scenarios {
             RelayCounts {
                 distributed: 6,
                 reserved: 1,
-                redeemed: 1
+                redeemed: 1,
+                expired: 0,
             }
         );
         // Once r0 expires it no longer counts.
@@ -1000,7 +1001,8 @@ mod scenarios {
             RelayCounts {
                 distributed: 6,
                 reserved: 0,
-                redeemed: 1
+                redeemed: 1,
+                expired: 0,
             }
         );
         assert_eq!(
@@ -1008,7 +1010,8 @@ mod scenarios {
             RelayCounts {
                 distributed: 2,
                 reserved: 0,
-                redeemed: 1
+                redeemed: 1,
+                expired: 0,
             }
         );
         assert_eq!(
