@@ -189,6 +189,16 @@ pub struct ReserveRequest {
     pub idempotency_key: String,
     pub now: Millis,
     pub expires_at: Millis,
+    /// The usage limits of the code's promotion (the server knows them; the store does not),
+    /// counted over every code of the promotion in the same transaction.
+    pub promotion_limits: PromotionLimits,
+}
+
+/// A promotion's own usage limits; `None`: unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PromotionLimits {
+    pub total_uses: Option<u32>,
+    pub uses_per_customer: Option<u32>,
 }
 
 /// Why a code cannot be used (or a redemption step refused). Stable names, shown to shops.
@@ -202,6 +212,9 @@ pub enum Refusal {
     UsedUp,
     /// The customer used it as often as allowed.
     CustomerLimitReached,
+    /// The code's promotion reached its own usage limit (in all, or for this customer), counted
+    /// over all its codes.
+    PromotionLimitReached,
     NotForCustomer,
     /// The idempotency key was used for another code, customer or order.
     IdempotencyKeyReused,
@@ -220,6 +233,7 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::UsedUp => "used_up",
             Refusal::CustomerLimitReached => "customer_limit_reached",
+            Refusal::PromotionLimitReached => "promotion_limit_reached",
             Refusal::NotForCustomer => "not_for_customer",
             Refusal::IdempotencyKeyReused => "idempotency_key_reused",
             Refusal::NotReserved => "not_reserved",

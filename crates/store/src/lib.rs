@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use codes::{
-    Batch, BatchCounts, CodeState, Codes, Coupon, CouponQuery, Redemption, RedemptionState,
-    Refusal, ReserveRequest, Usage, normalize_code, refusal,
+    Batch, BatchCounts, CodeState, Codes, Coupon, CouponQuery, PromotionLimits, Redemption,
+    RedemptionState, Refusal, ReserveRequest, Usage, normalize_code, refusal,
 };
 pub use error::{Error, Result};
 pub use mail::{

@@ -830,6 +830,35 @@ async fn customer_uses(
     count_uses(conn, UsesOf::Code, code, now, Some(customer)).await
 }
 
+/// Whether the promotion's own limits still admit one use. On PostgreSQL, reservations of one
+/// promotion are serialised from here to the commit by a transaction-scoped advisory lock, taken
+/// after the code's row lock (always in that order, so no two reservations wait on each other in
+/// a cycle); on SQLite the single writer already serialises them.
+async fn promotion_refusal(
+    conn: &mut Conn<'_>,
+    promotion: &str,
+    request: &ReserveRequest,
+    customer: Option<&str>,
+) -> Result<Option<Refusal>> {
+    let limits = request.promotion_limits;
+    if limits.total_uses.is_none() && limits.uses_per_customer.is_none() {
+        return Ok(None);
+    }
+    if let Conn::Postgres(c) = conn {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('promotion:' || $1))")
+            .bind(promotion)
+            .execute(&mut **c)
+            .await?;
+    }
+    let usage = promotion_usage(conn, promotion, customer, request.now).await?;
+    let over_total = limits.total_uses.is_some_and(|max| usage.uses >= max);
+    let over_customer = customer.is_some()
+        && limits
+            .uses_per_customer
+            .is_some_and(|max| usage.customer_uses >= max);
+    Ok((over_total || over_customer).then_some(Refusal::PromotionLimitReached))
+}
+
 /// Uses at `now` of every code of a promotion, in all and by one customer.
 pub(crate) async fn promotion_usage(
     conn: &mut Conn<'_>,
@@ -875,6 +904,9 @@ pub(crate) async fn reserve(
             count(customer_uses(conn, &coupon.code, request.now, customer).await?);
     }
     if let Some(refusal) = refusal(&coupon, customer, &request.groups, usage, request.now) {
+        return Ok(Err(refusal));
+    }
+    if let Some(refusal) = promotion_refusal(conn, &coupon.promotion, request, customer).await? {
         return Ok(Err(refusal));
     }
     let redemption = Redemption {

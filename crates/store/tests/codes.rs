@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use remise_store::{
     Action, Actor, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Coupon, CouponQuery,
-    Error, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Usage,
+    Error, PromotionLimits, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Usage,
 };
 use serde_json::json;
 use sqlx::{Connection, Executor};
@@ -24,6 +24,8 @@ use common::Backend;
 
 common::on_every_backend!(
     every_refusal,
+    promotion_limits_count_every_code,
+    promotion_limits_hold_under_races,
     checks_run_in_order,
     refusals_write_nothing,
     idempotent_reserve,
@@ -96,6 +98,7 @@ fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
         idempotency_key: format!("key-{id}"),
         now: T0,
         expires_at: T0 + TTL,
+        promotion_limits: PromotionLimits::default(),
     }
 }
 
@@ -679,6 +682,71 @@ mod scenarios {
         assert_eq!(usage(s, "ONCE", None, T0 + TTL).await.uses, 1);
         assert_eq!(s.expire_reservations(T0 + 2 * TTL).await.unwrap(), 1);
         assert_eq!(usage(s, "ONCE", None, T0 + TTL).await.uses, 0);
+    }
+
+    pub async fn promotion_limits_count_every_code(b: &Backend) {
+        let s = &*b.store;
+        for code in ["P1", "P2", "P3"] {
+            s.create_coupon(&actor(), &coupon(code)).await.unwrap();
+        }
+        let limited = |id: &str, code: &str, customer: &str| ReserveRequest {
+            promotion_limits: PromotionLimits {
+                total_uses: Some(3),
+                uses_per_customer: Some(2),
+            },
+            ..request(id, code, Some(customer))
+        };
+        reserved(s, &limited("a1", "P1", "alice")).await;
+        reserved(s, &limited("a2", "P2", "alice")).await;
+        // Alice's third use of the promotion, through a third code: her limit.
+        assert_eq!(
+            refusal(s, &limited("a3", "P3", "alice")).await,
+            Refusal::PromotionLimitReached
+        );
+        reserved(s, &limited("b1", "P3", "bob")).await;
+        // The promotion's third use was bob's: nobody gets a fourth.
+        assert_eq!(
+            refusal(s, &limited("c1", "P1", "carol")).await,
+            Refusal::PromotionLimitReached
+        );
+        // Releasing one gives it back.
+        s.cancel("b1", T0).await.unwrap().unwrap();
+        reserved(s, &limited("c2", "P1", "carol")).await;
+        // Without limits (a promotion that has none), the codes' own rules alone apply.
+        reserved(s, &request("d1", "P1", Some("dan"))).await;
+    }
+
+    /// 24 reservations of one promotion limited to 5 uses, spread over 3 codes and two store
+    /// instances: exactly 5 succeed.
+    pub async fn promotion_limits_hold_under_races(b: &Backend) {
+        for code in ["R1", "R2", "R3"] {
+            b.store
+                .create_coupon(&actor(), &coupon(code))
+                .await
+                .unwrap();
+        }
+        let stores = [b.store.clone(), b.another_instance().await];
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..24 {
+            let store = stores[i % 2].clone();
+            let code = ["R1", "R2", "R3"][i % 3];
+            let request = ReserveRequest {
+                promotion_limits: PromotionLimits {
+                    total_uses: Some(5),
+                    uses_per_customer: None,
+                },
+                ..request(&format!("r{i}"), code, Some(&format!("cust-{i}")))
+            };
+            tasks.spawn(async move { store.reserve(&request).await.unwrap() });
+        }
+        let mut won = 0;
+        while let Some(outcome) = tasks.join_next().await {
+            match outcome.unwrap() {
+                Ok(_) => won += 1,
+                Err(refusal) => assert_eq!(refusal, Refusal::PromotionLimitReached),
+            }
+        }
+        assert_eq!(won, 5, "{}", b.name);
     }
 
     pub async fn per_customer_limit(b: &Backend) {

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use remise_store::{
     Action, Actor, AuditEntry, AuditQuery, Batch, CodeState, Coupon, CouponQuery, DayCount,
-    DistributeRequest, Distribution, Error, MailState, OutboxMessage, Redemption, RedemptionQuery,
-    RelayCounts, ReserveRequest, Store,
+    DistributeRequest, Distribution, Error, MailState, OutboxMessage, PromotionLimits, Redemption,
+    RedemptionQuery, RelayCounts, ReserveRequest, Store,
 };
 use serde_json::json;
 use sqlx::{Connection, Executor};
@@ -123,6 +123,7 @@ fn reservation(id: &str, code: &str, now: i64, ttl: i64) -> ReserveRequest {
         idempotency_key: format!("key-{id}"),
         now,
         expires_at: now + ttl,
+        promotion_limits: PromotionLimits::default(),
     }
 }
 

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use remise_store::{
-    Actor, CodeState, Coupon, Error, Redemption, RedemptionState, Refusal, ReserveRequest, Store,
-    Voucher, VoucherQuery,
+    Actor, CodeState, Coupon, Error, PromotionLimits, Redemption, RedemptionState, Refusal,
+    ReserveRequest, Store, Voucher, VoucherQuery,
 };
 use rust_decimal::Decimal;
 
@@ -84,6 +84,7 @@ fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
         idempotency_key: format!("key-{id}"),
         now: T0,
         expires_at: T0 + TTL,
+        promotion_limits: PromotionLimits::default(),
     }
 }
 

@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use remise_store::{Redemption, Refusal, ReserveRequest, normalize_code, now_millis};
+use remise_store::{
+    PromotionLimits, Redemption, Refusal, ReserveRequest, normalize_code, now_millis,
+};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -155,6 +157,9 @@ fn refused(reason: Refusal) -> ApiError {
         Refusal::Expired => "the code has expired",
         Refusal::UsedUp => "the code has no uses left",
         Refusal::CustomerLimitReached => "this customer has used the code as often as allowed",
+        Refusal::PromotionLimitReached => {
+            "the code's promotion has reached its usage limit (in all or for this customer)"
+        }
         Refusal::NotForCustomer => "the code is not for this customer",
         Refusal::IdempotencyKeyReused => {
             "this idempotency key was used for another code, customer or order"
@@ -253,6 +258,23 @@ pub async fn reserve(
         (None, _) => None,
     };
     let minutes = published.model.settings.reservation_minutes;
+    // The promotion's own limits, counted over all its codes by the store.
+    let promotion_limits = coupon
+        .as_ref()
+        .and_then(|c| {
+            state
+                .publisher
+                .current()
+                .model
+                .promotions
+                .get(&c.promotion)
+                .cloned()
+        })
+        .map(|p| PromotionLimits {
+            total_uses: p.limits.total_uses,
+            uses_per_customer: p.limits.uses_per_customer,
+        })
+        .unwrap_or_default();
     let reserve = ReserveRequest {
         id: crate::auth::new_id("red")?,
         code,
@@ -262,6 +284,7 @@ pub async fn reserve(
         idempotency_key: request.idempotency_key,
         now,
         expires_at: now + i64::from(minutes) * 60_000,
+        promotion_limits,
     };
     let outcome = match amount {
         Some(amount) => state.store.reserve_voucher(&reserve, amount).await?,
