@@ -12,7 +12,7 @@ use remise_engine::cart::{CodeDetails, PresentedCode};
 use remise_engine::quote::{Reason, Status};
 use remise_engine::rules::Display;
 use remise_engine::{Cart, CartLine, Customer, PriceRequest, Voucher};
-use remise_store::normalize_code;
+use remise_store::{Refusal, normalize_code};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -164,8 +164,15 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
                 }
                 continue;
             }
+            // Neither stored nor listed by a promotion: the quote says it is unknown.
             if !published.rule_codes.contains_key(&normalized) {
                 state.failed_lookups.record_failure(&subjects);
+                *presented = PresentedCode::Detailed(CodeDetails {
+                    code: std::mem::take(code),
+                    promotions: Vec::new(),
+                    usable: false,
+                    reason: Some(Refusal::Unknown.as_str().to_owned()),
+                });
             }
             continue;
         };

@@ -1622,3 +1622,35 @@ async fn promotion_limits_count_the_redemptions_of_its_codes() {
         after.text
     );
 }
+
+/// The quote says why a presented code does nothing: unknown to the store, or its promotion's
+/// conditions (here a minimum cart amount) are not met.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quote_explains_unknown_codes_and_unmet_minimums() {
+    let app = spawn_app().await;
+    let mut body = code_only("uno-min", "GAME-UNO", 50);
+    body["conditions"]["min_cart_amount"] = json!("50.00");
+    add_promotion(&app, &body).await;
+    add_coupon(&app, &json!({ "code": "UNO-MIN", "promotion": "uno-min" }))
+        .await
+        .expect(201);
+    let mut small = cart(&[("GAME-UNO", 1)]);
+    small["codes"] = json!(["uno-min", "nothing-like-it"]);
+    let quote = app.post("/v1/carts/evaluate", STOREFRONT, &small).await;
+    quote.expect(200);
+    let codes = quote.body["codes"].as_array().expect("codes");
+    let unknown = codes
+        .iter()
+        .find(|c| c["code"] == "nothing-like-it")
+        .expect("the unknown code is reported");
+    assert_eq!(unknown["usable"], false, "{}", quote.text);
+    assert_eq!(unknown["reason"], "unknown", "{}", quote.text);
+    let below = outcome(&quote.body, "uno-min");
+    assert_eq!(below["status"], "rejected", "{}", quote.text);
+    assert_eq!(
+        below["reason"]["code"], "cart_amount_below_minimum",
+        "{}",
+        quote.text
+    );
+    assert_eq!(below["reason"]["minimum"], "50.00", "{}", quote.text);
+}
