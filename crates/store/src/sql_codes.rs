@@ -218,8 +218,20 @@ pub(super) fn already_exists(kind: &str, id: &str) -> Error {
 }
 
 /// A value as the audit log keeps it.
-fn audit_json(kind: &str, id: &str, value: &impl Serialize) -> Result<String> {
+pub(super) fn audit_json(kind: &str, id: &str, value: &impl Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| corrupt(kind, id, e))
+}
+
+/// Holds a lock named `key` until the transaction ends (PostgreSQL; SQLite's single writer
+/// already excludes every other). Keys are namespaced (`code:…`, `promotion:…`).
+pub(super) async fn advisory_lock(conn: &mut Conn<'_>, key: &str) -> Result<()> {
+    if let Conn::Postgres(c) = conn {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(key)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
 }
 
 /// ` FOR UPDATE` on PostgreSQL (see the module docs); nothing on SQLite, whose writer already
@@ -680,18 +692,7 @@ pub(crate) async fn batch_counts(
         .bind(batch_id)
         .fetch_one(c)
         .await)?;
-    let (reserved, redeemed): (i64, i64) = on!(conn, |c| sqlx::query_as(
-        "SELECT \
-         COUNT(DISTINCT CASE WHEN r.state = 'reserved' THEN r.code END), \
-         COUNT(DISTINCT CASE WHEN r.state = 'confirmed' THEN r.code END) \
-         FROM coupons c JOIN redemptions r ON r.code = c.code \
-         WHERE c.batch = $1 AND r.state IN ('confirmed', 'reserved') \
-         AND (r.state = 'confirmed' OR r.expires_at > $2)"
-    )
-    .bind(batch_id)
-    .bind(now)
-    .fetch_one(c)
-    .await)?;
+    let (reserved, redeemed) = codes_in_use(conn, "batch", batch_id, now).await?;
     let expired = expired_codes(conn, "batch", batch_id, now).await?;
     Ok(BatchCounts {
         generated: count_u64(generated),
@@ -702,6 +703,30 @@ pub(crate) async fn batch_counts(
         redeemed: count_u64(redeemed),
         expired: count_u64(expired),
     })
+}
+
+/// Codes of a batch or a relay (`column` is `batch` or `relay`) with a live reservation, and
+/// with a confirmed redemption, at `now`.
+pub(crate) async fn codes_in_use(
+    conn: &mut Conn<'_>,
+    column: &str,
+    key: &str,
+    now: Millis,
+) -> Result<(i64, i64)> {
+    let sql = format!(
+        "SELECT \
+         COUNT(DISTINCT CASE WHEN r.state = 'reserved' THEN r.code END), \
+         COUNT(DISTINCT CASE WHEN r.state = 'confirmed' THEN r.code END) \
+         FROM coupons c JOIN redemptions r ON r.code = c.code \
+         WHERE c.{column} = $1 AND r.state IN ('confirmed', 'reserved') \
+         AND (r.state = 'confirmed' OR r.expires_at > $2)"
+    );
+    let counts: (i64, i64) = on!(conn, |c| sqlx::query_as(&sql)
+        .bind(key)
+        .bind(now)
+        .fetch_one(c)
+        .await)?;
+    Ok(counts)
 }
 
 /// Codes of a batch or a relay (`column` is `batch` or `relay`) past their end date at `now` and
@@ -746,17 +771,9 @@ async fn fetch_redemption(
     Ok(row)
 }
 
-/// [`replay`], for vouchers' reservations.
-pub(super) async fn redemption_replay(
-    conn: &mut Conn<'_>,
-    request: &ReserveRequest,
-) -> Result<Option<std::result::Result<Redemption, Refusal>>> {
-    replay(conn, request).await
-}
-
 /// The answer for a request whose idempotency key was used already: the first redemption, as it
 /// is now, if it was for the same code, customer and order; otherwise a refusal.
-async fn replay(
+pub(super) async fn replay(
     conn: &mut Conn<'_>,
     request: &ReserveRequest,
 ) -> Result<Option<std::result::Result<Redemption, Refusal>>> {
@@ -844,12 +861,7 @@ async fn promotion_refusal(
     if limits.total_uses.is_none() && limits.uses_per_customer.is_none() {
         return Ok(None);
     }
-    if let Conn::Postgres(c) = conn {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('promotion:' || $1))")
-            .bind(promotion)
-            .execute(&mut **c)
-            .await?;
-    }
+    advisory_lock(conn, &format!("promotion:{promotion}")).await?;
     let usage = promotion_usage(conn, promotion, customer, request.now).await?;
     let over_total = limits.total_uses.is_some_and(|max| usage.uses >= max);
     let over_customer = customer.is_some()

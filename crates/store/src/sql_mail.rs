@@ -524,18 +524,7 @@ pub(crate) async fn relay_counts(
     .bind(relay)
     .fetch_one(c)
     .await)?;
-    let (reserved, redeemed): (i64, i64) = on!(conn, |c| sqlx::query_as(
-        "SELECT \
-         COUNT(DISTINCT CASE WHEN r.state = 'reserved' THEN r.code END), \
-         COUNT(DISTINCT CASE WHEN r.state = 'confirmed' THEN r.code END) \
-         FROM coupons c JOIN redemptions r ON r.code = c.code \
-         WHERE c.relay = $1 AND r.state IN ('confirmed', 'reserved') \
-         AND (r.state = 'confirmed' OR r.expires_at > $2)"
-    )
-    .bind(relay)
-    .bind(now)
-    .fetch_one(c)
-    .await)?;
+    let (reserved, redeemed) = super::codes::codes_in_use(conn, "relay", relay, now).await?;
     let expired = super::codes::expired_codes(conn, "relay", relay, now).await?;
     Ok(RelayCounts {
         distributed: count_u64(distributed),

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::codes::{already_exists, audit_one, not_found, redemption_replay};
+use super::codes::{advisory_lock, already_exists, audit_json, audit_one, not_found, replay};
 use super::{Conn, corrupt};
 use crate::codes::{CodeState, Redemption, RedemptionState, Refusal, ReserveRequest};
 use crate::vouchers::{Voucher, VoucherQuery, VoucherUsage, voucher_refusal};
@@ -78,20 +78,9 @@ impl VoucherRow {
     }
 }
 
-fn to_json(id: &str, value: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| corrupt(VOUCHER, id, e))
-}
-
-/// Serialises the creation of coupons and vouchers of one code (PostgreSQL; SQLite's writer
-/// already excludes every other), until the transaction ends.
+/// Serialises the creation of coupons and vouchers of one code until the transaction ends.
 pub(super) async fn lock_code(conn: &mut Conn<'_>, code: &str) -> Result<()> {
-    if let Conn::Postgres(c) = conn {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(code)
-            .execute(&mut **c)
-            .await?;
-    }
-    Ok(())
+    advisory_lock(conn, &format!("code:{code}")).await
 }
 
 /// Whether a code is a voucher's.
@@ -138,9 +127,9 @@ pub(crate) async fn create_voucher(
     if coupons > 0 {
         return Err(already_exists(VOUCHER, code));
     }
-    let customers = to_json(code, &voucher.customers)?;
-    let skus = to_json(code, &voucher.skus)?;
-    let selections = to_json(code, &voucher.selections)?;
+    let customers = audit_json(VOUCHER, code, &voucher.customers)?;
+    let skus = audit_json(VOUCHER, code, &voucher.skus)?;
+    let selections = audit_json(VOUCHER, code, &voucher.selections)?;
     let sql = concat!(
         "INSERT INTO vouchers (",
         voucher_columns!(),
@@ -166,7 +155,7 @@ pub(crate) async fn create_voucher(
     if rows == 0 {
         return Err(already_exists(VOUCHER, code));
     }
-    let after = to_json(code, voucher)?;
+    let after = audit_json(VOUCHER, code, voucher)?;
     audit_one(
         conn,
         actor,
@@ -288,7 +277,7 @@ pub(crate) async fn reserve_voucher(
     // The lock first (PostgreSQL), as for coupons: a concurrent request with the same key has
     // then committed, and the replay finds it.
     let voucher = fetch_voucher(conn, &request.code, true).await?;
-    if let Some(answer) = redemption_replay(conn, request).await? {
+    if let Some(answer) = replay(conn, request).await? {
         return Ok(answer);
     }
     let Some(voucher) = voucher else {
@@ -335,7 +324,7 @@ pub(crate) async fn reserve_voucher(
         .await
         .map(|done| done.rows_affected()))?;
     if rows == 0 {
-        return match redemption_replay(conn, request).await? {
+        return match replay(conn, request).await? {
             Some(answer) => Ok(answer),
             None => Err(already_exists("redemption", &request.id)),
         };
