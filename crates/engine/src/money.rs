@@ -50,7 +50,7 @@ impl Money {
 
     /// Why `amount` cannot be a price or an amount in this currency, if it cannot: every price,
     /// amount and threshold of rules and requests is checked by this one rule.
-    pub(crate) fn amount_problem(&self, amount: Decimal) -> Option<String> {
+    pub fn amount_problem(&self, amount: Decimal) -> Option<String> {
         if amount.is_sign_negative() && !amount.is_zero() {
             Some(format!("must not be negative (got {amount})"))
         } else if self.exact(amount).is_none() {

@@ -38,6 +38,36 @@ pub fn refusal(
     remise_store::refusal(coupon, customer, groups, usage, now)
 }
 
+/// The normalised form of a code a merchant chose, or a problem with it.
+pub fn checked_code(raw: &str, problems: &mut Vec<FieldProblem>) -> String {
+    let code = normalize_code(raw);
+    if code.is_empty() || code.len() > 64 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        problems.push(FieldProblem::new(
+            "code",
+            "1 to 64 letters and digits (spaces, '-', '.', '_' are ignored)",
+        ));
+    }
+    code
+}
+
+/// A stored code: codes are unique across coupons and vouchers.
+pub enum StoredCode {
+    Coupon(Coupon),
+    Voucher(remise_store::Voucher),
+}
+
+/// The coupon or the voucher a normalised code is, if any.
+pub async fn find_code(state: &AppState, code: &str) -> ApiResult<Option<StoredCode>> {
+    if let Some(coupon) = state.store.get_coupon(code).await? {
+        return Ok(Some(StoredCode::Coupon(coupon)));
+    }
+    Ok(state
+        .store
+        .get_voucher(code)
+        .await?
+        .map(StoredCode::Voucher))
+}
+
 /// A code as the API shows it.
 pub fn coupon_view(coupon: &Coupon) -> Value {
     json!({
@@ -123,13 +153,7 @@ pub async fn create_coupon(
     let published = state.publisher.current();
     let model = &published.model;
     let mut problems = Vec::new();
-    let code = normalize_code(&new.code);
-    if code.is_empty() || code.len() > 64 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        problems.push(FieldProblem::new(
-            "code",
-            "1 to 64 letters and digits (spaces, '-', '.', '_' are ignored)",
-        ));
-    }
+    let code = checked_code(&new.code, &mut problems);
     check_promotion(model, &new.promotion, &mut problems);
     let starts_at = instant(model, "starts_at", new.starts_at.as_deref(), &mut problems);
     let ends_at = instant(model, "ends_at", new.ends_at.as_deref(), &mut problems);

@@ -15,7 +15,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::codes::refusal;
+use remise_engine::rules::Limits;
+
+use super::codes::{StoredCode, find_code, refusal};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::Body;
@@ -72,15 +74,27 @@ pub async fn check(
     let subjects = subjects(&caller, params.customer.as_deref());
     state.failed_lookups.check(&subjects, limit(&state))?;
     let now = now_millis();
-    let normalized = normalize_code(&code);
-    let Some(coupon) = state.store.get_coupon(&normalized).await? else {
-        // A voucher is a known code too.
-        if let Some(voucher) = state.store.get_voucher(&normalized).await? {
+    let customer = params.customer.as_deref();
+    let model = &state.publisher.current().model;
+    match find_code(&state, &normalize_code(&code)).await? {
+        Some(StoredCode::Coupon(coupon)) => {
+            let usage = state.store.code_usage(&coupon.code, customer, now).await?;
+            let groups = split_groups(params.groups.as_deref());
+            let reason = refusal(model, &coupon, customer, &groups, usage, now);
+            Ok(Json(json!({
+                "code": coupon.display,
+                "kind": "coupon",
+                "usable": reason.is_none(),
+                "reason": reason,
+                "promotion": coupon.promotion,
+                "uses": usage.uses,
+                "customer_uses": usage.customer_uses,
+            })))
+        }
+        Some(StoredCode::Voucher(voucher)) => {
             let usage = state.store.voucher_usage(&voucher.code, now).await?;
-            let model = &state.publisher.current().model;
-            let reason =
-                super::vouchers::refusal(model, &voucher, params.customer.as_deref(), usage, now);
-            return Ok(Json(json!({
+            let reason = super::vouchers::refusal(model, &voucher, customer, usage, now);
+            Ok(Json(json!({
                 "code": voucher.display,
                 "kind": "voucher",
                 "usable": reason.is_none(),
@@ -88,46 +102,30 @@ pub async fn check(
                 "amount": voucher.amount,
                 "available": usage.available,
                 "keeps_balance": voucher.keeps_balance,
-            })));
+            })))
         }
-        state.failed_lookups.record_failure(&subjects);
-        return Ok(Json(
-            json!({ "code": code, "usable": false, "reason": Refusal::Unknown }),
-        ));
-    };
-    let usage = state
-        .store
-        .code_usage(&coupon.code, params.customer.as_deref(), now)
-        .await?;
-    let groups = split_groups(params.groups.as_deref());
-    let model = &state.publisher.current().model;
-    let reason = refusal(
-        model,
-        &coupon,
-        params.customer.as_deref(),
-        &groups,
-        usage,
-        now,
-    );
-    Ok(Json(json!({
-        "code": coupon.display,
-        "kind": "coupon",
-        "usable": reason.is_none(),
-        "reason": reason,
-        "promotion": coupon.promotion,
-        "uses": usage.uses,
-        "customer_uses": usage.customer_uses,
-    })))
+        None => {
+            state.failed_lookups.record_failure(&subjects);
+            Ok(Json(
+                json!({ "code": code, "usable": false, "reason": Refusal::Unknown }),
+            ))
+        }
+    }
 }
 
-/// Whether a promotion exists, looking again at the store when this instance does not know it
-/// yet (it may have been created through another instance a moment ago).
-async fn promotion_exists(state: &AppState, id: &str) -> ApiResult<bool> {
-    if state.publisher.current().model.promotions.contains_key(id) {
-        return Ok(true);
+/// A promotion's usage limits, looking again at the store when this instance does not know the
+/// promotion yet (it may have been created through another instance a moment ago); `None` when
+/// it does not exist.
+async fn promotion(state: &AppState, id: &str) -> ApiResult<Option<Limits>> {
+    let known = |state: &AppState| {
+        let published = state.publisher.current();
+        published.model.promotions.get(id).map(|p| p.limits.clone())
+    };
+    if let Some(limits) = known(state) {
+        return Ok(Some(limits));
     }
     super::refresh(state).await?;
-    Ok(state.publisher.current().model.promotions.contains_key(id))
+    Ok(known(state))
 }
 
 fn view(redemption: &Redemption) -> Value {
@@ -211,70 +209,46 @@ pub async fn reserve(
     state.failed_lookups.check(&subjects, limit(&state))?;
     let now = now_millis();
     let code = normalize_code(&request.code);
-    let published = state.publisher.current();
-    // The store does not know promotions: a code whose promotion was deleted is refused here.
-    let coupon = state.store.get_coupon(&code).await?;
-    let voucher = match coupon {
-        Some(_) => None,
-        None => state.store.get_voucher(&code).await?,
-    };
-    if let Some(coupon) = &coupon {
-        if request.amount.is_some() {
+    // What the store cannot check: a coupon's promotion (deleted: the code is disabled; its own
+    // limits), a voucher's amount and scope.
+    let mut promotion_limits = PromotionLimits::default();
+    let amount = match (find_code(&state, &code).await?, request.amount) {
+        (Some(StoredCode::Coupon(_)), Some(_)) => {
             return Err(ApiError::validation(
                 "amount",
                 "only for a voucher: this code is a coupon",
             ));
         }
-        if !promotion_exists(&state, &coupon.promotion).await? {
-            return Err(refused(Refusal::Disabled));
+        (Some(StoredCode::Coupon(coupon)), None) => {
+            let limits = promotion(&state, &coupon.promotion)
+                .await?
+                .ok_or_else(|| refused(Refusal::Disabled))?;
+            promotion_limits = PromotionLimits {
+                total_uses: limits.total_uses,
+                uses_per_customer: limits.uses_per_customer,
+            };
+            None
         }
-    }
-    let amount = match (&voucher, request.amount) {
-        (Some(_), None) => {
+        (Some(StoredCode::Voucher(_)), None) => {
             return Err(ApiError::validation(
                 "amount",
                 "required for a voucher: what the order takes of it",
             ));
         }
-        (Some(voucher), Some(amount)) => {
-            if let Some(problem) = super::vouchers::amount_problem(&published.model, amount) {
+        (Some(StoredCode::Voucher(voucher)), Some(amount)) => {
+            let model = &state.publisher.current().model;
+            if let Some(problem) = super::vouchers::amount_problem(model, amount) {
                 return Err(ApiError::validation("amount", problem));
             }
-            let usage = state.store.voucher_usage(&voucher.code, now).await?;
-            if let Some(reason) = super::vouchers::refusal(
-                &published.model,
-                voucher,
-                request.customer.as_deref(),
-                usage,
-                now,
-            ) && reason == Refusal::Disabled
-                && voucher.state != remise_store::CodeState::Disabled
-            {
-                // Scoped to something that no longer exists.
+            if super::vouchers::scope_gone(model, &voucher) {
                 return Err(refused(Refusal::Disabled));
             }
             Some(amount)
         }
+        // Unknown: the store says so (and the idempotency key may replay an earlier answer).
         (None, _) => None,
     };
-    let minutes = published.model.settings.reservation_minutes;
-    // The promotion's own limits, counted over all its codes by the store.
-    let promotion_limits = coupon
-        .as_ref()
-        .and_then(|c| {
-            state
-                .publisher
-                .current()
-                .model
-                .promotions
-                .get(&c.promotion)
-                .cloned()
-        })
-        .map(|p| PromotionLimits {
-            total_uses: p.limits.total_uses,
-            uses_per_customer: p.limits.uses_per_customer,
-        })
-        .unwrap_or_default();
+    let minutes = state.publisher.current().model.settings.reservation_minutes;
     let reserve = ReserveRequest {
         id: crate::auth::new_id("red")?,
         code,

@@ -16,7 +16,7 @@ use remise_store::{Refusal, normalize_code};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::codes::refusal;
+use super::codes::{StoredCode, find_code, refusal};
 use super::redemptions::subjects;
 use crate::AppState;
 use crate::auth::Caller;
@@ -95,127 +95,94 @@ pub async fn evaluate(
     json_response(&quote)
 }
 
-/// Tells the engine what the store knows of each presented code that is a stored coupon: the
-/// promotion it unlocks, and whether this customer can use it now. Other codes go through as they
-/// are (a promotion may list its codes itself). Evaluation never consumes a code. A code known
-/// neither way is a failed look-up for the rate limit, as on the code check.
-///
-/// A code that is a stored voucher is a known code: usable by this customer now, it leaves
-/// `codes` for `vouchers`, worth what is available of it now (its balance minus live
-/// reservations) with its scope; otherwise it stays a code the quote reports unusable, with the
-/// reason.
+/// Tells the engine what the store knows of each presented code, and counts the promotions'
+/// uses. Evaluation never consumes a code.
+/// - A stored coupon becomes `CodeDetails`: the promotion it unlocks, and whether this customer
+///   can use it now.
+/// - A stored voucher usable by this customer leaves `codes` for `vouchers`, worth what is
+///   available of it now, with its scope (once, however often it is presented); an unusable
+///   one stays a code the quote reports with the reason.
+/// - A code a promotion lists itself goes through as it is.
+/// - Any other code is reported unknown, and counts as a failed look-up for the rate limit.
 async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> ApiResult<()> {
     if cart.codes.is_empty() {
         return Ok(());
     }
     let published = state.publisher.current();
+    let model = &published.model;
     let subjects = subjects(caller, cart.customer.id.as_deref());
-    let limit = published.model.settings.code_attempts_per_minute;
-    state.failed_lookups.check(&subjects, limit)?;
+    state
+        .failed_lookups
+        .check(&subjects, model.settings.code_attempts_per_minute)?;
     let now = remise_store::now_millis();
     let customer = cart.customer.id.clone();
+    let customer = customer.as_deref();
+    let not_usable = |code: String, reason: Refusal| {
+        PresentedCode::Detailed(CodeDetails {
+            code,
+            promotions: Vec::new(),
+            usable: false,
+            reason: Some(reason.as_str().to_owned()),
+        })
+    };
     // Promotions the presented codes unlock: their usage limits count their codes' redemptions.
     let mut unlocked: Vec<String> = Vec::new();
-    // Presented codes that are usable vouchers, by normalised code (each spent once).
-    let mut vouchers: Vec<Voucher> = Vec::new();
-    let mut seen_vouchers: Vec<String> = Vec::new();
-    for presented in &mut cart.codes {
+    let mut codes = Vec::with_capacity(cart.codes.len());
+    for presented in std::mem::take(&mut cart.codes) {
         let PresentedCode::Plain(code) = presented else {
+            codes.push(presented);
             continue;
         };
-        let normalized = normalize_code(code);
-        if let Some(listing) = published.rule_codes.get(&normalized) {
-            unlocked.extend(listing.iter().cloned());
-        }
-        let Some(coupon) = state.store.get_coupon(&normalized).await? else {
-            if let Some(voucher) = state.store.get_voucher(&normalized).await? {
+        let normalized = normalize_code(&code);
+        let listing = published.rule_codes.get(&normalized);
+        unlocked.extend(listing.into_iter().flatten().cloned());
+        match find_code(state, &normalized).await? {
+            Some(StoredCode::Coupon(coupon)) => {
+                let usage = state.store.code_usage(&coupon.code, customer, now).await?;
+                let groups = &cart.customer.groups;
+                let refusal = refusal(model, &coupon, customer, groups, usage, now);
+                unlocked.push(coupon.promotion.clone());
+                codes.push(PresentedCode::Detailed(CodeDetails {
+                    code,
+                    promotions: vec![coupon.promotion],
+                    usable: refusal.is_none(),
+                    reason: refusal.map(|r| r.as_str().to_owned()),
+                }));
+            }
+            Some(StoredCode::Voucher(voucher)) => {
                 let usage = state.store.voucher_usage(&voucher.code, now).await?;
-                let refusal = super::vouchers::refusal(
-                    &published.model,
-                    &voucher,
-                    customer.as_deref(),
-                    usage,
-                    now,
-                );
-                let code = std::mem::take(code);
-                match refusal {
-                    // Usable: the engine spends what is available of it, after promotions.
-                    None => {
-                        if !seen_vouchers.contains(&voucher.code) {
-                            seen_vouchers.push(voucher.code.clone());
-                            vouchers.push(Voucher {
-                                code,
-                                amount: usage.available,
-                                skus: voucher.skus,
-                                selections: voucher.selections,
-                            });
-                        }
-                        *presented = PresentedCode::Plain(String::new());
-                    }
-                    // Not usable: the quote says why, among the codes.
-                    Some(reason) => {
-                        *presented = PresentedCode::Detailed(CodeDetails {
-                            code,
-                            promotions: Vec::new(),
-                            usable: false,
-                            reason: Some(reason.as_str().to_owned()),
-                        });
-                    }
+                match super::vouchers::refusal(model, &voucher, customer, usage, now) {
+                    Some(reason) => codes.push(not_usable(code, reason)),
+                    None if cart
+                        .vouchers
+                        .iter()
+                        .any(|v| normalize_code(&v.code) == normalized) => {}
+                    None => cart.vouchers.push(Voucher {
+                        code,
+                        amount: usage.available,
+                        skus: voucher.skus,
+                        selections: voucher.selections,
+                    }),
                 }
-                continue;
             }
-            // Neither stored nor listed by a promotion: the quote says it is unknown.
-            if !published.rule_codes.contains_key(&normalized) {
+            None if listing.is_some() => codes.push(PresentedCode::Plain(code)),
+            None => {
                 state.failed_lookups.record_failure(&subjects);
-                *presented = PresentedCode::Detailed(CodeDetails {
-                    code: std::mem::take(code),
-                    promotions: Vec::new(),
-                    usable: false,
-                    reason: Some(Refusal::Unknown.as_str().to_owned()),
-                });
+                codes.push(not_usable(code, Refusal::Unknown));
             }
-            continue;
-        };
-        unlocked.push(coupon.promotion.clone());
-        let usage = state
-            .store
-            .code_usage(&coupon.code, customer.as_deref(), now)
-            .await?;
-        let refusal = refusal(
-            &published.model,
-            &coupon,
-            customer.as_deref(),
-            &cart.customer.groups,
-            usage,
-            now,
-        );
-        *presented = PresentedCode::Detailed(CodeDetails {
-            code: std::mem::take(code),
-            promotions: vec![coupon.promotion],
-            usable: refusal.is_none(),
-            reason: refusal.map(|r| r.as_str().to_owned()),
-        });
+        }
     }
-    // Usable vouchers leave the codes (their places were emptied above) for the cart's vouchers.
-    if !seen_vouchers.is_empty() {
-        cart.codes
-            .retain(|c| !matches!(c, PresentedCode::Plain(code) if code.is_empty()));
-        cart.vouchers.extend(vouchers);
-    }
+    cart.codes = codes;
     unlocked.sort();
     unlocked.dedup();
     for id in unlocked {
-        let Some(promotion) = published.model.promotions.get(&id) else {
+        let Some(limits) = model.promotions.get(&id).map(|p| &p.limits) else {
             continue;
         };
-        let limits = &promotion.limits;
         if limits.total_uses.is_none() && limits.uses_per_customer.is_none() {
             continue;
         }
-        let usage = state
-            .store
-            .promotion_usage(&id, customer.as_deref(), now)
-            .await?;
+        let usage = state.store.promotion_usage(&id, customer, now).await?;
         let entry = cart.usage.entry(id).or_default();
         entry.uses = usage.uses;
         entry.customer_uses = usage.customer_uses;

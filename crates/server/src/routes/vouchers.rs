@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::codes::{check_dates, instant, query_problem};
+use super::codes::{check_dates, checked_code, instant, query_problem};
 use super::documents::page_size;
 use crate::AppState;
 use crate::auth::Caller;
@@ -44,26 +44,26 @@ pub fn voucher_view(voucher: &Voucher, usage: VoucherUsage) -> Value {
 }
 
 /// Why `amount` cannot be a voucher's amount (or what a reservation takes of one) in the store's
-/// currency: more than zero, with no more decimals than the currency has.
+/// currency: the engine's rule for amounts, and more than zero.
 pub fn amount_problem(model: &Model, amount: Decimal) -> Option<String> {
     let settings = &model.settings;
     let money = Money::parse(&settings.currency, settings.rounding)?;
-    if amount <= Decimal::ZERO {
-        Some(format!("must be more than zero (got {amount})"))
-    } else if money.exact(amount).is_none() {
-        Some(format!(
-            "{amount} has more decimals than {} allows ({})",
-            money.code(),
-            money.scale
-        ))
-    } else {
-        None
+    if amount.is_zero() {
+        return Some("must be more than zero".to_owned());
     }
+    money.amount_problem(amount)
 }
 
-/// Why `voucher` cannot be used now by this customer: the store's rule, and a voucher scoped to
-/// a selection or a product that no longer exists counts as disabled (it could pay for nothing
-/// and the engine would refuse the cart).
+/// Whether the voucher is scoped to a selection that no longer exists: it could pay for nothing
+/// and the engine would refuse the cart, so it counts as disabled.
+pub fn scope_gone(model: &Model, voucher: &Voucher) -> bool {
+    voucher
+        .selections
+        .iter()
+        .any(|s| !model.selections.contains_key(s))
+}
+
+/// Why `voucher` cannot be used now by this customer: the store's rule, and [`scope_gone`].
 pub fn refusal(
     model: &Model,
     voucher: &Voucher,
@@ -71,11 +71,7 @@ pub fn refusal(
     usage: VoucherUsage,
     now: Millis,
 ) -> Option<Refusal> {
-    let gone = voucher
-        .selections
-        .iter()
-        .any(|s| !model.selections.contains_key(s));
-    if gone {
+    if scope_gone(model, voucher) {
         return Some(Refusal::Disabled);
     }
     remise_store::voucher_refusal(voucher, customer, usage, now)
@@ -109,13 +105,7 @@ pub async fn create(
     let published = state.publisher.current();
     let model = &published.model;
     let mut problems = Vec::new();
-    let code = normalize_code(&new.code);
-    if code.is_empty() || code.len() > 64 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        problems.push(FieldProblem::new(
-            "code",
-            "1 to 64 letters and digits (spaces, '-', '.', '_' are ignored)",
-        ));
-    }
+    let code = checked_code(&new.code, &mut problems);
     if let Some(problem) = amount_problem(model, new.amount) {
         problems.push(FieldProblem::new("amount", problem));
     }
