@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use remise_server::{AppState, Limits, NewBatch, distribute, generate_batch};
-use remise_store::{Actor, CouponQuery};
+use remise_server::{AppState, Limits, NewBatch, distribute, generate_batch, write_codes};
+use remise_store::Actor;
 
 use crate::database::{Database, runtime};
 
@@ -85,7 +85,7 @@ pub struct ExportArgs {
     database: Database,
 }
 
-/// CSV: code, normalized, promotion, batch, state, relay, created_at.
+/// CSV: code, promotion, batch, state, relay, created_at (the API's export).
 pub fn export(args: &ExportArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = args.database.open().await?;
@@ -95,46 +95,13 @@ pub fn export(args: &ExportArgs) -> Result<()> {
             ),
             None => Box::new(std::io::stdout().lock()),
         };
-        let mut csv = csv::Writer::from_writer(BufWriter::new(out));
-        csv.write_record([
-            "code",
-            "normalized",
-            "promotion",
-            "batch",
-            "state",
-            "relay",
-            "created_at",
-        ])?;
-        let mut after = None;
-        loop {
-            let page = store
-                .list_coupons(&CouponQuery {
-                    batch: args.batch.clone(),
-                    after: after.take(),
-                    limit: 10_000,
-                    ..CouponQuery::default()
-                })
-                .await?;
-            let Some(last) = page.last().map(|c| c.code.clone()) else {
-                break;
-            };
-            for coupon in &page {
-                let created = jiff::Timestamp::from_millisecond(coupon.created_at)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default();
-                csv.write_record([
-                    coupon.display.as_str(),
-                    &coupon.code,
-                    &coupon.promotion,
-                    coupon.batch.as_deref().unwrap_or(""),
-                    coupon.state.as_str(),
-                    coupon.relay.as_deref().unwrap_or(""),
-                    &created,
-                ])?;
-            }
-            after = Some(last);
-        }
-        csv.flush()?;
+        write_codes(
+            store.as_ref(),
+            args.batch.as_deref(),
+            None,
+            BufWriter::new(out),
+        )
+        .await?;
         Ok(())
     })
 }

@@ -747,3 +747,59 @@ fn a_bad_catalog_file_lists_every_bad_line_and_writes_nothing() {
     export.assert_success();
     assert_eq!(export.json(), serde_json::json!([]), "nothing was written");
 }
+
+#[test]
+fn codes_generated_by_the_cli_are_exported_with_their_state() {
+    let (_dir, url) = database("codes");
+    remise(&["demo", "--database", &url]).assert_success();
+    let generate = remise(&[
+        "codes",
+        "generate",
+        "--batch",
+        "noel",
+        "--promotion",
+        "marvel10",
+        "--count",
+        "20",
+        "--prefix",
+        "NOEL-",
+        "--database",
+        &url,
+    ]);
+    generate.assert_success();
+    assert!(
+        generate
+            .stdout
+            .contains("batch noel: 20 codes generated for promotion marvel10"),
+        "{}",
+        generate.stdout
+    );
+    // Under 40 bits of randomness: refused as invalid input.
+    let weak = remise(&[
+        "codes",
+        "generate",
+        "--batch",
+        "weak",
+        "--promotion",
+        "marvel10",
+        "--count",
+        "5",
+        "--length",
+        "8",
+        "--database",
+        &url,
+    ]);
+    weak.assert_no_panic();
+    assert_eq!(weak.code, Some(2), "{}", weak.stderr);
+    assert!(weak.stderr.contains("length"), "{}", weak.stderr);
+
+    let export = remise(&["codes", "export", "--batch", "noel", "--database", &url]);
+    export.assert_success();
+    let lines: Vec<&str> = export.stdout.lines().collect();
+    assert_eq!(lines[0], "code,promotion,batch,state,relay,created_at");
+    assert_eq!(lines.len(), 21, "{}", export.stdout);
+    for line in &lines[1..] {
+        assert!(line.starts_with("NOEL-"), "{line}");
+        assert!(line.contains(",marvel10,noel,available,,"), "{line}");
+    }
+}

@@ -129,7 +129,7 @@ async fn ensure_settings(store: &dyn Store) -> remise_store::Result<()> {
 }
 
 pub use routes::codes::{NewBatch, generate_batch};
-pub use routes::distribution::distribute;
+pub use routes::distribution::{distribute, write_codes};
 pub use routes::router;
 
 /// A running server.

@@ -239,21 +239,22 @@ fn csv_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(format!("the CSV could not be written: {error}"))
 }
 
-/// Codes with their state and relay, as CSV.
-pub async fn export_codes(
-    State(state): State<Arc<AppState>>,
-    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
-    let Query(params) = params.map_err(query_problem)?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
+/// Writes codes (of one batch and/or relay, or all) as CSV: code, promotion, batch, state,
+/// relay, created_at. The export of the API and of `remise codes export`.
+pub async fn write_codes(
+    store: &dyn remise_store::Store,
+    batch: Option<&str>,
+    relay: Option<&str>,
+    out: impl std::io::Write,
+) -> ApiResult<()> {
+    let mut csv = csv::Writer::from_writer(out);
     csv.write_record(["code", "promotion", "batch", "state", "relay", "created_at"])
         .map_err(csv_error)?;
     let mut after = None;
     loop {
-        let page = state
-            .store
+        let page = store
             .list_coupons(&CouponQuery {
-                batch: params.batch.clone(),
+                batch: batch.map(str::to_owned),
                 after: after.take(),
                 limit: 10_000,
                 ..CouponQuery::default()
@@ -264,7 +265,7 @@ pub async fn export_codes(
         };
         for c in page
             .iter()
-            .filter(|c| params.relay.is_none() || c.relay == params.relay)
+            .filter(|c| relay.is_none() || c.relay.as_deref() == relay)
         {
             csv.write_record([
                 c.display.as_str(),
@@ -278,7 +279,23 @@ pub async fn export_codes(
         }
         after = Some(last);
     }
-    let bytes = csv.into_inner().map_err(csv_error)?;
+    csv.flush().map_err(csv_error)
+}
+
+/// Codes with their state and relay, as CSV.
+pub async fn export_codes(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params.map_err(query_problem)?;
+    let mut bytes = Vec::new();
+    write_codes(
+        state.store.as_ref(),
+        params.batch.as_deref(),
+        params.relay.as_deref(),
+        &mut bytes,
+    )
+    .await?;
     Ok(csv_response("codes.csv", bytes))
 }
 
