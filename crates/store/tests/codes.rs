@@ -12,15 +12,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use remise_store::{
-    Action, Actor, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Coupon, CouponQuery,
-    Error, PromotionLimits, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Usage,
+    Action, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Coupon, CouponQuery, Error,
+    PromotionLimits, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Usage,
 };
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
 mod common;
 
-use common::Backend;
+use common::{Backend, T0, TTL, actor, request};
 
 common::on_every_backend!(
     every_refusal,
@@ -44,15 +44,6 @@ common::on_every_backend!(
     race_for_a_customer_limit,
     reservations_lock_only_their_code,
 );
-
-/// A fixed clock: reservations and checks take their time from the caller.
-const T0: i64 = 1_700_000_000_000;
-/// How long a reservation lasts in these tests.
-const TTL: i64 = 15 * 60 * 1000;
-
-fn actor() -> Actor {
-    Actor("tester".to_owned())
-}
 
 fn coupon(code: &str) -> Coupon {
     Coupon {
@@ -84,21 +75,6 @@ fn batch(id: &str, uses_per_code: u32) -> Batch {
         starts_at: None,
         ends_at: None,
         created_at: T0,
-    }
-}
-
-/// A request with its own id, key and order (all named after `id`), at [`T0`].
-fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
-    ReserveRequest {
-        id: id.to_owned(),
-        code: code.to_owned(),
-        customer: customer.map(str::to_owned),
-        groups: Vec::new(),
-        order_id: format!("order-{id}"),
-        idempotency_key: format!("key-{id}"),
-        now: T0,
-        expires_at: T0 + TTL,
-        promotion_limits: PromotionLimits::default(),
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::Backend;
+use common::{Backend, actor};
 
 common::on_every_backend!(
     migrate_twice_and_start_empty,
@@ -50,10 +50,6 @@ async fn open_rejects_unknown_urls() {
             Ok(_) => panic!("{url}: opened"),
         }
     }
-}
-
-fn actor() -> Actor {
-    Actor("tester".to_owned())
 }
 
 fn draft(id: &str, body: Value) -> Draft {

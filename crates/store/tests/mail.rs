@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use remise_store::{
-    Action, Actor, AuditEntry, AuditQuery, Batch, CodeState, Coupon, CouponQuery, DayCount,
+    Action, AuditEntry, AuditQuery, Batch, CodeState, Coupon, CouponQuery, DayCount,
     DistributeRequest, Distribution, Error, MailState, OutboxMessage, PromotionLimits, Redemption,
     RedemptionQuery, RelayCounts, ReserveRequest, Store,
 };
@@ -18,7 +18,7 @@ use sqlx::{Connection, Executor};
 
 mod common;
 
-use common::Backend;
+use common::{Backend, T0, TTL, actor};
 
 common::on_every_backend!(
     distribute_codes,
@@ -37,17 +37,9 @@ common::on_every_backend!(
     corrupt_rows_are_errors,
 );
 
-/// A fixed clock: every operation takes its time from the caller.
-const T0: i64 = 1_700_000_000_000;
 /// 2024-01-01T00:00:00Z.
 const JAN_1: i64 = 1_704_067_200_000;
 const HOUR: i64 = 3_600_000;
-/// How long a reservation lasts in these tests.
-const TTL: i64 = 15 * 60 * 1000;
-
-fn actor() -> Actor {
-    Actor("tester".to_owned())
-}
 
 fn batch(id: &str) -> Batch {
     Batch {

@@ -8,14 +8,14 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use remise_store::{
-    Actor, CodeState, Coupon, Error, PromotionLimits, Redemption, RedemptionState, Refusal,
-    ReserveRequest, Store, Voucher, VoucherQuery,
+    CodeState, Coupon, Error, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Voucher,
+    VoucherQuery,
 };
 use rust_decimal::Decimal;
 
 mod common;
 
-use common::Backend;
+use common::{Backend, T0, TTL, actor, request};
 
 common::on_every_backend!(
     create_get_list_and_state,
@@ -27,13 +27,6 @@ common::on_every_backend!(
     expired_reservations_release_the_amount,
     race_for_a_balance,
 );
-
-const T0: i64 = 1_700_000_000_000;
-const TTL: i64 = 15 * 60 * 1000;
-
-fn actor() -> Actor {
-    Actor("tester".to_owned())
-}
 
 fn dec(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap()
@@ -71,20 +64,6 @@ fn coupon(code: &str) -> Coupon {
         state: CodeState::Available,
         relay: None,
         created_at: T0,
-    }
-}
-
-fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
-    ReserveRequest {
-        id: id.to_owned(),
-        code: code.to_owned(),
-        customer: customer.map(str::to_owned),
-        groups: Vec::new(),
-        order_id: format!("order-{id}"),
-        idempotency_key: format!("key-{id}"),
-        now: T0,
-        expires_at: T0 + TTL,
-        promotion_limits: PromotionLimits::default(),
     }
 }
 

@@ -7,9 +7,33 @@
 
 use std::sync::Arc;
 
-use remise_store::Store;
+use remise_store::{Actor, PromotionLimits, ReserveRequest, Store};
 use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
 use sqlx::{Connection, Executor};
+
+/// A fixed clock: writes take their time from the caller.
+pub const T0: i64 = 1_700_000_000_000;
+/// How long a reservation lasts in these tests.
+pub const TTL: i64 = 15 * 60 * 1000;
+
+pub fn actor() -> Actor {
+    Actor("tester".to_owned())
+}
+
+/// A reservation with its own id, key and order (all named after `id`), at [`T0`].
+pub fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
+    ReserveRequest {
+        id: id.to_owned(),
+        code: code.to_owned(),
+        customer: customer.map(str::to_owned),
+        groups: Vec::new(),
+        order_id: format!("order-{id}"),
+        idempotency_key: format!("key-{id}"),
+        now: T0,
+        expires_at: T0 + TTL,
+        promotion_limits: PromotionLimits::default(),
+    }
+}
 
 /// A migrated store on a fresh database, and what it takes to reach that database directly.
 pub struct Backend {
