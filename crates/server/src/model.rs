@@ -276,45 +276,27 @@ impl Model {
     /// Which document a compiled-rules error path (`promotions[3].offer`) is about, and the rest
     /// of the path within that document.
     fn locate<'a>(&'a self, path: &'a str) -> Option<(Kind, &'a str, String)> {
-        let lists: [(&str, Kind, NthId<'a>); 4] = [
-            (
-                "promotions[",
-                Kind::Promotion,
-                Box::new(|i| self.promotions.keys().nth(i).map(String::as_str)),
-            ),
-            (
-                "catalog.products[",
-                Kind::Product,
-                Box::new(|i| self.products.keys().nth(i).map(String::as_str)),
-            ),
-            (
-                "catalog.segments[",
-                Kind::Segment,
-                Box::new(|i| self.segments.keys().nth(i).map(String::as_str)),
-            ),
-            (
-                "catalog.selections[",
-                Kind::Selection,
-                Box::new(|i| self.selections.keys().nth(i).map(String::as_str)),
-            ),
-        ];
         if let Some(rest) = path.strip_prefix("store.") {
             return Some((Kind::Settings, remise_store::SETTINGS_ID, rest.to_owned()));
         }
-        for (prefix, kind, nth) in &lists {
-            if let Some(rest) = path.strip_prefix(prefix) {
-                let (index, rest) = rest.split_once(']')?;
-                let id = nth(index.parse().ok()?)?;
-                let rest = rest.strip_prefix('.').unwrap_or(rest);
-                return Some((*kind, id, rest.to_owned()));
-            }
-        }
-        None
+        let (list, rest) = path.split_once('[')?;
+        let (index, rest) = rest.split_once(']')?;
+        let index: usize = index.parse().ok()?;
+        // The compiled rules list each kind in id order (see `rules_with`).
+        let (kind, id) = match list {
+            "promotions" => (Kind::Promotion, nth_key(&self.promotions, index)?),
+            "catalog.products" => (Kind::Product, nth_key(&self.products, index)?),
+            "catalog.segments" => (Kind::Segment, nth_key(&self.segments, index)?),
+            "catalog.selections" => (Kind::Selection, nth_key(&self.selections, index)?),
+            _ => return None,
+        };
+        Some((kind, id, rest.strip_prefix('.').unwrap_or(rest).to_owned()))
     }
 }
 
-/// The id of the n-th document of one list of the compiled rules (they are in id order).
-type NthId<'a> = Box<dyn Fn(usize) -> Option<&'a str> + 'a>;
+fn nth_key<V>(map: &BTreeMap<String, V>, index: usize) -> Option<&str> {
+    map.keys().nth(index).map(String::as_str)
+}
 
 /// A compiled-rules error and the document it concerns.
 #[derive(Debug, Clone, PartialEq)]
