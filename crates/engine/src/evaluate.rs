@@ -12,7 +12,6 @@ use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::money::rate_problem;
-use crate::price::CatalogPick;
 use crate::quote::{
     Application, CodeOutcome, Explained, Gift, LineAmount, LineDiscount, LineUnits, LineVoucher,
     Nudge, NudgeKind, Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT,
@@ -21,9 +20,11 @@ use crate::quote::{
 use crate::rules::{Combination, Display, Strategy, TierBasis};
 mod choose;
 mod multibuy;
+pub(crate) mod ties;
 
 use choose::Search;
 use multibuy::Units;
+use ties::{Tied, order_ties};
 
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key};
 
@@ -43,13 +44,12 @@ struct Line<'a> {
     catalog_amount: Decimal,
     catalog_unit: Decimal,
     catalog_promotion: Option<u32>,
-    /// What is left after the promotions applied so far.
+    /// What is left after the promotions applied so far, at the currency's scale: the sum of
+    /// `parts`.
     amount: Decimal,
     discounts: Discounts<4>,
-    /// The stop-further or exclusive promotion that closed the line.
-    closed_by: Option<u32>,
-    /// Units used by multi-unit offers (buy X get Y, bundles).
-    claimed: u32,
+    /// The line's units, grouped by what happened to them (see [`Part`]).
+    parts: Parts,
     /// What vouchers paid of the line: (index in the cart's vouchers, amount).
     vouchers: Vec<(usize, Decimal)>,
     segments: Cow<'a, [u32]>,
@@ -59,7 +59,47 @@ struct Line<'a> {
     tags: Cow<'a, [u32]>,
 }
 
+/// Units of a line that were treated alike. A line starts as one part; a multi-unit offer that
+/// takes some of its units (as triggers, rewards or bundle members) splits them off, so that what
+/// each unit costs does not depend on how the shop grouped units into lines.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Part {
+    units: u32,
+    /// What is left of these units (not rounded: a part's share of its line).
+    amount: Decimal,
+    /// Taken by a multi-unit offer: no other multi-unit offer may use these units.
+    claimed: bool,
+    /// The stop-further or exclusive promotion that closed these units.
+    closed_by: Option<u32>,
+}
+
+impl Part {
+    fn is_open(&self) -> bool {
+        self.closed_by.is_none()
+    }
+
+    /// What is left of one unit.
+    fn unit(&self) -> Decimal {
+        self.amount / Decimal::from(self.units)
+    }
+}
+
+type Parts = SmallVec<[Part; 2]>;
+
 impl Line<'_> {
+    /// The promotion that closed the line, when every unit of it is closed.
+    fn closed_by(&self) -> Option<u32> {
+        if self.parts.iter().all(|p| !p.is_open()) {
+            self.parts.first().and_then(|p| p.closed_by)
+        } else {
+            None
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.parts.iter().any(Part::is_open)
+    }
+
     fn facts(&self) -> Facts<'_> {
         Facts {
             sku: self.sku,
@@ -145,16 +185,41 @@ struct Code<'a> {
     reason: Option<&'a str>,
 }
 
-/// The discounts one promotion would give: per line (index, amount) or per shipping option.
+/// The discounts one promotion would give: on parts of lines, or per shipping option.
 #[derive(Default)]
 struct Effect {
-    lines: Vec<(u16, Decimal)>,
+    /// A line's discounts are rounded once for the line, then split over its parts.
+    parts: Vec<PartDiscount>,
     shipping: Vec<(u16, Decimal)>,
     /// Index of the tier used, for tiered offers.
     tier: Option<usize>,
-    /// Units a multi-unit offer uses, and how it grouped them (one group per application).
-    claims: Vec<(u16, u32)>,
+    /// How a multi-unit offer grouped its units (one group per application).
     groups: Vec<UnitGroup>,
+}
+
+/// A discount on a part of a line: on all its units, or on some of them, which are then split off
+/// into a part of their own (a multi-unit offer's units, a percentage on at most N units).
+#[derive(Debug, Clone, Copy)]
+struct PartDiscount {
+    line: u16,
+    part: u16,
+    /// `Some(k)`: `k` units of the part, split off (unless they are all of it).
+    units: Option<u32>,
+    /// Taken by a multi-unit offer: no other multi-unit offer may use these units.
+    claim: bool,
+    discount: Decimal,
+}
+
+impl PartDiscount {
+    fn whole(line: u16, part: u16, discount: Decimal) -> PartDiscount {
+        PartDiscount {
+            line,
+            part,
+            units: None,
+            claim: false,
+            discount,
+        }
+    }
 }
 
 /// One application of a multi-unit offer: the units that triggered it and those it rewarded, or
@@ -167,18 +232,43 @@ struct UnitGroup {
 
 impl Effect {
     fn total(&self) -> Decimal {
-        self.lines
+        self.parts
             .iter()
-            .chain(&self.shipping)
-            .map(|(_, d)| *d)
+            .map(|d| d.discount)
+            .chain(self.shipping.iter().map(|(_, d)| *d))
             .sum()
     }
+
+    /// The discount on each line it touches (zero included), in line order.
+    fn lines(&self) -> SmallVec<[(u16, Decimal); 8]> {
+        let mut lines: SmallVec<[(u16, Decimal); 8]> =
+            self.parts.iter().map(|d| (d.line, d.discount)).collect();
+        lines.sort_by_key(|&(l, _)| l);
+        lines.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+        lines
+    }
+
     fn clear(&mut self) {
-        self.lines.clear();
+        self.parts.clear();
         self.shipping.clear();
         self.tier = None;
-        self.claims.clear();
         self.groups.clear();
+    }
+}
+
+/// What `units` of a part worth `amount` for `of` units are worth, at the currency's scale; all of
+/// them take the whole amount, so that parts always sum to their line.
+fn share(money: &crate::money::Money, amount: Decimal, of: u32, units: u32) -> Decimal {
+    if units >= of {
+        amount
+    } else {
+        money.round(amount * Decimal::from(units) / Decimal::from(of))
     }
 }
 
@@ -214,8 +304,7 @@ struct Saved {
 struct SavedLine {
     amount: Decimal,
     discounts: Discounts<4>,
-    closed_by: Option<u32>,
-    claimed: u32,
+    parts: Parts,
 }
 
 struct Evaluation<'a> {
@@ -241,6 +330,9 @@ struct Evaluation<'a> {
     open: Vec<u16>,
     scratch: Vec<Decimal>,
     parts: Vec<Decimal>,
+    /// Unrounded discounts per (line, part, units if not all), before they are rounded once per
+    /// line.
+    raw: Vec<(u16, u16, Option<u32>, Decimal)>,
 }
 
 impl Snapshot {
@@ -323,6 +415,7 @@ impl Snapshot {
             open: Vec::new(),
             scratch: Vec::new(),
             parts: Vec::new(),
+            raw: Vec::new(),
         };
         Ok(evaluation.run())
     }
@@ -461,8 +554,15 @@ impl Snapshot {
                 catalog_promotion: None,
                 amount: subtotal,
                 discounts: SmallVec::new(),
-                closed_by: None,
-                claimed: 0,
+                parts: SmallVec::from_elem(
+                    Part {
+                        units: l.quantity,
+                        amount: subtotal,
+                        claimed: false,
+                        closed_by: None,
+                    },
+                    1,
+                ),
                 vouchers: Vec::new(),
                 segments,
                 selections: entry.map_or(&[][..], |e| &e.selections[..]),
@@ -655,9 +755,9 @@ impl<'a> Evaluation<'a> {
         if self.vouchers.is_empty() {
             return;
         }
+        let money = self.snap.money;
         let mut vouchers = std::mem::take(&mut self.vouchers);
         let mut eligible = std::mem::take(&mut self.open);
-        let mut effect = std::mem::take(&mut self.effect);
         for (v, voucher) in vouchers.iter_mut().enumerate() {
             eligible.clear();
             // Lines are at most u16::MAX (checked when they are resolved).
@@ -666,13 +766,20 @@ impl<'a> Evaluation<'a> {
                     .filter(|&l| voucher.covers(&self.lines[l]))
                     .map(|l| l as u16),
             );
-            effect.clear();
-            self.item_effect(
-                ItemOffer::CartAmountOff(voucher.amount),
-                &eligible,
-                &mut effect,
-            );
-            for &(l, part) in effect.lines.iter().filter(|(_, part)| !part.is_zero()) {
+            self.scratch.clear();
+            self.scratch
+                .extend(eligible.iter().map(|&l| self.lines[l as usize].amount));
+            let left: Decimal = self.scratch.iter().sum();
+            let spent = voucher.amount.min(left);
+            if spent.is_zero() {
+                continue;
+            }
+            money.allocate(spent, &self.scratch, &mut self.parts);
+            // Vouchers come last: the lines' parts no longer matter, only what each line costs.
+            for (&l, &part) in eligible.iter().zip(&self.parts) {
+                if part.is_zero() {
+                    continue;
+                }
                 let line = &mut self.lines[l as usize];
                 line.amount -= part;
                 line.vouchers.push((v, part));
@@ -682,7 +789,6 @@ impl<'a> Evaluation<'a> {
         }
         self.vouchers = vouchers;
         self.open = eligible;
-        self.effect = effect;
     }
 
     /// Groups of equal priority, in application order: merchandise promotions, then shipping.
@@ -729,8 +835,7 @@ impl<'a> Evaluation<'a> {
                 .map(|l| SavedLine {
                     amount: l.amount,
                     discounts: l.discounts.clone(),
-                    closed_by: l.closed_by,
-                    claimed: l.claimed,
+                    parts: l.parts.clone(),
                 })
                 .collect(),
             shipping: self
@@ -745,8 +850,7 @@ impl<'a> Evaluation<'a> {
         for (line, saved) in self.lines.iter_mut().zip(&saved.lines) {
             line.amount = saved.amount;
             line.discounts.clone_from(&saved.discounts);
-            line.closed_by = saved.closed_by;
-            line.claimed = saved.claimed;
+            line.parts.clone_from(&saved.parts);
         }
         for (option, (amount, discounts, closed_by)) in
             self.shipping.iter_mut().zip(&saved.shipping)
@@ -833,51 +937,62 @@ impl<'a> Evaluation<'a> {
         Candidates { entries, lines }
     }
 
-    /// Each line's catalog price: its base with the best catalog promotion (§2.5), and the
-    /// catalog subtotal that amount conditions measure (§2.7).
+    /// Each line's catalog price: its base with every catalog promotion that reaches it (§2.5),
+    /// applied as the cart would apply them alone; and the catalog subtotal that amount conditions
+    /// measure (§2.7).
     fn catalog_prices(&mut self, candidates: &Candidates, checks: &[Option<Reason<'a>>]) {
         let money = self.snap.money;
-        let mut best: Vec<Option<CatalogPick>> = vec![None; self.lines.len()];
+        let mut reaching: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); self.lines.len()];
         for (c, check) in (0..candidates.len()).map(|i| candidates.get(i)).zip(checks) {
-            let p = &self.snap.promotions[c.promotion as usize];
-            let (true, None, Offer::Merchandise(offer)) = (p.is_catalog, check, &p.offer) else {
-                continue;
-            };
-            for &l in c.lines {
-                let line = &self.lines[l as usize];
-                let amount =
-                    line.subtotal - line_discount(&money, *offer, line.subtotal, line.quantity);
-                // A promotion that does not lower the price is not the catalog's promotion.
-                if amount == line.subtotal {
-                    continue;
-                }
-                let pick = CatalogPick {
-                    priority: p.priority,
-                    price: amount,
-                    promotion: c.promotion,
-                };
-                let slot = &mut best[l as usize];
-                if slot.is_none_or(|b| pick.beats(&b)) {
-                    *slot = Some(pick);
+            let p = self.promotion(c);
+            // Catalog promotions have no amount condition: their checks do not need the
+            // catalog subtotal this computes.
+            if p.is_catalog && check.is_none() && self.check(c).is_ok() {
+                for &l in c.lines {
+                    reaching[l as usize].push(c.promotion);
                 }
             }
         }
-        for (line, best) in self.lines.iter_mut().zip(best) {
-            if let Some(CatalogPick {
-                price: amount,
-                promotion,
-                ..
-            }) = best
-            {
-                let Offer::Merchandise(offer) = self.snap.promotions[promotion as usize].offer
-                else {
-                    continue;
-                };
-                line.catalog_amount = amount;
-                let unit = money.round(line.unit);
-                line.catalog_unit = unit - line_discount(&money, offer, unit, 1);
-                line.catalog_promotion = Some(promotion);
+        let snap = self.snap;
+        // What catalog promotions with a budget gave to the lines before: a budget is the cart's.
+        let mut spent: SmallVec<[(u32, Decimal); 2]> = SmallVec::new();
+        for (l, reaching) in reaching.iter().enumerate() {
+            if reaching.is_empty() {
+                continue;
             }
+            let budget_left = |p: &Promotion, spent: Decimal| {
+                p.limits.budget.map(|b| {
+                    money
+                        .round(b - self.usage(p).granted - spent)
+                        .max(Decimal::ZERO)
+                })
+            };
+            let line = &self.lines[l];
+            // Which promotions apply, and in which order, is decided once, on the unit the
+            // catalog shows; the line pays the same promotions in the same order.
+            let unit = money.round(line.unit);
+            let chain = snap.catalog_chain(unit, 1, reaching, |p| budget_left(p, Decimal::ZERO));
+            let shown = snap.shown_promotion(unit, &chain.applied);
+            let mut amount = line.subtotal;
+            for &i in &chain.applied {
+                let p = &snap.promotions[i as usize];
+                let before = spent
+                    .iter()
+                    .find(|(s, _)| *s == i)
+                    .map_or(Decimal::ZERO, |s| s.1);
+                let d = snap.catalog_discount(p, amount, line.quantity, budget_left(p, before));
+                amount -= d;
+                if p.limits.budget.is_some() {
+                    match spent.iter_mut().find(|(s, _)| *s == i) {
+                        Some(entry) => entry.1 += d,
+                        None => spent.push((i, d)),
+                    }
+                }
+            }
+            let line = &mut self.lines[l];
+            line.catalog_amount = amount;
+            line.catalog_unit = chain.amount;
+            line.catalog_promotion = shown;
         }
         self.catalog_subtotal = self
             .lines
@@ -885,8 +1000,8 @@ impl<'a> Evaluation<'a> {
             .fold(money.zero(), |sum, l| sum + l.catalog_amount);
     }
 
-    /// Applies a group of promotions of equal priority: those that pass their checks are ranked by
-    /// the discount each would give on its own now (larger first), then by consideration order.
+    /// Applies a group of promotions of equal priority in the order that gives the lower total
+    /// (`ties.rs`), each counted for what it can really give now.
     fn apply_tied(
         &mut self,
         candidates: &Candidates,
@@ -897,24 +1012,48 @@ impl<'a> Evaluation<'a> {
         let applies = |verdicts: &[Option<Rejection<'a>>], i: usize| {
             verdicts[i].is_none() && plan.includes(i)
         };
-        let mut order: SmallVec<[(usize, Decimal); 8]> =
-            group.iter().map(|&i| (i, Decimal::ZERO)).collect();
+        let mut order: SmallVec<[Tied; 8]> = SmallVec::with_capacity(group.len());
         if group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
+            // Each counted for what it can really give now: its effect, capped by its budget.
             let mut effect = std::mem::take(&mut self.effect);
-            for (i, value) in order.iter_mut() {
-                if applies(verdicts, *i) {
+            for &i in group {
+                let c = candidates.get(i);
+                let p = self.promotion(c);
+                let mut value = Decimal::ZERO;
+                if applies(verdicts, i) {
                     effect.clear();
-                    self.limit = plan.limits[*i];
-                    if self.effect_checked(candidates.get(*i), &mut effect).is_ok() {
-                        *value = effect.total();
+                    self.limit = plan.limits[i];
+                    if self.effect_checked(c, &mut effect).is_ok() {
+                        self.cap_to_budget(p, &mut effect);
+                        value = effect.total();
                     }
                 }
+                order.push(Tied::new(i, p, applies(verdicts, i), value));
             }
             self.effect = effect;
-            // Stable: equal discounts keep consideration order (older, then smaller id).
-            order.sort_by_key(|&(_, discount)| std::cmp::Reverse(discount));
+            let mut saved: Option<Saved> = None;
+            let recording = self.recording;
+            order_ties(&mut order, |trial| {
+                let saved = &*saved.get_or_insert_with(|| self.save());
+                self.restore(saved);
+                self.recording = false;
+                for &i in trial {
+                    self.limit = plan.limits[i];
+                    self.apply(candidates.get(i), None);
+                }
+                self.grand_total()
+            });
+            self.recording = recording;
+            if let Some(saved) = saved {
+                self.restore(&saved);
+            }
+        } else {
+            order.extend(group.iter().map(|&i| {
+                let p = self.promotion(candidates.get(i));
+                Tied::new(i, p, false, Decimal::ZERO)
+            }));
         }
-        for (i, _) in order {
+        for Tied { member: i, .. } in order {
             let c = candidates.get(i);
             self.limit = plan.limits[i];
             if !self.recording {
@@ -1090,7 +1229,9 @@ impl<'a> Evaluation<'a> {
                 ));
             }
         }
-        if c.lines.is_empty() && failures.is_empty() {
+        // A shipping offer on every product needs no merchandise: a cart may hold only shipping.
+        let needs_items = !(p.all && matches!(p.offer, Offer::Shipping { .. }));
+        if c.lines.is_empty() && failures.is_empty() && needs_items {
             failures.push((Reason::NoTargetedItems, None));
         }
         let single = failures.len() == 1;
@@ -1211,7 +1352,7 @@ impl<'a> Evaluation<'a> {
             let closers: SmallVec<[u32; 2]> = c
                 .lines
                 .iter()
-                .filter_map(|&l| self.lines[l as usize].closed_by)
+                .filter_map(|&l| self.lines[l as usize].closed_by())
                 .collect();
             if !c.lines.is_empty() && closers.len() == c.lines.len() {
                 let reason = Reason::BlockedBy {
@@ -1265,19 +1406,7 @@ impl<'a> Evaluation<'a> {
         }
         let promotion = c.promotion;
         let closes = p.combination != Combination::Stackable;
-        for &(l, d) in &effect.lines {
-            let line = &mut self.lines[l as usize];
-            if !d.is_zero() {
-                line.amount -= d;
-                line.discounts.push((promotion, d));
-            }
-            if closes && line.closed_by.is_none() {
-                line.closed_by = Some(promotion);
-            }
-        }
-        for &(l, units) in &effect.claims {
-            self.lines[l as usize].claimed += units;
-        }
+        self.commit_lines(promotion, closes, effect);
         for &(s, d) in &effect.shipping {
             let option = &mut self.shipping[s as usize];
             if !d.is_zero() {
@@ -1308,7 +1437,9 @@ impl<'a> Evaluation<'a> {
                 }
                 if closes {
                     for &l in c.lines {
-                        self.lines[l as usize].closed_by.get_or_insert(promotion);
+                        for part in self.lines[l as usize].parts.iter_mut() {
+                            part.closed_by.get_or_insert(promotion);
+                        }
                     }
                 }
             }
@@ -1336,6 +1467,47 @@ impl<'a> Evaluation<'a> {
         self.outcome_with(c, Status::Applied, total, None, effect);
     }
 
+    /// Takes an effect's discounts off the lines and their parts; units an offer took only some of
+    /// a part's become a part of their own. A closing promotion closes the parts it reached.
+    fn commit_lines(&mut self, promotion: u32, closes: bool, effect: &Effect) {
+        let money = self.snap.money;
+        for d in &effect.parts {
+            let line = &mut self.lines[d.line as usize];
+            let part = &mut line.parts[d.part as usize];
+            let closed_by = if closes {
+                part.closed_by.or(Some(promotion))
+            } else {
+                part.closed_by
+            };
+            match d.units {
+                Some(units) if units < part.units => {
+                    let taken = share(&money, part.amount, part.units, units);
+                    part.units -= units;
+                    part.amount -= taken;
+                    let split = Part {
+                        units,
+                        amount: taken - d.discount,
+                        claimed: part.claimed || d.claim,
+                        closed_by,
+                    };
+                    line.parts.push(split);
+                }
+                _ => {
+                    part.amount -= d.discount;
+                    part.claimed |= d.claim;
+                    part.closed_by = closed_by;
+                }
+            }
+        }
+        for (l, d) in effect.lines() {
+            if !d.is_zero() {
+                let line = &mut self.lines[l as usize];
+                line.amount -= d;
+                line.discounts.push((promotion, d));
+            }
+        }
+    }
+
     fn effect_checked(
         &mut self,
         c: Candidate<'_>,
@@ -1348,7 +1520,7 @@ impl<'a> Evaluation<'a> {
             c.lines
                 .iter()
                 .copied()
-                .filter(|&l| self.lines[l as usize].closed_by.is_none()),
+                .filter(|&l| self.lines[l as usize].is_open()),
         );
         let result = self.offer_effect(c, p, &open, effect);
         self.open = open;
@@ -1375,12 +1547,14 @@ impl<'a> Evaluation<'a> {
             Offer::Shipping { kind, methods } => {
                 let money = self.snap.money;
                 let mut any = false;
+                let mut closers: SmallVec<[u32; 2]> = SmallVec::new();
                 for (s, option) in self.shipping.iter().enumerate() {
                     if !methods.is_empty() && !methods.iter().any(|m| **m == *option.method) {
                         continue;
                     }
                     any = true;
-                    if option.closed_by.is_some() {
+                    if let Some(closer) = option.closed_by {
+                        closers.push(closer);
                         continue;
                     }
                     if p.combination == Combination::Exclusive && !option.discounts.is_empty() {
@@ -1398,6 +1572,11 @@ impl<'a> Evaluation<'a> {
                 if !any {
                     return Err(Reason::NoShippingMethod { methods });
                 }
+                if effect.shipping.is_empty() && !closers.is_empty() {
+                    return Err(Reason::BlockedBy {
+                        promotions: self.promotion_ids(&closers),
+                    });
+                }
             }
             Offer::BuyXGetY(offer) => self.buy_x_get_y(p, offer, open, effect)?,
             Offer::Bundle(offer) => self.bundle(p, offer, effect)?,
@@ -1406,66 +1585,133 @@ impl<'a> Evaluation<'a> {
         Ok(())
     }
 
+    /// The effect of a merchandise offer on the open units of `open` lines.
     fn item_effect(&mut self, offer: ItemOffer, open: &[u16], effect: &mut Effect) {
         let money = self.snap.money;
+        self.raw.clear();
         match offer {
             ItemOffer::PercentOff {
                 rate,
                 max_units: Some(max),
             } => {
-                // The most expensive units (at what is left of them) first; ties by line order.
-                let mut order: SmallVec<[u16; 8]> = open.iter().copied().collect();
-                self.sort_by_unit(&mut order, true);
+                // The most expensive units (at what is left of them) first; ties by sku (not
+                // by line: how units are grouped in lines must not matter), then line order.
+                let mut order: SmallVec<[(Decimal, &str, u16, u16); 8]> = SmallVec::new();
+                for &l in open {
+                    let line = &self.lines[l as usize];
+                    for (p, part) in line.parts.iter().enumerate() {
+                        if part.is_open() {
+                            order.push((-part.unit(), line.sku, l, p as u16));
+                        }
+                    }
+                }
+                order.sort_unstable();
                 let mut left = max;
-                for l in order {
+                for (_, _, l, p) in order {
                     if left == 0 {
                         break;
                     }
-                    let line = &self.lines[l as usize];
-                    let units = left.min(line.quantity);
+                    let part = &self.lines[l as usize].parts[p as usize];
+                    let units = left.min(part.units);
                     left -= units;
-                    let d = money.round(
-                        line.amount * Decimal::from(units) / Decimal::from(line.quantity) * rate,
-                    );
-                    effect.lines.push((l, d.min(line.amount)));
+                    let amount = share(&money, part.amount, part.units, units);
+                    self.raw.push((l, p, Some(units), amount * rate));
                 }
-                // Back to line order, so that a budget split breaks ties by line id.
-                effect.lines.sort_unstable_by_key(|&(l, _)| l);
+                // Back to line order, so that a line's parts are rounded together.
+                self.raw.sort_unstable_by_key(|&(l, p, _, _)| (l, p));
             }
             ItemOffer::PercentOff { .. }
             | ItemOffer::AmountOffEach(_)
             | ItemOffer::UnitPrice(_) => {
                 for &l in open {
-                    let line = &self.lines[l as usize];
-                    let d = line_discount(&money, offer, line.amount, line.quantity);
-                    effect.lines.push((l, d));
+                    for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
+                        if part.is_open() {
+                            let d = unit_offer_discount(offer, part.amount, part.units);
+                            self.raw.push((l, p as u16, None, d));
+                        }
+                    }
                 }
             }
             ItemOffer::AmountOffTotal(amount) | ItemOffer::CartAmountOff(amount) => {
-                self.spread(open, |base| amount.min(base), effect);
+                return self.spread(open, |base| amount.min(base), effect);
             }
             ItemOffer::CartPercentOff(rate) => {
-                self.spread(open, |base| money.round(base * rate), effect);
+                return self.spread(open, |base| money.round(base * rate), effect);
             }
         }
+        self.round_per_line(effect);
     }
 
-    /// A discount on the open lines as a whole, split over them by largest remainder.
+    /// Rounds the unrounded discounts of `raw` (in line order) once per line, and splits each
+    /// line's rounded discount over its parts by largest remainder.
+    fn round_per_line(&mut self, effect: &mut Effect) {
+        let money = self.snap.money;
+        let raw = std::mem::take(&mut self.raw);
+        let mut start = 0;
+        while start < raw.len() {
+            let l = raw[start].0;
+            let end = start + raw[start..].iter().take_while(|r| r.0 == l).count();
+            let line = &raw[start..end];
+            let open: Decimal = line
+                .iter()
+                .map(|&(_, p, _, _)| self.lines[l as usize].parts[p as usize].amount)
+                .sum();
+            let total = money
+                .round(line.iter().map(|r| r.3).sum::<Decimal>())
+                .min(open)
+                .max(Decimal::ZERO);
+            let discount =
+                |&(l, part, units, _): &(u16, u16, Option<u32>, Decimal), d| PartDiscount {
+                    line: l,
+                    part,
+                    units,
+                    claim: false,
+                    discount: d,
+                };
+            if let [only] = line {
+                effect.parts.push(discount(only, total));
+            } else {
+                self.scratch.clear();
+                self.scratch.extend(line.iter().map(|r| r.3));
+                money.allocate(total, &self.scratch, &mut self.parts);
+                effect.parts.extend(
+                    line.iter()
+                        .zip(&self.parts)
+                        .map(|(entry, &d)| discount(entry, d)),
+                );
+            }
+            start = end;
+        }
+        self.raw = raw;
+    }
+
+    /// A discount on the open parts of the open lines as a whole, split over them by largest
+    /// remainder.
     fn spread(&mut self, open: &[u16], total_of: impl Fn(Decimal) -> Decimal, effect: &mut Effect) {
         self.scratch.clear();
-        self.scratch
-            .extend(open.iter().map(|&l| self.lines[l as usize].amount));
+        let start = effect.parts.len();
+        for &l in open {
+            for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
+                if part.is_open() {
+                    self.scratch.push(part.amount);
+                    effect
+                        .parts
+                        .push(PartDiscount::whole(l, p as u16, Decimal::ZERO));
+                }
+            }
+        }
         let base: Decimal = self.scratch.iter().sum();
         let total = total_of(base).min(base);
         if total.is_zero() {
+            effect.parts.truncate(start);
             return;
         }
         self.snap
             .money
             .allocate(total, &self.scratch, &mut self.parts);
-        effect
-            .lines
-            .extend(open.iter().copied().zip(self.parts.iter().copied()));
+        for (entry, &d) in effect.parts[start..].iter_mut().zip(&self.parts) {
+            entry.discount = d;
+        }
     }
 
     /// With a budget, a promotion grants at most what is left of it. Shipping options are
@@ -1483,13 +1729,13 @@ impl<'a> Evaluation<'a> {
             *d = (*d).min(left);
         }
         self.scratch.clear();
-        self.scratch.extend(effect.lines.iter().map(|(_, d)| *d));
+        self.scratch.extend(effect.parts.iter().map(|d| d.discount));
         if self.scratch.iter().sum::<Decimal>() > left {
             self.snap
                 .money
                 .allocate(left, &self.scratch, &mut self.parts);
-            for ((_, d), capped) in effect.lines.iter_mut().zip(&self.parts) {
-                *d = *capped;
+            for (d, capped) in effect.parts.iter_mut().zip(&self.parts) {
+                d.discount = *capped;
             }
         }
     }
@@ -1540,7 +1786,8 @@ impl<'a> Evaluation<'a> {
                 .max()
                 .unwrap_or(Decimal::ZERO)
         };
-        let lines_discount: Decimal = effect.lines.iter().map(|(_, d)| *d).sum();
+        let lines = effect.lines();
+        let lines_discount: Decimal = lines.iter().map(|(_, d)| *d).sum();
         let discount = if effect.shipping.is_empty() {
             discount
         } else {
@@ -1552,8 +1799,7 @@ impl<'a> Evaluation<'a> {
             priority: p.priority,
             status,
             discount: self.snap.money.round(discount),
-            lines: effect
-                .lines
+            lines: lines
                 .iter()
                 .filter(|(_, d)| !d.is_zero())
                 .map(|(l, _)| self.lines[*l as usize].id.clone())
@@ -1745,6 +1991,23 @@ fn tier_nudge_kind(basis: TierBasis) -> NudgeKind {
     }
 }
 
+/// The unrounded discount a per-unit offer gives on `units` units worth `amount` in all; never
+/// more than `amount`. Spread offers (amounts off a whole) count as their amount.
+fn unit_offer_discount(offer: ItemOffer, amount: Decimal, units: u32) -> Decimal {
+    let units = Decimal::from(units);
+    let d = match offer {
+        ItemOffer::PercentOff { rate, max_units } => match max_units {
+            Some(max) if Decimal::from(max) < units => amount * Decimal::from(max) / units * rate,
+            _ => amount * rate,
+        },
+        ItemOffer::AmountOffEach(a) => a * units,
+        ItemOffer::UnitPrice(price) => amount - price * units,
+        ItemOffer::AmountOffTotal(a) | ItemOffer::CartAmountOff(a) => a,
+        ItemOffer::CartPercentOff(rate) => amount * rate,
+    };
+    d.min(amount).max(Decimal::ZERO)
+}
+
 /// The discount a per-unit offer gives on a line of `quantity` units whose amount left is `amount`
 /// rounded once for the line and never more than `amount`.
 pub(crate) fn line_discount(
@@ -1753,18 +2016,7 @@ pub(crate) fn line_discount(
     amount: Decimal,
     quantity: u32,
 ) -> Decimal {
-    let quantity = Decimal::from(quantity);
-    let d = match offer {
-        ItemOffer::PercentOff { rate, max_units } => match max_units {
-            Some(max) if Decimal::from(max) < quantity => {
-                money.round(amount * Decimal::from(max) / quantity * rate)
-            }
-            _ => money.round(amount * rate),
-        },
-        ItemOffer::AmountOffEach(a) => a * quantity,
-        ItemOffer::UnitPrice(price) => (amount - price * quantity).max(Decimal::ZERO),
-        ItemOffer::AmountOffTotal(a) | ItemOffer::CartAmountOff(a) => a,
-        ItemOffer::CartPercentOff(rate) => money.round(amount * rate),
-    };
-    money.round(d.min(amount).max(Decimal::ZERO))
+    money
+        .round(unit_offer_discount(offer, amount, quantity))
+        .min(amount)
 }

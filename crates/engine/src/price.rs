@@ -1,22 +1,25 @@
-//! Catalog prices (DESIGN §2.5): for products and one customer context, the base price with the
-//! catalog promotion of highest priority applied (ties: the lower price, then the older promotion,
-//! then the smaller id).
+//! Catalog prices (DESIGN §2.5): for products and one customer context, the base price with every
+//! catalog promotion that would apply to one unit in a cart, in priority order and with its
+//! combination mode — what you see is what you pay. The promotion shown is the one of highest
+//! priority (ties: the lower price alone, then the older promotion, then the smaller id).
 
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::evaluate::line_discount;
+use crate::evaluate::ties::{Tied, order_ties};
 use crate::quote::{PriceSource, ProductPrice};
-use crate::rules::Display;
-use crate::snapshot::{Facts, Offer, Product, Snapshot};
+use crate::rules::{Combination, Display};
+use crate::snapshot::{Facts, Offer, Product, Promotion, Snapshot};
 
-/// A catalog promotion's claim on a product (or a cart line): the one that wins is the catalog's.
+/// A catalog promotion's claim to be shown on a product (or a cart line).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CatalogPick {
     pub priority: i32,
-    /// What the product (or line) costs with it.
+    /// What the product costs with it alone.
     pub price: Decimal,
     /// The promotion's index: consideration order (older, then smaller id).
     pub promotion: u32,
@@ -35,6 +38,129 @@ impl CatalogPick {
             std::cmp::Reverse(other.price),
             std::cmp::Reverse(other.promotion),
         )
+    }
+}
+
+/// A price with its catalog promotions: what is left, and the promotions that applied, in order.
+pub(crate) struct Chain {
+    pub amount: Decimal,
+    pub applied: SmallVec<[u32; 2]>,
+}
+
+impl Snapshot {
+    /// What `quantity` units worth `amount` cost with the catalog promotions `promotions` (indices
+    /// in consideration order, each reaching the product and allowed in the context), applied the
+    /// way a cart applies them: by priority, equal priorities in the order that costs the least
+    /// (`evaluate::ties`), a stop-further one closing the item, an exclusive one only on an item
+    /// nothing discounted. `budget_left` says how much a promotion with a budget may still grant.
+    pub(crate) fn catalog_chain(
+        &self,
+        amount: Decimal,
+        quantity: u32,
+        promotions: &[u32],
+        budget_left: impl Fn(&Promotion) -> Option<Decimal>,
+    ) -> Chain {
+        let discount = |p: &Promotion, amount: Decimal| {
+            self.catalog_discount(p, amount, quantity, budget_left(p))
+        };
+        // Applies `order` from `(amount, closed)`; `applied` receives what applied.
+        let run = |order: &[usize],
+                   group: &[u32],
+                   mut amount: Decimal,
+                   mut closed: bool,
+                   mut discounted: bool,
+                   mut applied: Option<&mut SmallVec<[u32; 2]>>| {
+            for &k in order {
+                let p = &self.promotions[group[k] as usize];
+                if closed || (p.combination == Combination::Exclusive && discounted) {
+                    continue;
+                }
+                let d = discount(p, amount);
+                if d.is_zero() {
+                    continue;
+                }
+                amount -= d;
+                discounted = true;
+                closed = p.combination != Combination::Stackable;
+                if let Some(applied) = applied.as_deref_mut() {
+                    applied.push(group[k]);
+                }
+            }
+            (amount, closed)
+        };
+        let mut chain = Chain {
+            amount,
+            applied: SmallVec::new(),
+        };
+        let mut closed = false;
+        for group in promotions.chunk_by(|&a, &b| {
+            self.promotions[a as usize].priority == self.promotions[b as usize].priority
+        }) {
+            if closed {
+                break;
+            }
+            let start = chain.amount;
+            let discounted = !chain.applied.is_empty();
+            let mut order: SmallVec<[Tied; 4]> = group
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| {
+                    let p = &self.promotions[i as usize];
+                    Tied::new(k, p, true, discount(p, start))
+                })
+                .collect();
+            if order.len() > 1 {
+                order_ties(&mut order, |trial| {
+                    run(trial, group, start, closed, discounted, None).0
+                });
+            }
+            let order: SmallVec<[usize; 4]> = order.iter().map(|t| t.member).collect();
+            (chain.amount, closed) = run(
+                &order,
+                group,
+                start,
+                closed,
+                discounted,
+                Some(&mut chain.applied),
+            );
+        }
+        chain
+    }
+
+    /// What a catalog promotion takes off `quantity` units worth `amount`, within what is left of
+    /// its budget.
+    pub(crate) fn catalog_discount(
+        &self,
+        p: &Promotion,
+        amount: Decimal,
+        quantity: u32,
+        budget_left: Option<Decimal>,
+    ) -> Decimal {
+        let Offer::Merchandise(offer) = p.offer else {
+            return Decimal::ZERO;
+        };
+        let d = line_discount(&self.money, offer, amount, quantity);
+        budget_left.map_or(d, |left| d.min(left))
+    }
+
+    /// The catalog promotion to show among those that applied to one unit worth `unit`.
+    pub(crate) fn shown_promotion(&self, unit: Decimal, applied: &[u32]) -> Option<u32> {
+        let mut best: Option<CatalogPick> = None;
+        for &i in applied {
+            let p = &self.promotions[i as usize];
+            let Offer::Merchandise(offer) = p.offer else {
+                continue;
+            };
+            let pick = CatalogPick {
+                priority: p.priority,
+                price: unit - line_discount(&self.money, offer, unit, 1),
+                promotion: i,
+            };
+            if best.is_none_or(|b| pick.beats(&b)) {
+                best = Some(pick);
+            }
+        }
+        best.map(|b| b.promotion)
     }
 }
 
@@ -146,47 +272,30 @@ impl Snapshot {
             attributes: &product.attributes,
             tags: &product.tags,
         };
-        let mut best: Option<CatalogPick> = None;
+        let mut reaching: SmallVec<[u32; 8]> = SmallVec::new();
         let mut consider = |ids: &[u32]| {
             for &i in ids {
                 let p = &self.promotions[i as usize];
-                let Offer::Merchandise(offer) = p.offer else {
-                    continue;
-                };
-                if !p.is_catalog {
-                    continue;
-                }
-                // Index lists are in consideration order: nothing further on can beat a
-                // higher priority.
-                if best.is_some_and(|b| b.priority > p.priority) {
-                    break;
-                }
-                if best.is_some_and(|b| b.promotion == i) || !checks.passes(self, i, ctx) {
+                if !p.is_catalog
+                    || !checks.passes(self, i, ctx)
+                    || p.exclude.as_ref().is_some_and(|e| e.matches(&facts))
+                {
                     continue;
                 }
-                if p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
-                    continue;
-                }
-                let price = unit - line_discount(money, offer, unit, 1);
-                if price == unit {
-                    continue;
-                }
-                let pick = CatalogPick {
-                    priority: p.priority,
-                    price,
-                    promotion: i,
-                };
-                if best.is_none_or(|b| pick.beats(&b)) {
-                    best = Some(pick);
-                }
+                reaching.push(i);
             }
         };
         self.targeting_lists(&facts, &mut consider);
         consider(all);
-        let (price, promotion) = match best {
-            Some(b) => (b.price, Some(&*self.promotions[b.promotion as usize].id)),
-            None => (unit, None),
-        };
+        // Index lists are each in consideration order, but a promotion may come from several.
+        reaching.sort_unstable();
+        reaching.dedup();
+        // A price request knows nothing of usage: a budget caps as if nothing was granted yet.
+        let chain = self.catalog_chain(unit, 1, &reaching, |p| p.limits.budget);
+        let price = chain.amount;
+        let promotion = self
+            .shown_promotion(unit, &chain.applied)
+            .map(|i| &*self.promotions[i as usize].id);
         let (net, gross) = match ctx.display {
             Display::Gross => (
                 money.round(price / (Decimal::ONE + product.tax_rate)),
@@ -208,6 +317,11 @@ impl Snapshot {
             tax: gross - net,
             gross,
             promotion,
+            promotions: chain
+                .applied
+                .iter()
+                .map(|&i| &*self.promotions[i as usize].id)
+                .collect(),
         }
     }
 }

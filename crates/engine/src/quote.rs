@@ -697,11 +697,16 @@ pub struct ProductPrice<'a> {
     pub price_source: PriceSource,
     /// Base unit price (display mode), the strike-through price when a promotion applies.
     pub reference_price: Decimal,
-    /// Unit price with the catalog promotion (display mode).
+    /// Unit price with every catalog promotion that reaches it (display mode): what one unit
+    /// costs in a cart with no code, before cart-level promotions.
     pub price: Decimal,
     pub net: Decimal,
     pub tax: Decimal,
     pub gross: Decimal,
+    /// The catalog promotion shown (badge, strike-through): the one of highest priority.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub promotion: Option<&'a str>,
+    /// Every catalog promotion in `price`, in the order they apply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<&'a str>,
 }

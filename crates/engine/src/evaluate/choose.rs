@@ -75,7 +75,7 @@ struct Walk<'s> {
 
 #[derive(PartialEq)]
 struct Fingerprint {
-    lines: Vec<(Decimal, u32, Option<u32>)>,
+    lines: Vec<super::Parts>,
     shipping: Vec<(Decimal, Option<u32>)>,
 }
 
@@ -301,11 +301,7 @@ impl<'a> Evaluation<'a> {
     /// are closed or claimed.
     fn fingerprint(&self) -> Fingerprint {
         Fingerprint {
-            lines: self
-                .lines
-                .iter()
-                .map(|l| (l.amount, l.claimed, l.closed_by))
-                .collect(),
+            lines: self.lines.iter().map(|l| l.parts.clone()).collect(),
             shipping: self
                 .shipping
                 .iter()
@@ -347,9 +343,9 @@ impl<'a> Evaluation<'a> {
             bound
                 .lines
                 .iter()
-                .map(|&l| &self.lines[l as usize])
-                .filter(|line| line.closed_by.is_none())
-                .map(|line| line.amount)
+                .flat_map(|&l| &self.lines[l as usize].parts)
+                .filter(|part| part.is_open())
+                .map(|part| part.amount)
                 .sum()
         };
         left * bound.rate

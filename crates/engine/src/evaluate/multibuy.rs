@@ -5,28 +5,66 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{Candidate, Effect, Evaluation, UnitGroup};
+use super::{Candidate, Effect, Evaluation, PartDiscount, UnitGroup, share};
 use crate::quote::Reason;
 use crate::snapshot::{Bundle, BundlePrice, BuyXGetY, Offer, Promotion, Targets, UnitReward};
 
 /// Units taken from lines: (line, units).
 pub(super) type Units = SmallVec<[(u16, u32); 4]>;
 
+/// A pool of units a multi-unit offer may take: a part of a line no multi-unit offer took yet,
+/// and still open, as (line, part). A line has one, unless a percentage on N units split it.
+type Pool = (u16, u16);
+
+/// Units taken from pools.
+type PoolUnits = SmallVec<[(Pool, u32); 4]>;
+
 impl<'a> Evaluation<'a> {
-    /// Units of a line that a multi-unit offer may still use.
-    pub(super) fn available(&self, l: u16) -> u32 {
-        let line = &self.lines[l as usize];
-        if line.closed_by.is_some() {
-            0
-        } else {
-            line.quantity - line.claimed
-        }
+    /// The pools of a line, with their units.
+    fn pools(&self, l: u16) -> impl Iterator<Item = (Pool, &super::Part)> {
+        self.lines[l as usize]
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| !part.claimed && part.is_open())
+            .map(move |(p, part)| ((l, p as u16), part))
     }
 
-    /// What is left of one unit of a line (unrounded).
-    fn unit_left(&self, l: u16) -> Decimal {
-        let line = &self.lines[l as usize];
-        line.amount / Decimal::from(line.quantity)
+    /// Units of a line that a multi-unit offer may still use.
+    pub(super) fn available(&self, l: u16) -> u32 {
+        self.pools(l).map(|(_, part)| part.units).sum()
+    }
+
+    /// The pools of `lines`, the cheapest or the most expensive units first (what is left of
+    /// them), then by sku — not by line, so that how a product's units are grouped in lines does
+    /// not change which are taken — then by line and part.
+    fn sorted_pools(&self, lines: &[u16], most_expensive_first: bool) -> SmallVec<[Pool; 8]> {
+        let mut pools: SmallVec<[(Decimal, &str, Pool); 8]> = lines
+            .iter()
+            .flat_map(|&l| self.pools(l))
+            .map(|(pool, part)| {
+                let unit = part.unit();
+                let sku = self.lines[pool.0 as usize].sku;
+                (if most_expensive_first { -unit } else { unit }, sku, pool)
+            })
+            .collect();
+        pools.sort_unstable();
+        pools.into_iter().map(|(_, _, pool)| pool).collect()
+    }
+
+    fn pool_units(&self, (l, p): Pool) -> u32 {
+        self.lines[l as usize].parts[p as usize].units
+    }
+
+    /// `units` of a pool, taken with `discount`.
+    fn claim(&self, (line, part): Pool, units: u32, discount: Decimal) -> PartDiscount {
+        PartDiscount {
+            line,
+            part,
+            units: Some(units),
+            claim: true,
+            discount,
+        }
     }
 
     /// Open cart lines matching `targets` and not excluded by the promotion.
@@ -120,58 +158,58 @@ impl<'a> Evaluation<'a> {
         let (x, y) = (offer.buy, offer.get);
 
         // Rewards: shared units may be rewarded only while enough remain to trigger.
-        let mut order = rewardable.clone();
-        self.sort_by_unit(&mut order, offer.most_expensive_first);
         let mut shared_left = trigger_only + both - times * x;
         let mut need = times * y;
-        let mut rewards = Units::new();
-        for l in order {
+        let mut rewards = PoolUnits::new();
+        for pool in self.sorted_pools(&rewardable, offer.most_expensive_first) {
             if need == 0 {
                 break;
             }
-            let mut take = self.available(l).min(need);
-            if open.contains(&l) {
+            let mut take = self.pool_units(pool).min(need);
+            if open.contains(&pool.0) {
                 take = take.min(shared_left);
                 shared_left -= take;
             }
             if take > 0 {
-                rewards.push((l, take));
+                rewards.push((pool, take));
                 need -= take;
             }
         }
         // Triggers: the remaining units of the trigger lines, most expensive first.
-        let mut order: SmallVec<[u16; 8]> = open.iter().copied().collect();
-        self.sort_by_unit(&mut order, true);
         let mut need = times * x;
-        let mut triggers = Units::new();
-        for l in order {
+        let mut triggers = PoolUnits::new();
+        for pool in self.sorted_pools(open, true) {
             if need == 0 {
                 break;
             }
-            let rewarded = rewards.iter().find(|(r, _)| *r == l).map_or(0, |(_, k)| *k);
-            let take = (self.available(l) - rewarded).min(need);
+            let rewarded = rewards
+                .iter()
+                .find(|(r, _)| *r == pool)
+                .map_or(0, |(_, k)| *k);
+            let take = (self.pool_units(pool) - rewarded).min(need);
             if take > 0 {
-                triggers.push((l, take));
+                triggers.push((pool, take));
                 need -= take;
             }
         }
 
         let money = self.snap.money;
-        for &(l, k) in &rewards {
-            let line = &self.lines[l as usize];
-            let share = line.amount * Decimal::from(k) / Decimal::from(line.quantity);
-            let k = Decimal::from(k);
+        let mut taker = Taker::default();
+        for &(pool, k) in &rewards {
+            let share = taker.take(self, pool, k);
+            let units = Decimal::from(k);
             let d = match offer.reward {
                 UnitReward::PercentOff(rate) => share * rate,
-                UnitReward::AmountOff(amount) => (amount * k).min(share),
-                UnitReward::UnitPrice(price) => (share - price * k).max(Decimal::ZERO),
+                UnitReward::AmountOff(amount) => amount * units,
+                UnitReward::UnitPrice(price) => share - price * units,
             };
-            effect.lines.push((l, money.round(d).min(line.amount)));
+            let d = money.round(d).min(share).max(Decimal::ZERO);
+            effect.parts.push(self.claim(pool, k, d));
         }
-        effect.lines.sort_unstable_by_key(|&(l, _)| l);
-        effect
-            .claims
-            .extend(rewards.iter().chain(&triggers).copied());
+        for &(pool, k) in &triggers {
+            taker.take(self, pool, k);
+            effect.parts.push(self.claim(pool, k, Decimal::ZERO));
+        }
         // One group per application, for the explanation (not needed while plans are tried).
         if !self.recording {
             return Ok(());
@@ -197,25 +235,33 @@ impl<'a> Evaluation<'a> {
         effect: &mut Effect,
     ) -> Result<(), Reason<'a>> {
         let money = self.snap.money;
-        let mut slots: SmallVec<[(usize, SmallVec<[u16; 8]>); 4]> = offer
+        let mut slots: SmallVec<[(usize, SmallVec<[Pool; 8]>); 4]> = offer
             .slots
             .iter()
             .enumerate()
             .map(|(i, (targets, _))| {
-                let mut lines = self.lines_matching(p, targets);
-                self.sort_by_unit(&mut lines, true);
-                (i, lines)
+                let lines = self.lines_matching(p, targets);
+                (i, self.sorted_pools(&lines, true))
             })
             .collect();
         // The scarcest slot picks first, so that it is not starved by a broader one.
-        slots.sort_by_key(|(i, lines)| {
-            let units: u32 = lines.iter().map(|&l| self.available(l)).sum();
+        slots.sort_by_key(|(i, pools)| {
+            let units: u32 = pools.iter().map(|&pool| self.pool_units(pool)).sum();
             (units, *i)
         });
-        let mut left: Vec<u32> = (0..self.lines.len() as u16)
-            .map(|l| self.available(l))
-            .collect();
-        let mut discounts: Vec<Decimal> = vec![Decimal::ZERO; self.lines.len()];
+        // Per pool: the units left, and what the bundles took with their discount.
+        let mut pools: SmallVec<[(Pool, u32, u32, Decimal); 8]> = SmallVec::new();
+        for (_, slot) in &slots {
+            for &pool in slot {
+                if !pools.iter().any(|(q, ..)| *q == pool) {
+                    pools.push((pool, self.pool_units(pool), 0, Decimal::ZERO));
+                }
+            }
+        }
+        let entry = |pools: &mut SmallVec<[(Pool, u32, u32, Decimal); 8]>, pool: Pool| {
+            pools.iter().position(|(q, ..)| *q == pool).unwrap_or(0)
+        };
+        let mut taker = Taker::default();
         let mut formed = 0;
         let mut failure = None;
         let most = match (offer.max_applications, self.limit) {
@@ -223,16 +269,17 @@ impl<'a> Evaluation<'a> {
             (a, b) => a.or(b),
         };
         while most.is_none_or(|max| formed < max) {
-            let mut units = Units::new();
+            let mut units = PoolUnits::new();
             let mut missing_slot = None;
-            for (slot, lines) in &slots {
+            for (slot, slot_pools) in &slots {
                 let mut need = offer.slots[*slot].1;
-                for &l in lines {
-                    let take = left[l as usize].min(need);
+                for &pool in slot_pools {
+                    let e = entry(&mut pools, pool);
+                    let take = pools[e].1.min(need);
                     if take > 0 {
-                        left[l as usize] -= take;
+                        pools[e].1 -= take;
                         need -= take;
-                        merge(&mut units, l, take);
+                        merge(&mut units, pool, take);
                     }
                     if need == 0 {
                         break;
@@ -245,9 +292,9 @@ impl<'a> Evaluation<'a> {
             }
             let values: SmallVec<[Decimal; 4]> = units
                 .iter()
-                .map(|&(l, k)| self.unit_left(l) * Decimal::from(k))
+                .map(|&(pool, k)| taker.peek(self, pool, k))
                 .collect();
-            let value = money.round(values.iter().sum());
+            let value: Decimal = values.iter().sum();
             let discount = match offer.price {
                 BundlePrice::Price(price) => value - price,
                 BundlePrice::PercentOff(rate) => money.round(value * rate),
@@ -258,21 +305,24 @@ impl<'a> Evaluation<'a> {
                     Some(slot) => Reason::BundleIncomplete { slot },
                     None => Reason::NothingToDiscount,
                 });
-                for &(l, k) in &units {
-                    left[l as usize] += k;
+                for &(pool, k) in &units {
+                    let e = entry(&mut pools, pool);
+                    pools[e].1 += k;
                 }
                 break;
             }
             self.snap.money.allocate(discount, &values, &mut self.parts);
-            for (&(l, _), part) in units.iter().zip(&self.parts) {
-                discounts[l as usize] += *part;
+            for (&(pool, k), part) in units.iter().zip(&self.parts) {
+                taker.take(self, pool, k);
+                let e = entry(&mut pools, pool);
+                pools[e].2 += k;
+                pools[e].3 += *part;
             }
-            effect.claims.extend(units.iter().copied());
             if self.recording {
                 effect.groups.push(UnitGroup {
                     triggers: Units::new(),
                     rewards: Units::new(),
-                    units,
+                    units: by_line(&units),
                 });
             }
             formed += 1;
@@ -280,36 +330,36 @@ impl<'a> Evaluation<'a> {
         if formed == 0 {
             return Err(failure.unwrap_or(Reason::NothingToDiscount));
         }
-        for (l, d) in discounts.into_iter().enumerate() {
-            if !d.is_zero() {
-                effect.lines.push((l as u16, d.min(self.lines[l].amount)));
+        for &(pool, _, units, discount) in &pools {
+            if units > 0 {
+                effect.parts.push(self.claim(pool, units, discount));
             }
         }
         Ok(())
     }
-
-    /// Sorts lines by what is left of one unit (cheapest or most expensive first), then by line.
-    pub(super) fn sort_by_unit(&self, lines: &mut [u16], most_expensive_first: bool) {
-        // Each unit price is a division: computed once per line, not per comparison.
-        lines.sort_by_cached_key(|&l| {
-            let price = self.unit_left(l);
-            (if most_expensive_first { -price } else { price }, l)
-        });
-    }
 }
 
-fn merge(units: &mut Units, line: u16, count: u32) {
-    match units.iter_mut().find(|(l, _)| *l == line) {
+fn merge<K: PartialEq + Copy>(units: &mut SmallVec<[(K, u32); 4]>, key: K, count: u32) {
+    match units.iter_mut().find(|(k, _)| *k == key) {
         Some((_, k)) => *k += count,
-        None => units.push((line, count)),
+        None => units.push((key, count)),
     }
 }
 
-/// `(line, units)` pairs as a queue of single units.
-fn unit_stream(units: &Units) -> std::collections::VecDeque<u16> {
+/// Units of pools as units of lines, for the explanation.
+fn by_line(units: &PoolUnits) -> Units {
+    let mut lines = Units::new();
+    for &((l, _), k) in units {
+        merge(&mut lines, l, k);
+    }
+    lines
+}
+
+/// `(pool, units)` pairs as a queue of single units of lines.
+fn unit_stream(units: &PoolUnits) -> std::collections::VecDeque<u16> {
     units
         .iter()
-        .flat_map(|&(l, k)| std::iter::repeat_n(l, k as usize))
+        .flat_map(|&((l, _), k)| std::iter::repeat_n(l, k as usize))
         .collect()
 }
 
@@ -321,4 +371,39 @@ fn take_units(stream: &mut std::collections::VecDeque<u16>, count: u32) -> Units
         }
     }
     units
+}
+
+/// Follows what units taken one after the other from pools are worth, the way
+/// [`Evaluation::commit_lines`](super::Evaluation) will split them off.
+#[derive(Default)]
+struct Taker(SmallVec<[(Pool, u32, Decimal); 4]>);
+
+impl Taker {
+    fn state(&self, evaluation: &Evaluation<'_>, pool: Pool) -> (u32, Decimal) {
+        match self.0.iter().find(|(p, _, _)| *p == pool) {
+            Some(&(_, units, amount)) => (units, amount),
+            None => {
+                let part = &evaluation.lines[pool.0 as usize].parts[pool.1 as usize];
+                (part.units, part.amount)
+            }
+        }
+    }
+
+    /// What `units` more units of `pool` are worth.
+    fn peek(&self, evaluation: &Evaluation<'_>, pool: Pool, units: u32) -> Decimal {
+        let (of, amount) = self.state(evaluation, pool);
+        share(&evaluation.snap.money, amount, of, units)
+    }
+
+    /// Takes `units` units of `pool` and says what they are worth.
+    fn take(&mut self, evaluation: &Evaluation<'_>, pool: Pool, units: u32) -> Decimal {
+        let (of, amount) = self.state(evaluation, pool);
+        let worth = share(&evaluation.snap.money, amount, of, units);
+        let next = (pool, of.saturating_sub(units), amount - worth);
+        match self.0.iter_mut().find(|(p, _, _)| *p == pool) {
+            Some(entry) => *entry = next,
+            None => self.0.push(next),
+        }
+        worth
+    }
 }

@@ -1,0 +1,268 @@
+//! Prices that never surprise (issue 9): the price of a cart does not depend on how the shop
+//! grouped units into lines, and the catalog price of a product is what one unit of it pays in a
+//! cart with no code, before cart-level promotions.
+
+#![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
+
+use proptest::prelude::*;
+use remise_engine::cart::{Cart, CartLine, PriceRequest};
+use remise_engine::compile;
+use remise_engine::rules::{
+    BundlePrice, BundleSlot, Catalog, Combination, Conditions, Offer, Product, Promotion, Reward,
+    RewardOrder, RuleSet, StoreSettings, Targets,
+};
+use rust_decimal::Decimal;
+
+const SKUS: [&str; 4] = ["A", "B", "C", "D"];
+
+fn euros(amount: i64) -> Decimal {
+    Decimal::new(amount * 100, 2)
+}
+
+fn targets() -> impl Strategy<Value = Option<Targets>> {
+    prop_oneof![
+        Just(None),
+        prop::sample::subsequence(SKUS.to_vec(), 1..3).prop_map(|skus| Some(Targets {
+            skus: skus.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })),
+    ]
+}
+
+fn combination() -> impl Strategy<Value = Combination> {
+    prop::sample::select(vec![
+        Combination::Stackable,
+        Combination::Stackable,
+        Combination::StopFurther,
+        Combination::Exclusive,
+    ])
+}
+
+/// Offers whose every step stays exact at the cent on the prices below (multiples of 10,000.00
+/// and at most three percentages in a row), so that rounding once per line cannot tell a line of
+/// four from four lines of one: what is left is then the semantics alone. Amounts off a whole
+/// (`amount_off_total`, cart offers) are left out: split over lines by largest remainder, they
+/// leave lines at amounts a later percentage rounds differently per line, which is the rounding
+/// rule (once per line, DESIGN §2.1) and not a difference of semantics; so are budgets, for the
+/// same reason (a capped discount is split over lines).
+fn exact_offer() -> impl Strategy<Value = Offer> {
+    let percent = (1..=100i64).prop_map(Decimal::from);
+    let amount = (1..=3i64).prop_map(|k| euros(k * 10_000));
+    prop_oneof![
+        (percent.clone(), prop::option::of(1..4u32))
+            .prop_map(|(percent, max_units)| Offer::PercentOff { percent, max_units }),
+        amount
+            .clone()
+            .prop_map(|amount| Offer::AmountOffEach { amount }),
+        amount.clone().prop_map(|price| Offer::UnitPrice { price }),
+        (
+            1..3u32,
+            1..3u32,
+            prop_oneof![
+                Just(Reward::Free),
+                percent
+                    .clone()
+                    .prop_map(|percent| Reward::PercentOff { percent }),
+                amount
+                    .clone()
+                    .prop_map(|amount| Reward::AmountOff { amount }),
+            ],
+            any::<bool>(),
+            prop::option::of(1..3u32),
+        )
+            .prop_map(|(buy, get, reward, cheapest, max_applications)| {
+                Offer::BuyXGetY {
+                    buy,
+                    get,
+                    reward_targets: None,
+                    reward,
+                    rewarded: if cheapest {
+                        RewardOrder::Cheapest
+                    } else {
+                        RewardOrder::MostExpensive
+                    },
+                    max_applications,
+                }
+            }),
+        (prop::sample::select(SKUS.to_vec()), 1..3u32, amount).prop_map(
+            |(sku, quantity, amount)| {
+                Offer::Bundle {
+                    slots: vec![BundleSlot {
+                        targets: Targets {
+                            skus: vec![sku.to_owned()],
+                            ..Default::default()
+                        },
+                        quantity,
+                    }],
+                    price: BundlePrice::AmountOff { amount },
+                    max_applications: None,
+                }
+            }
+        ),
+    ]
+}
+
+fn exact_promotion(i: usize) -> impl Strategy<Value = Promotion> {
+    (
+        0..3i32,
+        combination(),
+        targets(),
+        exact_offer(),
+        prop::option::of(0..4u32),
+    )
+        .prop_map(
+            move |(priority, combination, targets, offer, min_quantity)| Promotion {
+                priority,
+                combination,
+                targets: if matches!(offer, Offer::Bundle { .. }) {
+                    None
+                } else {
+                    targets
+                },
+                conditions: Conditions {
+                    min_quantity,
+                    ..Default::default()
+                },
+                ..Promotion::new(format!("p{i}"), offer)
+            },
+        )
+}
+
+fn rules_with(promotions: impl Strategy<Value = Vec<Promotion>>) -> impl Strategy<Value = RuleSet> {
+    (prop::collection::vec(1..=6i64, 4), promotions).prop_map(|(prices, promotions)| RuleSet {
+        store: StoreSettings::default(),
+        catalog: Catalog {
+            products: SKUS
+                .iter()
+                .zip(prices)
+                .map(|(sku, k)| Product {
+                    sku: (*sku).to_owned(),
+                    name: String::new(),
+                    price: euros(k * 10_000),
+                    tax_rate: Decimal::new(2, 1),
+                    segments: vec![],
+                    brand: None,
+                    attributes: Default::default(),
+                    tags: vec![],
+                })
+                .collect(),
+            ..Default::default()
+        },
+        promotions,
+        ..Default::default()
+    })
+}
+
+/// Units per product, each product's units cut into lines at the given points.
+fn units() -> impl Strategy<Value = Vec<(usize, u32, Vec<u32>)>> {
+    prop::collection::vec(
+        (0..SKUS.len(), 1..6u32, prop::collection::vec(1..6u32, 0..3)),
+        1..4,
+    )
+}
+
+fn cart(lines: Vec<CartLine>) -> Cart {
+    Cart::new("2026-12-05T10:00:00Z", lines)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn splitting_or_merging_lines_of_a_product_never_changes_the_total(
+        rules in rules_with((0..4usize).prop_flat_map(|n| (0..n).map(exact_promotion).collect::<Vec<_>>())),
+        units in units(),
+    ) {
+        let snapshot = compile(&rules).unwrap();
+        // One line per product, the same units cut into several lines, and one line per unit.
+        let mut merged: Vec<(usize, u32)> = Vec::new();
+        for &(p, quantity, _) in &units {
+            match merged.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, total)) => *total += quantity,
+                None => merged.push((p, quantity)),
+            }
+        }
+        let one_line_each: Vec<CartLine> =
+            merged.iter().map(|&(p, q)| CartLine::new(SKUS[p], q)).collect();
+        let mut cut = Vec::new();
+        for &(p, quantity, ref cuts) in &units {
+            let mut left = quantity;
+            for &c in cuts {
+                if c < left {
+                    cut.push(CartLine::new(SKUS[p], c));
+                    left -= c;
+                }
+            }
+            cut.push(CartLine::new(SKUS[p], left));
+        }
+        let one_line_per_unit: Vec<CartLine> = merged
+            .iter()
+            .flat_map(|&(p, q)| (0..q).map(move |_| CartLine::new(SKUS[p], 1)))
+            .collect();
+        let totals: Vec<(Decimal, Decimal)> = [one_line_each, cut, one_line_per_unit]
+            .into_iter()
+            .map(|lines| {
+                let cart = cart(lines);
+                let quote = snapshot.evaluate(&cart).unwrap();
+                (quote.totals.grand.gross, quote.totals.catalog_subtotal)
+            })
+            .collect();
+        prop_assert_eq!(totals[0], totals[1], "cut into lines: {:?}", units);
+        prop_assert_eq!(totals[0], totals[2], "one line per unit: {:?}", units);
+    }
+
+    #[test]
+    fn the_catalog_price_is_what_one_unit_pays(
+        rules in rules_with((0..6usize).prop_flat_map(|n| (0..n).map(catalog_promotion).collect::<Vec<_>>())),
+        sku in 0..SKUS.len(),
+    ) {
+        let snapshot = compile(&rules).unwrap();
+        let request = PriceRequest {
+            customer: Default::default(),
+            channel: None,
+            at: "2026-12-05T10:00:00Z".to_owned(),
+            display: None,
+            skus: vec![SKUS[sku].to_owned()],
+        };
+        let price = &snapshot.price(&request).unwrap()[0];
+        let one_unit = cart(vec![CartLine::new(SKUS[sku], 1)]);
+        let quote = snapshot.evaluate(&one_unit).unwrap();
+        let line = &quote.lines[0];
+        prop_assert_eq!(price.price, line.amount, "{:#?}", quote.promotions);
+        prop_assert_eq!(price.price, line.catalog_unit_price);
+        prop_assert_eq!(price.price, quote.totals.catalog_subtotal);
+        prop_assert_eq!(price.promotion, line.catalog_promotion);
+        // The promotions in the price are those the cart applied, in the cart's order.
+        let applied: Vec<&str> = line.discounts.iter().map(|d| d.promotion).collect();
+        prop_assert_eq!(&price.promotions, &applied);
+        // The one shown is of the highest priority among them.
+        if let Some(shown) = price.promotion {
+            let priority = |id: &str| rules.promotions.iter().find(|p| p.id == id).unwrap().priority;
+            prop_assert!(applied.iter().all(|id| priority(id) <= priority(shown)));
+        }
+    }
+}
+
+/// A catalog promotion (DESIGN §1): a per-unit offer with no condition, any combination mode.
+fn catalog_promotion(i: usize) -> impl Strategy<Value = Promotion> {
+    let offer = prop_oneof![
+        (1..=100i64).prop_map(|p| Offer::PercentOff {
+            percent: Decimal::from(p),
+            max_units: None
+        }),
+        (1..=2_000i64).prop_map(|c| Offer::AmountOffEach {
+            amount: Decimal::new(c * 100, 2)
+        }),
+        (1..=6_000i64).prop_map(|c| Offer::UnitPrice {
+            price: Decimal::new(c * 100, 2)
+        }),
+    ];
+    (0..3i32, combination(), targets(), offer).prop_map(
+        move |(priority, combination, targets, offer)| Promotion {
+            priority,
+            combination,
+            targets,
+            ..Promotion::new(format!("c{i}"), offer)
+        },
+    )
+}
