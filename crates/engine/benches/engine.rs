@@ -210,6 +210,9 @@ fn product(rng: &mut Rng, i: u64) -> Product {
         brand,
         attributes,
         tags,
+        cost: None,
+        min_price: None,
+        compare_at_price: None,
     }
 }
 
@@ -307,21 +310,31 @@ fn offer(rng: &mut Rng, products: u64) -> Offer {
         0..35 => Offer::PercentOff {
             percent: percent(rng, 5, 50),
             max_units: rng.chance(10).then(|| rng.range(1, 3) as u32),
+            max_units_per_line: None,
+            pick: Default::default(),
         },
         35..45 => Offer::AmountOffEach {
             amount: euros(rng.range(1, 20) * 50),
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         },
         45..50 => Offer::UnitPrice {
             price: euros(rng.range(1, 50) * 100 - 1),
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         },
         50..58 => Offer::CartPercentOff {
             percent: percent(rng, 5, 20),
+            include_shipping: false,
         },
         58..63 => Offer::AmountOffTotal {
             amount: euros(rng.range(5, 30) * 100),
         },
         63..67 => Offer::CartAmountOff {
             amount: euros(rng.range(5, 20) * 100),
+            include_shipping: false,
         },
         67..77 => {
             if rng.chance(60) {
@@ -334,6 +347,7 @@ fn offer(rng: &mut Rng, products: u64) -> Offer {
                             over: None,
                             offer: Offer::CartPercentOff {
                                 percent: Decimal::from(5 * k),
+                                include_shipping: false,
                             },
                         })
                         .collect(),
@@ -349,6 +363,8 @@ fn offer(rng: &mut Rng, products: u64) -> Offer {
                             offer: Offer::PercentOff {
                                 percent: Decimal::from(percent),
                                 max_units: None,
+                                max_units_per_line: None,
+                                pick: Default::default(),
                             },
                         })
                         .collect(),
@@ -487,6 +503,7 @@ fn promotion(rng: &mut Rng, i: u64, products: u64) -> Promotion {
         combination,
         targets,
         exclude,
+        skip_discounted: None,
         audience,
         validity: validity(&mut *rng),
         conditions,
@@ -543,6 +560,8 @@ fn customer() -> Customer {
         id: Some("cust-42".to_owned()),
         groups: vec!["vip".to_owned()],
         collection_point: None,
+        orders: None,
+        spent: None,
     }
 }
 
@@ -713,6 +732,9 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
             brand: None,
             attributes: BTreeMap::new(),
             tags: vec![],
+            cost: None,
+            min_price: None,
+            compare_at_price: None,
         })
         .collect();
     let on = |s: u64| Targets {
@@ -738,6 +760,8 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
                         },
                         rewarded: RewardOrder::Cheapest,
                         max_applications: None,
+                        per_line: false,
+                        partial_rewards: false,
                     },
                 ),
                 30..55 => (
@@ -764,12 +788,15 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
                     Offer::PercentOff {
                         percent: Decimal::from(rng.range(10, 30)),
                         max_units: None,
+                        max_units_per_line: None,
+                        pick: Default::default(),
                     },
                 ),
                 _ => (
                     None,
                     Offer::CartPercentOff {
                         percent: Decimal::from(rng.range(3, 10)),
+                        include_shipping: false,
                     },
                 ),
             };

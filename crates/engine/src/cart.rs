@@ -20,6 +20,12 @@ pub struct Customer {
     pub groups: Vec<String>,
     #[serde(default)]
     pub collection_point: Option<String>,
+    /// Orders the customer placed before this one, for `conditions.history`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders: Option<u32>,
+    /// What the customer spent in those orders (display mode), for `conditions.history`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent: Option<Decimal>,
 }
 
 /// A cart to evaluate.
@@ -91,6 +97,13 @@ pub struct CartLine {
     pub attributes: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// The product's cost, minimum price and "was" price, as in the catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at_price: Option<Decimal>,
 }
 
 impl Cart {
@@ -127,6 +140,9 @@ impl CartLine {
             brand: None,
             attributes: None,
             tags: None,
+            cost: None,
+            min_price: None,
+            compare_at_price: None,
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::money::{Money, rate_problem};
 use crate::quote::WEEKDAY_NAMES;
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
-    Audience, Bundle, BundlePrice, BuyXGetY, Conditions, Ids, Index, ItemOffer, Limits, Names,
-    Offer, Product, Promotion, ShippingOffer, SkuEntry, Snapshot, Targets, Tier, UnitReward,
-    Validity, attribute_key,
+    Audience, Bundle, BundlePrice, BuyXGetY, CartContains, Conditions, History, Ids, Index,
+    ItemOffer, Limits, Names, Offer, PriceBounds, Product, Promotion, Semantics, ShippingOffer,
+    SkuEntry, Snapshot, Targets, Tier, UnitLimit, UnitReward, Validity, attribute_key,
 };
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
@@ -105,6 +105,16 @@ fn sorted(mut ids: Vec<u32>) -> Ids {
     ids.into_boxed_slice()
 }
 
+/// Whether targets name products by some criterion (`all` and `unit_price` are not criteria).
+fn names_products(t: &rules::Targets) -> bool {
+    !(t.skus.is_empty()
+        && t.segments.is_empty()
+        && t.selections.is_empty()
+        && t.brands.is_empty()
+        && t.attributes.is_empty()
+        && t.tags.is_empty())
+}
+
 /// Every product any of `targets` names.
 fn union<'t>(targets: impl Iterator<Item = &'t rules::Targets>) -> rules::Targets {
     let mut union = rules::Targets::default();
@@ -123,6 +133,20 @@ fn union<'t>(targets: impl Iterator<Item = &'t rules::Targets>) -> rules::Target
         }
     }
     union
+}
+
+/// The lowest unit price promotions may bring a product to: its minimum price, or its cost under
+/// a margin floor, whichever is higher.
+pub(crate) fn product_floor(
+    min_price: Option<Decimal>,
+    cost: Option<Decimal>,
+    floor_at_cost: bool,
+) -> Option<Decimal> {
+    let cost = cost.filter(|_| floor_at_cost);
+    match (min_price, cost) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Upper case without spaces, dashes, dots or underscores: how codes are compared (the store's
@@ -208,7 +232,7 @@ impl Compiler<'_> {
         }
 
         let segment_lineage = self.segments(&rules.catalog.segments);
-        let (products, mut skus) = self.products(&rules.catalog, &money, &segment_lineage);
+        let (products, mut skus) = self.products(&rules.catalog, store, &money, &segment_lineage);
         self.selections(&rules.catalog.selections, &mut skus);
 
         let mut promotions: Vec<(Option<Timestamp>, Promotion, Option<Targets>)> = Vec::new();
@@ -251,6 +275,9 @@ impl Compiler<'_> {
             prices_include_tax: store.prices_include_tax,
             default_display: store.default_display,
             strategy: store.strategy,
+            thresholds_include_tax: store.thresholds_include_tax,
+            floor_at_cost: store.floor_at_cost,
+            semantics: Semantics::resolve(store.compatibility, store.semantics),
             names: std::mem::take(&mut self.names),
             group_display,
             segment_lineage,
@@ -319,6 +346,7 @@ impl Compiler<'_> {
     fn products(
         &mut self,
         catalog: &rules::Catalog,
+        store: &rules::StoreSettings,
         money: &Money,
         lineage: &[Ids],
     ) -> (Vec<Product>, FxHashMap<Box<str>, SkuEntry>) {
@@ -333,6 +361,16 @@ impl Compiler<'_> {
             }
             self.check_price(&format!("{path}.price"), product.price, money);
             self.check_rate(&format!("{path}.tax_rate"), product.tax_rate);
+            for (field, amount) in [
+                ("cost", product.cost),
+                ("min_price", product.min_price),
+                ("compare_at_price", product.compare_at_price),
+            ] {
+                if let Some(amount) = amount {
+                    self.check_price(&format!("{path}.{field}"), amount, money);
+                }
+            }
+            let floor = product_floor(product.min_price, product.cost, store.floor_at_cost);
             let mut segments = Vec::new();
             for (j, segment) in product.segments.iter().enumerate() {
                 match self.names.segments.get(segment.as_str()) {
@@ -371,6 +409,8 @@ impl Compiler<'_> {
                 name: product.name.as_str().into(),
                 price: product.price,
                 tax_rate: product.tax_rate,
+                floor,
+                compare_at: product.compare_at_price,
                 segments: sorted(segments),
                 brand,
                 attributes: sorted(attributes),
@@ -431,7 +471,7 @@ impl Compiler<'_> {
         money.round(amount)
     }
 
-    fn targets(&mut self, path: &str, targets: &rules::Targets) -> Targets {
+    fn targets(&mut self, path: &str, targets: &rules::Targets, money: &Money) -> Targets {
         let mut segments = Vec::new();
         for (j, segment) in targets.segments.iter().enumerate() {
             match self.names.segments.get(segment.as_str()) {
@@ -468,6 +508,10 @@ impl Compiler<'_> {
             .iter()
             .map(|t| intern(&mut self.names.tags, t))
             .collect();
+        let unit_price = targets
+            .unit_price
+            .as_ref()
+            .map(|range| self.price_bounds(&format!("{path}.unit_price"), range, money));
         Targets {
             skus: targets.skus.iter().map(|s| s.as_str().into()).collect(),
             segments: sorted(segments),
@@ -475,7 +519,32 @@ impl Compiler<'_> {
             brands: sorted(brands),
             attributes: sorted(attributes),
             tags: sorted(tags),
+            every: targets.all || !names_products(targets),
+            unit_price,
         }
+    }
+
+    fn price_bounds(
+        &mut self,
+        path: &str,
+        range: &rules::PriceRange,
+        money: &Money,
+    ) -> PriceBounds {
+        let min = range
+            .min
+            .map(|m| self.amount(&format!("{path}.min"), m, money));
+        let max = range
+            .max
+            .map(|m| self.amount(&format!("{path}.max"), m, money));
+        if let (Some(min), Some(max)) = (min, max)
+            && max < min
+        {
+            self.error(format!("{path}.max"), format!("{max} is below min {min}"));
+        }
+        if min.is_none() && max.is_none() {
+            self.error(path, "give `min`, `max` or both");
+        }
+        PriceBounds { min, max }
     }
 
     fn promotion(
@@ -502,14 +571,17 @@ impl Compiler<'_> {
             }
             _ => None,
         };
+        // A price range filters the targets (or every product): it is checked on the lines the
+        // index finds, not indexed.
+        let unit_price = p
+            .targets
+            .as_ref()
+            .and_then(|t| t.unit_price.as_ref())
+            .map(|range| self.price_bounds(&format!("{path}.targets.unit_price"), range, money));
         let (all, targets) = match slot_union.as_ref().or(p.targets.as_ref()) {
             None => (true, None),
-            Some(t) if t.all => {
-                let empty = rules::Targets {
-                    all: true,
-                    ..Default::default()
-                };
-                if *t != empty {
+            Some(t) if t.all || (unit_price.is_some() && !names_products(t)) => {
+                if t.all && names_products(t) {
                     self.error(
                         format!("{path}.targets"),
                         "`all` cannot be combined with other criteria (use `exclude`)",
@@ -519,12 +591,16 @@ impl Compiler<'_> {
             }
             Some(t) => {
                 let before = self.errors.len();
-                let compiled = self.targets(&format!("{path}.targets"), t);
+                let criteria = rules::Targets {
+                    unit_price: None,
+                    ..t.clone()
+                };
+                let compiled = self.targets(&format!("{path}.targets"), &criteria, money);
                 if slot_union.is_some() {
                     // The slots report their own errors, under their own paths.
                     self.errors.truncate(before);
                 }
-                if *t == rules::Targets::default() {
+                if !names_products(t) {
                     self.error(
                         format!("{path}.targets"),
                         "names no product; omit it or set `all: true` to target every product",
@@ -540,7 +616,7 @@ impl Compiler<'_> {
                     "excluding every product leaves nothing",
                 );
             }
-            self.targets(&format!("{path}.exclude"), e)
+            self.targets(&format!("{path}.exclude"), e, money)
         });
         let audience = Audience {
             groups: sorted(
@@ -587,22 +663,25 @@ impl Compiler<'_> {
         if self.errors.len() > before {
             return None;
         }
-        // A percentage on at most N units is a cart offer: the catalog cannot show "one free".
-        let is_catalog = matches!(
-            offer,
+        // An offer on some units only is a cart offer: the catalog cannot show "one free".
+        let per_unit = |limit: &UnitLimit| !limit.limits();
+        let is_catalog = match offer {
             Offer::Merchandise(
-                ItemOffer::PercentOff {
-                    max_units: None,
-                    ..
-                } | ItemOffer::AmountOffEach(_)
-                    | ItemOffer::UnitPrice(_)
-            )
-        ) && conditions.min_quantity == 0
+                ItemOffer::PercentOff(_, limit)
+                | ItemOffer::AmountOffEach(_, limit)
+                | ItemOffer::UnitPrice(_, limit),
+            ) => per_unit(&limit),
+            _ => false,
+        } && p.skip_discounted.is_none()
+            && conditions.min_quantity == 0
             && conditions.min_distinct_products == 0
             && conditions.min_cart_amount.is_none()
             && conditions.max_cart_amount.is_none()
             && conditions.coupon.is_none()
-            && conditions.shipping_methods.is_empty();
+            && conditions.shipping_methods.is_empty()
+            && conditions.min_line_quantity == 0
+            && conditions.cart_contains.is_empty()
+            && conditions.history.is_none();
         Some((
             created_at,
             Promotion {
@@ -617,6 +696,8 @@ impl Compiler<'_> {
                 combination: p.combination,
                 all,
                 exclude,
+                unit_price,
+                skip_discounted: p.skip_discounted,
                 channels,
                 channel_names: channel_names.into_boxed_slice(),
                 audience,
@@ -725,6 +806,42 @@ impl Compiler<'_> {
             }
             codes.into_boxed_slice()
         });
+        if c.min_line_quantity == Some(0) {
+            self.error(format!("{path}.min_line_quantity"), "must be at least 1");
+        }
+        let cart_contains = c
+            .cart_contains
+            .iter()
+            .enumerate()
+            .map(|(j, contains)| {
+                let item_path = format!("{path}.cart_contains[{j}]");
+                if !names_products(&contains.targets) && contains.targets.unit_price.is_none() {
+                    self.error(
+                        format!("{item_path}.targets"),
+                        "must name the products (skus, segments, …) or a unit price range",
+                    );
+                }
+                if contains.min_quantity == Some(0) {
+                    self.error(format!("{item_path}.min_quantity"), "must be at least 1");
+                }
+                CartContains {
+                    targets: self.targets(
+                        &format!("{item_path}.targets"),
+                        &contains.targets,
+                        money,
+                    ),
+                    // With neither minimum, one unit is enough.
+                    min_quantity: contains.min_quantity.unwrap_or(1),
+                    min_amount: contains
+                        .min_amount
+                        .map(|a| self.amount(&format!("{item_path}.min_amount"), a, money)),
+                }
+            })
+            .collect();
+        let history = c
+            .history
+            .as_ref()
+            .map(|h| self.history(&format!("{path}.history"), h, money));
         Conditions {
             min_cart_amount: min,
             max_cart_amount: max,
@@ -736,38 +853,128 @@ impl Compiler<'_> {
                 .iter()
                 .map(|m| m.as_str().into())
                 .collect(),
+            min_line_quantity: c.min_line_quantity.unwrap_or(0),
+            cart_contains,
+            history,
+        }
+    }
+
+    /// Order counts become bounds on the orders placed before: a first order is at most 0 before,
+    /// an nth order exactly n − 1.
+    fn history(&mut self, path: &str, h: &rules::History, money: &Money) -> History {
+        let mut min_orders = h.min_orders;
+        let mut max_orders = h.max_orders;
+        let mut exactly = |field: &str, before: u32, errors: &mut Vec<FieldError>| {
+            if min_orders.is_some_and(|m| m > before) || max_orders.is_some_and(|m| m < before) {
+                errors.push(FieldError::new(
+                    format!("{path}.{field}"),
+                    "contradicts min_orders / max_orders",
+                ));
+            }
+            min_orders = Some(before);
+            max_orders = Some(before);
+        };
+        if h.first_order {
+            exactly("first_order", 0, &mut self.errors);
+        }
+        match h.nth_order {
+            Some(0) => self.error(format!("{path}.nth_order"), "must be at least 1"),
+            Some(n) if h.first_order && n != 1 => self.error(
+                format!("{path}.nth_order"),
+                "contradicts first_order (the first order is the 1st)",
+            ),
+            Some(n) => exactly("nth_order", n - 1, &mut self.errors),
+            None => {}
+        }
+        if let (Some(min), Some(max)) = (min_orders, max_orders)
+            && max < min
+        {
+            self.error(
+                format!("{path}.max_orders"),
+                format!("{max} is below min_orders {min}"),
+            );
+        }
+        History {
+            min_orders,
+            max_orders,
+            min_spent: h
+                .min_spent
+                .map(|a| self.amount(&format!("{path}.min_spent"), a, money)),
         }
     }
 
     fn item_offer(&mut self, path: &str, offer: &rules::Offer, money: &Money) -> Option<ItemOffer> {
         use rules::Offer as O;
         Some(match offer {
-            O::PercentOff { percent, max_units } => {
-                if *max_units == Some(0) {
-                    self.error(format!("{path}.max_units"), "must be at least 1");
-                }
-                ItemOffer::PercentOff {
-                    rate: self.percent(&format!("{path}.percent"), *percent),
-                    max_units: *max_units,
-                }
-            }
-            O::AmountOffEach { amount } => {
-                ItemOffer::AmountOffEach(self.amount(&format!("{path}.amount"), *amount, money))
+            O::PercentOff {
+                percent,
+                max_units,
+                max_units_per_line,
+                pick,
+            } => ItemOffer::PercentOff(
+                self.percent(&format!("{path}.percent"), *percent),
+                self.unit_limit(path, *max_units, *max_units_per_line, *pick),
+            ),
+            O::AmountOffEach {
+                amount,
+                max_units,
+                max_units_per_line,
+                pick,
+            } => ItemOffer::AmountOffEach(
+                self.amount(&format!("{path}.amount"), *amount, money),
+                self.unit_limit(path, *max_units, *max_units_per_line, *pick),
+            ),
+            O::UnitPrice {
+                price,
+                max_units,
+                max_units_per_line,
+                pick,
+            } => ItemOffer::UnitPrice(
+                self.amount(&format!("{path}.price"), *price, money),
+                self.unit_limit(path, *max_units, *max_units_per_line, *pick),
+            ),
+            O::AmountOffLine { amount } => {
+                ItemOffer::AmountOffLine(self.amount(&format!("{path}.amount"), *amount, money))
             }
             O::AmountOffTotal { amount } => {
                 ItemOffer::AmountOffTotal(self.amount(&format!("{path}.amount"), *amount, money))
             }
-            O::UnitPrice { price } => {
-                ItemOffer::UnitPrice(self.amount(&format!("{path}.price"), *price, money))
-            }
-            O::CartPercentOff { percent } => {
-                ItemOffer::CartPercentOff(self.percent(&format!("{path}.percent"), *percent))
-            }
-            O::CartAmountOff { amount } => {
-                ItemOffer::CartAmountOff(self.amount(&format!("{path}.amount"), *amount, money))
-            }
+            O::CartPercentOff {
+                percent,
+                include_shipping,
+            } => ItemOffer::CartPercentOff(
+                self.percent(&format!("{path}.percent"), *percent),
+                *include_shipping,
+            ),
+            O::CartAmountOff {
+                amount,
+                include_shipping,
+            } => ItemOffer::CartAmountOff(
+                self.amount(&format!("{path}.amount"), *amount, money),
+                *include_shipping,
+            ),
             _ => return None,
         })
+    }
+
+    fn unit_limit(
+        &mut self,
+        path: &str,
+        max_units: Option<u32>,
+        per_line: Option<u32>,
+        pick: rules::Pick,
+    ) -> UnitLimit {
+        if max_units == Some(0) {
+            self.error(format!("{path}.max_units"), "must be at least 1");
+        }
+        if per_line == Some(0) {
+            self.error(format!("{path}.max_units_per_line"), "must be at least 1");
+        }
+        UnitLimit {
+            max_units,
+            per_line,
+            cheapest_first: pick == rules::Pick::Cheapest,
+        }
     }
 
     fn offer(
@@ -835,7 +1042,7 @@ impl Compiler<'_> {
                         }
                         None => self.error(
                             format!("{offer_path}.type"),
-                            "a tier's offer must be a merchandise offer (percent_off, amount_off_each, amount_off_total, unit_price, cart_percent_off, cart_amount_off)",
+                            "a tier's offer must be a merchandise offer (percent_off, amount_off_each, amount_off_line, amount_off_total, unit_price, cart_percent_off, cart_amount_off)",
                         ),
                     }
                 }
@@ -908,6 +1115,8 @@ impl Compiler<'_> {
                 reward,
                 rewarded,
                 max_applications,
+                per_line,
+                partial_rewards,
             } => {
                 if *buy == 0 {
                     self.error(format!("{path}.buy"), "must be at least 1");
@@ -918,9 +1127,15 @@ impl Compiler<'_> {
                 if *max_applications == Some(0) {
                     self.error(format!("{path}.max_applications"), "must be at least 1");
                 }
+                if *partial_rewards && reward_targets.is_some() {
+                    self.error(
+                        format!("{path}.partial_rewards"),
+                        "needs the rewards among the targets (leave reward_targets out)",
+                    );
+                }
                 let reward_targets = reward_targets
                     .as_ref()
-                    .map(|t| self.targets(&format!("{path}.reward_targets"), t));
+                    .map(|t| self.targets(&format!("{path}.reward_targets"), t, money));
                 let reward_path = format!("{path}.reward");
                 let reward = match reward {
                     rules::Reward::Free => UnitReward::PercentOff(Decimal::ONE),
@@ -945,6 +1160,8 @@ impl Compiler<'_> {
                     reward,
                     most_expensive_first: *rewarded == rules::RewardOrder::MostExpensive,
                     max_applications: *max_applications,
+                    per_line: *per_line,
+                    partial_rewards: *partial_rewards,
                 }))
             }
             O::Bundle {
@@ -964,13 +1181,14 @@ impl Compiler<'_> {
                     if slot.quantity == 0 {
                         self.error(format!("{slot_path}.quantity"), "must be at least 1");
                     }
-                    if slot.targets.all || slot.targets == rules::Targets::default() {
+                    if slot.targets.all || !names_products(&slot.targets) {
                         self.error(
                             format!("{slot_path}.targets"),
                             "must name the products of the slot (skus, segments, …)",
                         );
                     }
-                    let targets = self.targets(&format!("{slot_path}.targets"), &slot.targets);
+                    let targets =
+                        self.targets(&format!("{slot_path}.targets"), &slot.targets, money);
                     compiled.push((targets, slot.quantity));
                 }
                 let price_path = format!("{path}.price");

@@ -17,16 +17,22 @@ use crate::quote::{
     Nudge, NudgeKind, Optimization, ParcelInsert, PriceSource, PromotionOutcome, QUOTE_FORMAT,
     Quote, QuoteLine, Reason, ShippingQuote, Status, Taxed, Totals, VoucherOutcome,
 };
-use crate::rules::{Combination, Display, Strategy, TierBasis};
+use crate::rules::{
+    CartAmountBasis, Combination, Display, SkipDiscounted, Strategy, TierBasis, Ties,
+};
 mod choose;
 mod multibuy;
+mod offers;
 pub(crate) mod ties;
 
 use choose::Search;
 use multibuy::Units;
+use offers::{Effect, PartDiscount, share};
 use ties::{Tied, order_ties};
 
-use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, attribute_key};
+use crate::snapshot::{
+    Facts, History, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot, Targets, attribute_key,
+};
 
 /// A cart line as evaluation sees it.
 struct Line<'a> {
@@ -40,6 +46,12 @@ struct Line<'a> {
     tax_rate: Decimal,
     /// Base unit price in the display mode, unrounded.
     unit: Decimal,
+    /// The same, at the currency's scale: what unit price ranges compare.
+    base_unit: Decimal,
+    /// The reference (strike-through) unit price: the compare-at price when there is one.
+    reference_unit: Decimal,
+    /// The lowest price promotions may bring one unit to (display mode, unrounded).
+    floor: Option<Decimal>,
     subtotal: Decimal,
     catalog_amount: Decimal,
     catalog_unit: Decimal,
@@ -65,8 +77,10 @@ struct Line<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Part {
     units: u32,
-    /// What is left of these units (not rounded: a part's share of its line).
+    /// What is left of these units, at the currency's scale.
     amount: Decimal,
+    /// What these units cost before any promotion.
+    base: Decimal,
     /// Taken by a multi-unit offer: no other multi-unit offer may use these units.
     claimed: bool,
     /// The stop-further or exclusive promotion that closed these units.
@@ -108,6 +122,7 @@ impl Line<'_> {
             brand: self.brand,
             attributes: &self.attributes,
             tags: &self.tags,
+            unit: self.base_unit,
         }
     }
 }
@@ -185,91 +200,12 @@ struct Code<'a> {
     reason: Option<&'a str>,
 }
 
-/// The discounts one promotion would give: on parts of lines, or per shipping option.
-#[derive(Default)]
-struct Effect {
-    /// A line's discounts are rounded once for the line, then split over its parts.
-    parts: Vec<PartDiscount>,
-    shipping: Vec<(u16, Decimal)>,
-    /// Index of the tier used, for tiered offers.
-    tier: Option<usize>,
-    /// How a multi-unit offer grouped its units (one group per application).
-    groups: Vec<UnitGroup>,
-}
-
-/// A discount on a part of a line: on all its units, or on some of them, which are then split off
-/// into a part of their own (a multi-unit offer's units, a percentage on at most N units).
-#[derive(Debug, Clone, Copy)]
-struct PartDiscount {
-    line: u16,
-    part: u16,
-    /// `Some(k)`: `k` units of the part, split off (unless they are all of it).
-    units: Option<u32>,
-    /// Taken by a multi-unit offer: no other multi-unit offer may use these units.
-    claim: bool,
-    discount: Decimal,
-}
-
-impl PartDiscount {
-    fn whole(line: u16, part: u16, discount: Decimal) -> PartDiscount {
-        PartDiscount {
-            line,
-            part,
-            units: None,
-            claim: false,
-            discount,
-        }
-    }
-}
-
 /// One application of a multi-unit offer: the units that triggered it and those it rewarded, or
 /// the units of one bundle.
 struct UnitGroup {
     triggers: Units,
     rewards: Units,
     units: Units,
-}
-
-impl Effect {
-    fn total(&self) -> Decimal {
-        self.parts
-            .iter()
-            .map(|d| d.discount)
-            .chain(self.shipping.iter().map(|(_, d)| *d))
-            .sum()
-    }
-
-    /// The discount on each line it touches (zero included), in line order.
-    fn lines(&self) -> SmallVec<[(u16, Decimal); 8]> {
-        let mut lines: SmallVec<[(u16, Decimal); 8]> =
-            self.parts.iter().map(|d| (d.line, d.discount)).collect();
-        lines.sort_by_key(|&(l, _)| l);
-        lines.dedup_by(|next, kept| {
-            let same = next.0 == kept.0;
-            if same {
-                kept.1 += next.1;
-            }
-            same
-        });
-        lines
-    }
-
-    fn clear(&mut self) {
-        self.parts.clear();
-        self.shipping.clear();
-        self.tier = None;
-        self.groups.clear();
-    }
-}
-
-/// What `units` of a part worth `amount` for `of` units are worth, at the currency's scale; all of
-/// them take the whole amount, so that parts always sum to their line.
-fn share(money: &crate::money::Money, amount: Decimal, of: u32, units: u32) -> Decimal {
-    if units >= of {
-        amount
-    } else {
-        money.round(amount * Decimal::from(units) / Decimal::from(of))
-    }
 }
 
 /// Which promotions an application pass uses: per candidate, `None` (as its offer allows),
@@ -333,6 +269,8 @@ struct Evaluation<'a> {
     /// Unrounded discounts per (line, part, units if not all), before they are rounded once per
     /// line.
     raw: Vec<(u16, u16, Option<u32>, Decimal)>,
+    /// Some line has a floor (minimum price or cost): effects are held to them.
+    has_floors: bool,
 }
 
 impl Snapshot {
@@ -416,7 +354,9 @@ impl Snapshot {
             scratch: Vec::new(),
             parts: Vec::new(),
             raw: Vec::new(),
+            has_floors: false,
         };
+        evaluation.has_floors = evaluation.lines.iter().any(|l| l.floor.is_some());
         Ok(evaluation.run())
     }
 
@@ -534,8 +474,32 @@ impl Snapshot {
                 (None, Some(p)) => Cow::Borrowed(&p.tags[..]),
                 (None, None) => Cow::Borrowed(&[]),
             };
-            let unit = money.in_display(price, tax_rate, self.prices_include_tax, display);
+            let in_display = |amount: Decimal| {
+                money.in_display(amount, tax_rate, self.prices_include_tax, display)
+            };
+            let unit = in_display(price);
             let subtotal = money.round(unit * Decimal::from(l.quantity));
+            // Inline facts override the catalog's, one by one.
+            let floor = match (l.min_price.is_some() || l.cost.is_some(), product) {
+                (true, _) | (false, None) => {
+                    crate::compile::product_floor(l.min_price, l.cost, self.floor_at_cost)
+                }
+                (false, Some(p)) => p.floor,
+            };
+            // A "was" price is a reference only when it is above the price.
+            let compare_at = l
+                .compare_at_price
+                .or(product.and_then(|p| p.compare_at))
+                .filter(|c| *c > price);
+            for (field, amount) in [
+                ("cost", l.cost),
+                ("min_price", l.min_price),
+                ("compare_at_price", l.compare_at_price),
+            ] {
+                if let Some(problem) = amount.and_then(|a| money.amount_problem(a)) {
+                    errors.push(FieldError::new(path(field), problem));
+                }
+            }
             lines.push(Line {
                 id,
                 position: i,
@@ -548,6 +512,9 @@ impl Snapshot {
                 quantity: l.quantity,
                 tax_rate,
                 unit,
+                base_unit: money.round(unit),
+                reference_unit: money.round(compare_at.map_or(unit, in_display)),
+                floor: floor.map(in_display),
                 subtotal,
                 catalog_amount: subtotal,
                 catalog_unit: money.round(unit),
@@ -558,6 +525,7 @@ impl Snapshot {
                     Part {
                         units: l.quantity,
                         amount: subtotal,
+                        base: subtotal,
                         claimed: false,
                         closed_by: None,
                     },
@@ -863,8 +831,12 @@ impl<'a> Evaluation<'a> {
 
     /// The shipping option the customer chose, if any.
     fn chosen_shipping(&self) -> Option<&ShippingLine<'a>> {
+        self.chosen_shipping_index().map(|s| &self.shipping[s])
+    }
+
+    fn chosen_shipping_index(&self) -> Option<usize> {
         let chosen = self.cart.shipping_method.as_deref()?;
-        self.shipping.iter().find(|s| s.method == chosen)
+        self.shipping.iter().position(|s| s.method == chosen)
     }
 
     /// What the customer pays: merchandise and the chosen shipping method.
@@ -915,18 +887,20 @@ impl<'a> Evaluation<'a> {
                 (_, None) => break,
             };
             let p = &snap.promotions[promotion as usize];
-            let range = match &p.exclude {
-                Some(exclude) => {
-                    let start = lines.len();
-                    for k in range {
-                        let l = lines[k];
-                        if !exclude.matches(&self.lines[l as usize].facts()) {
-                            lines.push(l);
-                        }
+            let range = if p.exclude.is_some() || p.unit_price.is_some() {
+                let start = lines.len();
+                for k in range {
+                    let l = lines[k];
+                    let line = &self.lines[l as usize];
+                    let excluded = p.exclude.as_ref().is_some_and(|e| e.matches(&line.facts()));
+                    let priced = p.unit_price.is_none_or(|b| b.contains(line.base_unit));
+                    if !excluded && priced {
+                        lines.push(l);
                     }
-                    start..lines.len()
                 }
-                None => range,
+                start..lines.len()
+            } else {
+                range
             };
             // A targeted promotion whose every targeted line is excluded does not concern the cart.
             if range.is_empty() && !p.all {
@@ -971,7 +945,9 @@ impl<'a> Evaluation<'a> {
             // Which promotions apply, and in which order, is decided once, on the unit the
             // catalog shows; the line pays the same promotions in the same order.
             let unit = money.round(line.unit);
-            let chain = snap.catalog_chain(unit, 1, reaching, |p| budget_left(p, Decimal::ZERO));
+            let chain = snap.catalog_chain(unit, 1, line.floor, reaching, |p| {
+                budget_left(p, Decimal::ZERO)
+            });
             let shown = snap.shown_promotion(unit, &chain.applied);
             let mut amount = line.subtotal;
             for &i in &chain.applied {
@@ -980,7 +956,13 @@ impl<'a> Evaluation<'a> {
                     .iter()
                     .find(|(s, _)| *s == i)
                     .map_or(Decimal::ZERO, |s| s.1);
-                let d = snap.catalog_discount(p, amount, line.quantity, budget_left(p, before));
+                let d = snap.catalog_discount(
+                    p,
+                    (amount, line.subtotal),
+                    line.quantity,
+                    line.floor,
+                    budget_left(p, before),
+                );
                 amount -= d;
                 if p.limits.budget.is_some() {
                     match spent.iter_mut().find(|(s, _)| *s == i) {
@@ -1013,7 +995,8 @@ impl<'a> Evaluation<'a> {
             verdicts[i].is_none() && plan.includes(i)
         };
         let mut order: SmallVec<[Tied; 8]> = SmallVec::with_capacity(group.len());
-        if group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
+        let by_value = self.snap.semantics.ties == Ties::Value;
+        if by_value && group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
             // Each counted for what it can really give now: its effect, capped by its budget.
             let mut effect = std::mem::take(&mut self.effect);
             for &i in group {
@@ -1023,8 +1006,9 @@ impl<'a> Evaluation<'a> {
                 if applies(verdicts, i) {
                     effect.clear();
                     self.limit = plan.limits[i];
-                    if self.effect_checked(c, &mut effect).is_ok() {
-                        self.cap_to_budget(p, &mut effect);
+                    if self.effect_checked(c, &mut effect).is_ok()
+                        && self.cap_to_budget(p, &mut effect)
+                    {
                         value = effect.total();
                     }
                 }
@@ -1141,6 +1125,9 @@ impl<'a> Evaluation<'a> {
                 None,
             ));
         }
+        if let Some(history) = &p.conditions.history {
+            self.check_history(history)?;
+        }
         // Quantity, distinct products and cart amount: all are measured so that a nudge is given
         // only when the one failing condition is what stands between the cart and the promotion.
         let quantity = self.quantity(c);
@@ -1173,7 +1160,53 @@ impl<'a> Evaluation<'a> {
                 ));
             }
         }
-        let amount = self.catalog_subtotal;
+        if cond.min_line_quantity > 0 {
+            let largest = c
+                .lines
+                .iter()
+                .map(|&l| self.lines[l as usize].quantity)
+                .max()
+                .unwrap_or(0);
+            if largest < cond.min_line_quantity {
+                failures.push((
+                    Reason::LineQuantityBelowMinimum {
+                        quantity: largest,
+                        required: cond.min_line_quantity,
+                    },
+                    Some((
+                        NudgeKind::AddUnits,
+                        Decimal::from(cond.min_line_quantity - largest),
+                    )),
+                ));
+            }
+        }
+        for (k, contains) in cond.cart_contains.iter().enumerate() {
+            let (quantity, amount) = self.contents(&contains.targets, p);
+            let short_units = quantity < contains.min_quantity;
+            let short_amount = contains.min_amount.is_some_and(|min| amount < min);
+            if short_units || short_amount {
+                let missing = if short_units {
+                    (
+                        NudgeKind::AddUnits,
+                        Decimal::from(contains.min_quantity - quantity),
+                    )
+                } else {
+                    let min = contains.min_amount.unwrap_or_default();
+                    (NudgeKind::SpendMore, min - amount)
+                };
+                failures.push((
+                    Reason::CartContentsNotMet {
+                        condition: k,
+                        quantity,
+                        min_quantity: contains.min_quantity,
+                        amount,
+                        min_amount: contains.min_amount,
+                    },
+                    Some(missing),
+                ));
+            }
+        }
+        let amount = self.cart_amount();
         if let Some(minimum) = cond.min_cart_amount
             && amount < minimum
         {
@@ -1207,17 +1240,15 @@ impl<'a> Evaluation<'a> {
         if let Offer::BuyXGetY(offer) = &p.offer {
             // Whether the cart holds enough units at all; what earlier promotions claim is seen
             // when the offer is applied.
-            let (_, [trigger_only, reward_only, both], times) =
+            let (_, [trigger_only, reward_only, both], found) =
                 self.buy_x_get_y_count(p, offer, c.lines, |l| self.lines[l as usize].quantity);
-            if times == 0 {
+            if found.times == 0 {
                 let units = trigger_only + reward_only + both;
-                // With one set of products, the missing units are plain to count.
-                let missing = (offer.reward_targets.is_none()).then(|| {
-                    (
-                        NudgeKind::AddUnits,
-                        Decimal::from(offer.buy + offer.get - units),
-                    )
-                });
+                let least = offer.buy + if offer.partial_rewards { 1 } else { offer.get };
+                // With one set of products counted together, the missing units are plain to
+                // count.
+                let missing = (offer.reward_targets.is_none() && !offer.per_line)
+                    .then(|| (NudgeKind::AddUnits, Decimal::from(least - units)));
                 failures.push((
                     Reason::MultiBuyNotReached {
                         triggers: trigger_only + both,
@@ -1244,6 +1275,87 @@ impl<'a> Evaluation<'a> {
                 Err((reason, nudge))
             }
         }
+    }
+
+    /// The customer's past orders against a promotion's history condition.
+    #[allow(clippy::result_large_err)]
+    fn check_history(&self, history: &History) -> std::result::Result<(), Rejection<'a>> {
+        let customer = self.ctx.customer;
+        let orders = match customer.orders {
+            Some(orders) => orders,
+            None => return Err((Reason::HistoryUnknown, None)),
+        };
+        if history.min_orders.is_some_and(|m| orders < m)
+            || history.max_orders.is_some_and(|m| orders > m)
+        {
+            return Err((
+                Reason::OrdersOutOfRange {
+                    orders,
+                    min: history.min_orders,
+                    max: history.max_orders,
+                },
+                None,
+            ));
+        }
+        if let Some(minimum) = history.min_spent {
+            let Some(spent) = customer.spent else {
+                return Err((Reason::HistoryUnknown, None));
+            };
+            if spent < minimum {
+                return Err((Reason::SpentBelowMinimum { spent, minimum }, None));
+            }
+        }
+        Ok(())
+    }
+
+    /// Units and amount (as amount conditions measure it) of the cart's lines that match
+    /// `targets` and are not excluded by the promotion.
+    fn contents(&self, targets: &Targets, p: &Promotion) -> (u32, Decimal) {
+        let mut units = 0;
+        let mut amount = Decimal::ZERO;
+        for line in &self.lines {
+            let facts = line.facts();
+            if targets.matches(&facts) && !p.exclude.as_ref().is_some_and(|e| e.matches(&facts)) {
+                units += line.quantity;
+                amount += self.measured(self.amount_basis(line), line.tax_rate);
+            }
+        }
+        (units, amount)
+    }
+
+    /// What amount conditions measure of a line: its catalog amount, or what earlier promotions
+    /// left of it (`semantics.cart_amount`).
+    fn amount_basis(&self, line: &Line<'_>) -> Decimal {
+        match self.snap.semantics.cart_amount {
+            CartAmountBasis::Catalog => line.catalog_amount,
+            CartAmountBasis::Running => line.amount,
+        }
+    }
+
+    /// An amount of a line as amount conditions read it: in the display mode, or tax-included
+    /// when the store measures thresholds with tax for every customer.
+    fn measured(&self, amount: Decimal, tax_rate: Decimal) -> Decimal {
+        if self.snap.thresholds_include_tax && self.ctx.display == Display::Net {
+            self.snap.money.round(amount * (Decimal::ONE + tax_rate))
+        } else {
+            amount
+        }
+    }
+
+    /// The cart amount that `min_cart_amount`, `max_cart_amount` and spend tiers measure.
+    fn cart_amount(&self) -> Decimal {
+        match (self.snap.semantics.cart_amount, self.measures_gross()) {
+            (CartAmountBasis::Catalog, false) => self.catalog_subtotal,
+            _ => self
+                .lines
+                .iter()
+                .map(|l| self.measured(self.amount_basis(l), l.tax_rate))
+                .sum(),
+        }
+    }
+
+    fn measures_gross(&self) -> bool {
+        self.snap.thresholds_include_tax && self.ctx.display == Display::Net
     }
 
     /// The presented code that unlocks `p`, a usable one if there is one.
@@ -1295,7 +1407,7 @@ impl<'a> Evaluation<'a> {
 
     fn tier_value(&self, c: Candidate<'_>, basis: TierBasis) -> Decimal {
         match basis {
-            TierBasis::Spend => self.catalog_subtotal,
+            TierBasis::Spend => self.cart_amount(),
             TierBasis::Quantity => Decimal::from(self.quantity(c)),
         }
     }
@@ -1339,6 +1451,13 @@ impl<'a> Evaluation<'a> {
     /// Applies one promotion (unless its conditions rejected it) and records its outcome.
     fn apply(&mut self, c: Candidate<'_>, rejection: Option<Rejection<'a>>) {
         let p = self.promotion(c);
+        // Amounts measured on what earlier promotions left are measured now.
+        let rejection = match rejection {
+            None if self.snap.semantics.cart_amount == CartAmountBasis::Running => {
+                self.check(c).err()
+            }
+            rejection => rejection,
+        };
         if let Some((reason, nudge)) = rejection {
             self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
             if self.recording {
@@ -1392,7 +1511,15 @@ impl<'a> Evaluation<'a> {
             self.outcome(c, status, Decimal::ZERO, Some(reason));
             return;
         }
-        self.cap_to_budget(p, effect);
+        if !self.cap_to_budget(p, effect) {
+            let usage = self.usage(p);
+            let reason = Reason::BudgetExhausted {
+                granted: self.snap.money.round(usage.granted),
+                budget: p.limits.budget.unwrap_or_default(),
+            };
+            self.outcome(c, Status::Rejected, Decimal::ZERO, Some(reason));
+            return;
+        }
         let total = effect.total();
         let produces_something = matches!(p.offer, Offer::Gift { .. } | Offer::ParcelInsert { .. });
         if total.is_zero() && !produces_something {
@@ -1467,47 +1594,6 @@ impl<'a> Evaluation<'a> {
         self.outcome_with(c, Status::Applied, total, None, effect);
     }
 
-    /// Takes an effect's discounts off the lines and their parts; units an offer took only some of
-    /// a part's become a part of their own. A closing promotion closes the parts it reached.
-    fn commit_lines(&mut self, promotion: u32, closes: bool, effect: &Effect) {
-        let money = self.snap.money;
-        for d in &effect.parts {
-            let line = &mut self.lines[d.line as usize];
-            let part = &mut line.parts[d.part as usize];
-            let closed_by = if closes {
-                part.closed_by.or(Some(promotion))
-            } else {
-                part.closed_by
-            };
-            match d.units {
-                Some(units) if units < part.units => {
-                    let taken = share(&money, part.amount, part.units, units);
-                    part.units -= units;
-                    part.amount -= taken;
-                    let split = Part {
-                        units,
-                        amount: taken - d.discount,
-                        claimed: part.claimed || d.claim,
-                        closed_by,
-                    };
-                    line.parts.push(split);
-                }
-                _ => {
-                    part.amount -= d.discount;
-                    part.claimed |= d.claim;
-                    part.closed_by = closed_by;
-                }
-            }
-        }
-        for (l, d) in effect.lines() {
-            if !d.is_zero() {
-                let line = &mut self.lines[l as usize];
-                line.amount -= d;
-                line.discounts.push((promotion, d));
-            }
-        }
-    }
-
     fn effect_checked(
         &mut self,
         c: Candidate<'_>,
@@ -1522,8 +1608,36 @@ impl<'a> Evaluation<'a> {
                 .copied()
                 .filter(|&l| self.lines[l as usize].is_open()),
         );
-        let result = self.offer_effect(c, p, &open, effect);
+        let reachable = open.len();
+        if let Some(skip) = p.skip_discounted {
+            let snap = self.snap;
+            open.retain(|l| {
+                let discounts = &self.lines[*l as usize].discounts;
+                match skip {
+                    SkipDiscounted::Any => discounts.is_empty(),
+                    SkipDiscounted::Catalog => !discounts
+                        .iter()
+                        .any(|(q, _)| snap.promotions[*q as usize].is_catalog),
+                }
+            });
+        }
+        let result = if reachable > 0 && open.is_empty() {
+            Err(Reason::AlreadyDiscounted)
+        } else {
+            self.offer_effect(c, p, &open, effect)
+        };
         self.open = open;
+        if result.is_ok() && self.has_floors {
+            let spreads = matches!(
+                p.offer,
+                Offer::Merchandise(
+                    ItemOffer::AmountOffTotal(_)
+                        | ItemOffer::CartAmountOff(..)
+                        | ItemOffer::CartPercentOff(..)
+                ) | Offer::Bundle(_)
+            );
+            self.hold_to_floors(spreads, effect);
+        }
         result
     }
 
@@ -1583,161 +1697,6 @@ impl<'a> Evaluation<'a> {
             Offer::Gift { .. } | Offer::ParcelInsert { .. } => {}
         }
         Ok(())
-    }
-
-    /// The effect of a merchandise offer on the open units of `open` lines.
-    fn item_effect(&mut self, offer: ItemOffer, open: &[u16], effect: &mut Effect) {
-        let money = self.snap.money;
-        self.raw.clear();
-        match offer {
-            ItemOffer::PercentOff {
-                rate,
-                max_units: Some(max),
-            } => {
-                // The most expensive units (at what is left of them) first; ties by sku (not
-                // by line: how units are grouped in lines must not matter), then line order.
-                let mut order: SmallVec<[(Decimal, &str, u16, u16); 8]> = SmallVec::new();
-                for &l in open {
-                    let line = &self.lines[l as usize];
-                    for (p, part) in line.parts.iter().enumerate() {
-                        if part.is_open() {
-                            order.push((-part.unit(), line.sku, l, p as u16));
-                        }
-                    }
-                }
-                order.sort_unstable();
-                let mut left = max;
-                for (_, _, l, p) in order {
-                    if left == 0 {
-                        break;
-                    }
-                    let part = &self.lines[l as usize].parts[p as usize];
-                    let units = left.min(part.units);
-                    left -= units;
-                    let amount = share(&money, part.amount, part.units, units);
-                    self.raw.push((l, p, Some(units), amount * rate));
-                }
-                // Back to line order, so that a line's parts are rounded together.
-                self.raw.sort_unstable_by_key(|&(l, p, _, _)| (l, p));
-            }
-            ItemOffer::PercentOff { .. }
-            | ItemOffer::AmountOffEach(_)
-            | ItemOffer::UnitPrice(_) => {
-                for &l in open {
-                    for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
-                        if part.is_open() {
-                            let d = unit_offer_discount(offer, part.amount, part.units);
-                            self.raw.push((l, p as u16, None, d));
-                        }
-                    }
-                }
-            }
-            ItemOffer::AmountOffTotal(amount) | ItemOffer::CartAmountOff(amount) => {
-                return self.spread(open, |base| amount.min(base), effect);
-            }
-            ItemOffer::CartPercentOff(rate) => {
-                return self.spread(open, |base| money.round(base * rate), effect);
-            }
-        }
-        self.round_per_line(effect);
-    }
-
-    /// Rounds the unrounded discounts of `raw` (in line order) once per line, and splits each
-    /// line's rounded discount over its parts by largest remainder.
-    fn round_per_line(&mut self, effect: &mut Effect) {
-        let money = self.snap.money;
-        let raw = std::mem::take(&mut self.raw);
-        let mut start = 0;
-        while start < raw.len() {
-            let l = raw[start].0;
-            let end = start + raw[start..].iter().take_while(|r| r.0 == l).count();
-            let line = &raw[start..end];
-            let open: Decimal = line
-                .iter()
-                .map(|&(_, p, _, _)| self.lines[l as usize].parts[p as usize].amount)
-                .sum();
-            let total = money
-                .round(line.iter().map(|r| r.3).sum::<Decimal>())
-                .min(open)
-                .max(Decimal::ZERO);
-            let discount =
-                |&(l, part, units, _): &(u16, u16, Option<u32>, Decimal), d| PartDiscount {
-                    line: l,
-                    part,
-                    units,
-                    claim: false,
-                    discount: d,
-                };
-            if let [only] = line {
-                effect.parts.push(discount(only, total));
-            } else {
-                self.scratch.clear();
-                self.scratch.extend(line.iter().map(|r| r.3));
-                money.allocate(total, &self.scratch, &mut self.parts);
-                effect.parts.extend(
-                    line.iter()
-                        .zip(&self.parts)
-                        .map(|(entry, &d)| discount(entry, d)),
-                );
-            }
-            start = end;
-        }
-        self.raw = raw;
-    }
-
-    /// A discount on the open parts of the open lines as a whole, split over them by largest
-    /// remainder.
-    fn spread(&mut self, open: &[u16], total_of: impl Fn(Decimal) -> Decimal, effect: &mut Effect) {
-        self.scratch.clear();
-        let start = effect.parts.len();
-        for &l in open {
-            for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
-                if part.is_open() {
-                    self.scratch.push(part.amount);
-                    effect
-                        .parts
-                        .push(PartDiscount::whole(l, p as u16, Decimal::ZERO));
-                }
-            }
-        }
-        let base: Decimal = self.scratch.iter().sum();
-        let total = total_of(base).min(base);
-        if total.is_zero() {
-            effect.parts.truncate(start);
-            return;
-        }
-        self.snap
-            .money
-            .allocate(total, &self.scratch, &mut self.parts);
-        for (entry, &d) in effect.parts[start..].iter_mut().zip(&self.parts) {
-            entry.discount = d;
-        }
-    }
-
-    /// With a budget, a promotion grants at most what is left of it. Shipping options are
-    /// alternatives: each is capped on its own.
-    fn cap_to_budget(&mut self, p: &Promotion, effect: &mut Effect) {
-        let Some(budget) = p.limits.budget else {
-            return;
-        };
-        let left = self
-            .snap
-            .money
-            .round(budget - self.usage(p).granted)
-            .max(Decimal::ZERO);
-        for (_, d) in effect.shipping.iter_mut() {
-            *d = (*d).min(left);
-        }
-        self.scratch.clear();
-        self.scratch.extend(effect.parts.iter().map(|d| d.discount));
-        if self.scratch.iter().sum::<Decimal>() > left {
-            self.snap
-                .money
-                .allocate(left, &self.scratch, &mut self.parts);
-            for (d, capped) in effect.parts.iter_mut().zip(&self.parts) {
-                d.discount = *capped;
-            }
-        }
     }
 
     fn promotion_ids(&self, ids: &[u32]) -> Vec<&'a str> {
@@ -1811,6 +1770,7 @@ impl<'a> Evaluation<'a> {
                 .map(|(s, _)| self.shipping[*s as usize].method)
                 .collect(),
             reason: reason.map(Explained::from),
+            lost_to_floors: (!effect.lost.is_zero()).then_some(effect.lost),
             applications: effect
                 .groups
                 .iter()
@@ -1882,7 +1842,7 @@ impl<'a> Evaluation<'a> {
                     quantity: l.quantity,
                     tax_rate: l.tax_rate,
                     price_source: PriceSource::List,
-                    reference_unit_price: money.round(l.unit),
+                    reference_unit_price: l.reference_unit,
                     catalog_unit_price: l.catalog_unit,
                     catalog_promotion: l.catalog_promotion.map(id),
                     subtotal: l.subtotal,
@@ -1989,34 +1949,4 @@ fn tier_nudge_kind(basis: TierBasis) -> NudgeKind {
         TierBasis::Spend => NudgeKind::SpendMore,
         TierBasis::Quantity => NudgeKind::AddUnits,
     }
-}
-
-/// The unrounded discount a per-unit offer gives on `units` units worth `amount` in all; never
-/// more than `amount`. Spread offers (amounts off a whole) count as their amount.
-fn unit_offer_discount(offer: ItemOffer, amount: Decimal, units: u32) -> Decimal {
-    let units = Decimal::from(units);
-    let d = match offer {
-        ItemOffer::PercentOff { rate, max_units } => match max_units {
-            Some(max) if Decimal::from(max) < units => amount * Decimal::from(max) / units * rate,
-            _ => amount * rate,
-        },
-        ItemOffer::AmountOffEach(a) => a * units,
-        ItemOffer::UnitPrice(price) => amount - price * units,
-        ItemOffer::AmountOffTotal(a) | ItemOffer::CartAmountOff(a) => a,
-        ItemOffer::CartPercentOff(rate) => amount * rate,
-    };
-    d.min(amount).max(Decimal::ZERO)
-}
-
-/// The discount a per-unit offer gives on a line of `quantity` units whose amount left is `amount`
-/// rounded once for the line and never more than `amount`.
-pub(crate) fn line_discount(
-    money: &crate::money::Money,
-    offer: ItemOffer,
-    amount: Decimal,
-    quantity: u32,
-) -> Decimal {
-    money
-        .round(unit_offer_discount(offer, amount, quantity))
-        .min(amount)
 }

@@ -9,10 +9,9 @@ use smallvec::SmallVec;
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::evaluate::line_discount;
 use crate::evaluate::ties::{Tied, order_ties};
 use crate::quote::{PriceSource, ProductPrice};
-use crate::rules::{Combination, Display};
+use crate::rules::{BudgetRule, Combination, Display, Ties};
 use crate::snapshot::{Facts, Offer, Product, Promotion, Snapshot};
 
 /// A catalog promotion's claim to be shown on a product (or a cart line).
@@ -52,16 +51,19 @@ impl Snapshot {
     /// in consideration order, each reaching the product and allowed in the context), applied the
     /// way a cart applies them: by priority, equal priorities in the order that costs the least
     /// (`evaluate::ties`), a stop-further one closing the item, an exclusive one only on an item
-    /// nothing discounted. `budget_left` says how much a promotion with a budget may still grant.
+    /// nothing discounted, never below `floor` a unit. `budget_left` says how much a promotion
+    /// with a budget may still grant.
     pub(crate) fn catalog_chain(
         &self,
         amount: Decimal,
         quantity: u32,
+        floor: Option<Decimal>,
         promotions: &[u32],
         budget_left: impl Fn(&Promotion) -> Option<Decimal>,
     ) -> Chain {
-        let discount = |p: &Promotion, amount: Decimal| {
-            self.catalog_discount(p, amount, quantity, budget_left(p))
+        let base = amount;
+        let discount = |p: &Promotion, left: Decimal| {
+            self.catalog_discount(p, (left, base), quantity, floor, budget_left(p))
         };
         // Applies `order` from `(amount, closed)`; `applied` receives what applied.
         let run = |order: &[usize],
@@ -109,7 +111,7 @@ impl Snapshot {
                     Tied::new(k, p, true, discount(p, start))
                 })
                 .collect();
-            if order.len() > 1 {
+            if order.len() > 1 && self.semantics.ties == Ties::Value {
                 order_ties(&mut order, |trial| {
                     run(trial, group, start, closed, discounted, None).0
                 });
@@ -127,20 +129,28 @@ impl Snapshot {
         chain
     }
 
-    /// What a catalog promotion takes off `quantity` units worth `amount`, within what is left of
-    /// its budget.
+    /// What a catalog promotion takes off `quantity` units worth `amount` now (and `base` before
+    /// promotions), never below `floor` a unit, within what is left of its budget.
     pub(crate) fn catalog_discount(
         &self,
         p: &Promotion,
-        amount: Decimal,
+        (amount, base): (Decimal, Decimal),
         quantity: u32,
+        floor: Option<Decimal>,
         budget_left: Option<Decimal>,
     ) -> Decimal {
         let Offer::Merchandise(offer) = p.offer else {
             return Decimal::ZERO;
         };
-        let d = line_discount(&self.money, offer, amount, quantity);
-        budget_left.map_or(d, |left| d.min(left))
+        let room = (amount - self.floor_of(floor, quantity)).max(Decimal::ZERO);
+        let d = self.line_discount(offer, amount, base, quantity).min(room);
+        match budget_left {
+            Some(left) if d > left && self.semantics.budget == BudgetRule::AllOrNothing => {
+                Decimal::ZERO
+            }
+            Some(left) => d.min(left),
+            None => d,
+        }
     }
 
     /// The catalog promotion to show among those that applied to one unit worth `unit`.
@@ -153,7 +163,7 @@ impl Snapshot {
             };
             let pick = CatalogPick {
                 priority: p.priority,
-                price: unit - line_discount(&self.money, offer, unit, 1),
+                price: unit - self.line_discount(offer, unit, unit, 1),
                 promotion: i,
             };
             if best.is_none_or(|b| pick.beats(&b)) {
@@ -256,12 +266,15 @@ impl Snapshot {
         product: &'s Product,
     ) -> ProductPrice<'s> {
         let money = &self.money;
-        let unit = money.round(money.in_display(
-            product.price,
-            product.tax_rate,
-            self.prices_include_tax,
-            ctx.display,
-        ));
+        let in_display = |amount: Decimal| {
+            money.in_display(
+                amount,
+                product.tax_rate,
+                self.prices_include_tax,
+                ctx.display,
+            )
+        };
+        let unit = money.round(in_display(product.price));
         let entry = self.skus.get(&*product.sku);
         let selections = entry.map_or(&[][..], |e| &e.selections[..]);
         let facts = Facts {
@@ -271,6 +284,7 @@ impl Snapshot {
             brand: product.brand,
             attributes: &product.attributes,
             tags: &product.tags,
+            unit,
         };
         let mut reaching: SmallVec<[u32; 8]> = SmallVec::new();
         let mut consider = |ids: &[u32]| {
@@ -279,6 +293,7 @@ impl Snapshot {
                 if !p.is_catalog
                     || !checks.passes(self, i, ctx)
                     || p.exclude.as_ref().is_some_and(|e| e.matches(&facts))
+                    || p.unit_price.is_some_and(|b| !b.contains(unit))
                 {
                     continue;
                 }
@@ -291,7 +306,8 @@ impl Snapshot {
         reaching.sort_unstable();
         reaching.dedup();
         // A price request knows nothing of usage: a budget caps as if nothing was granted yet.
-        let chain = self.catalog_chain(unit, 1, &reaching, |p| p.limits.budget);
+        let floor = product.floor.map(in_display);
+        let chain = self.catalog_chain(unit, 1, floor, &reaching, |p| p.limits.budget);
         let price = chain.amount;
         let promotion = self
             .shown_promotion(unit, &chain.applied)
@@ -311,7 +327,11 @@ impl Snapshot {
             currency: money.code(),
             display: ctx.display,
             price_source: PriceSource::List,
-            reference_price: unit,
+            // A "was" price is the reference only when it is above the price.
+            reference_price: product
+                .compare_at
+                .filter(|c| *c > product.price)
+                .map_or(unit, |c| money.round(in_display(c))),
             price,
             net,
             tax: gross - net,

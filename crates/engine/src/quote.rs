@@ -93,7 +93,8 @@ pub struct QuoteLine<'a> {
     pub tax_rate: Decimal,
     /// Where the base price comes from: `list` (a later B2B step adds contract prices).
     pub price_source: PriceSource,
-    /// The base unit price, before any promotion.
+    /// The reference (strike-through) unit price: the compare-at price when it is above the
+    /// price, else the base unit price before any promotion.
     pub reference_unit_price: Decimal,
     /// The unit price the catalog shows (base with the best catalog promotion).
     pub catalog_unit_price: Decimal,
@@ -200,6 +201,10 @@ pub struct PromotionOutcome<'a> {
     /// For buy-X-get-Y and bundles: the units each application used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub applications: Vec<Application<'a>>,
+    /// What it could not give because items reached their floor (minimum price or cost) and no
+    /// other item of it could take it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_to_floors: Option<Decimal>,
 }
 
 /// One application of a multi-unit offer.
@@ -485,6 +490,36 @@ pub enum Reason<'a> {
         slot: usize,
     },
     NothingToDiscount,
+    /// No targeted line holds enough units (`quantity` is the largest one's).
+    LineQuantityBelowMinimum {
+        quantity: u32,
+        required: u32,
+    },
+    /// The cart does not hold what `conditions.cart_contains[condition]` asks for.
+    CartContentsNotMet {
+        condition: usize,
+        quantity: u32,
+        min_quantity: u32,
+        amount: Decimal,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min_amount: Option<Decimal>,
+    },
+    /// The cart's customer does not say how many orders it placed (or how much it spent).
+    HistoryUnknown,
+    /// Every targeted item was already discounted (`skip_discounted`).
+    AlreadyDiscounted,
+    /// The customer placed `orders` orders before this one, outside the bounds.
+    OrdersOutOfRange {
+        orders: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+    },
+    SpentBelowMinimum {
+        spent: Decimal,
+        minimum: Decimal,
+    },
 }
 
 /// Writes `items` separated by `separator`.
@@ -620,6 +655,47 @@ impl fmt::Display for Reason<'_> {
             }
             Reason::LeftOut => write!(f, "left out: the cart costs less without it"),
             Reason::NothingToDiscount => write!(f, "nothing left to discount"),
+            Reason::LineQuantityBelowMinimum { quantity, required } => {
+                write!(f, "largest targeted line has {quantity} units < {required}")
+            }
+            Reason::CartContentsNotMet {
+                condition,
+                quantity,
+                min_quantity,
+                amount,
+                min_amount,
+            } => {
+                write!(f, "cart_contains[{condition}]: {quantity} units")?;
+                if quantity < min_quantity {
+                    write!(f, " < {min_quantity}")?;
+                }
+                if let Some(min) = min_amount.filter(|m| amount < m) {
+                    write!(f, ", amount {amount} < {min}")?;
+                }
+                Ok(())
+            }
+            Reason::AlreadyDiscounted => {
+                write!(f, "every targeted item is already discounted")
+            }
+            Reason::HistoryUnknown => {
+                write!(
+                    f,
+                    "the customer's past orders are not known (customer.orders)"
+                )
+            }
+            Reason::OrdersOutOfRange { orders, min, max } => {
+                write!(f, "{orders} orders before this one, ")?;
+                match (min, max) {
+                    (Some(min), Some(max)) if min == max => write!(f, "needs exactly {min}"),
+                    (Some(min), Some(max)) => write!(f, "needs {min} to {max}"),
+                    (Some(min), None) => write!(f, "needs at least {min}"),
+                    (None, Some(max)) => write!(f, "needs at most {max}"),
+                    (None, None) => Ok(()),
+                }
+            }
+            Reason::SpentBelowMinimum { spent, minimum } => {
+                write!(f, "spent {spent} < {minimum}")
+            }
         }
     }
 }
@@ -695,7 +771,8 @@ pub struct ProductPrice<'a> {
     pub currency: &'static str,
     pub display: Display,
     pub price_source: PriceSource,
-    /// Base unit price (display mode), the strike-through price when a promotion applies.
+    /// The strike-through unit price (display mode): the compare-at price when it is above the
+    /// price, else the base price.
     pub reference_price: Decimal,
     /// Unit price with every catalog promotion that reaches it (display mode): what one unit
     /// costs in a cart with no code, before cart-level promotions.

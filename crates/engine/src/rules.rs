@@ -67,6 +67,99 @@ pub struct StoreSettings {
     pub groups: BTreeMap<String, GroupSettings>,
     #[serde(default)]
     pub strategy: Strategy,
+    /// A margin floor: no promotion sells a product below its `cost` (when the product has one).
+    #[serde(default)]
+    pub floor_at_cost: bool,
+    /// Cart-amount conditions and spend tiers measure amounts tax-included, also for customers who
+    /// see net prices (thresholds are then read tax-included).
+    #[serde(default)]
+    pub thresholds_include_tax: bool,
+    /// Behaviours where respected platforms differ on purpose, as a named bundle; each switch of
+    /// the bundle can be set on its own in `semantics`.
+    #[serde(default)]
+    pub compatibility: Compatibility,
+    /// Switches that override the bundle's.
+    #[serde(default)]
+    pub semantics: SemanticsOverrides,
+}
+
+/// A named bundle of semantic switches (`docs/rule-format.md` §5.11).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compatibility {
+    /// Remise's own rules: every switch at its first value.
+    #[default]
+    Remise,
+    /// As Magento's cart price rules: equal priorities (sort order) in creation order.
+    Magento,
+    /// As Sylius' cart promotions: equal priorities in creation order, and amount conditions
+    /// checked on what the promotions before left, as each comes to apply.
+    Sylius,
+}
+
+/// The semantic switches; `None` keeps the bundle's choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticsOverrides {
+    #[serde(default)]
+    pub rounding_of: Option<RoundingOf>,
+    #[serde(default)]
+    pub ties: Option<Ties>,
+    #[serde(default)]
+    pub cart_amount: Option<CartAmountBasis>,
+    #[serde(default)]
+    pub budget: Option<BudgetRule>,
+    #[serde(default)]
+    pub percentages: Option<PercentBasis>,
+}
+
+/// What is rounded to the minor unit when a percentage applies: 10.50 − 15 % is 8.92
+/// (`discount`: 1.575 → 1.58 off) or 8.93 (`discounted_price`: 8.925 → 8.93).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingOf {
+    Discount,
+    DiscountedPrice,
+}
+
+/// The order of promotions of equal priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ties {
+    /// The order that gives the customer the lower total, then the older, then the smaller id.
+    Value,
+    /// The older first, then the smaller id.
+    Creation,
+}
+
+/// What `min_cart_amount`, `max_cart_amount`, spend tiers and `cart_contains` amounts measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartAmountBasis {
+    /// The merchandise subtotal at catalog prices, the same for every promotion.
+    Catalog,
+    /// What earlier promotions left of the merchandise when the promotion comes to apply.
+    Running,
+}
+
+/// What a promotion whose budget cannot cover its whole discount grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetRule {
+    /// What is left of the budget.
+    GrantWhatIsLeft,
+    /// Nothing: the promotion is rejected with `budget_exhausted`.
+    AllOrNothing,
+}
+
+/// What a percentage is taken of when earlier promotions discounted the same items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PercentBasis {
+    /// What earlier promotions left (10 % after 5.00 off 50.00 is 4.50).
+    Remaining,
+    /// The price before promotions (10 % after 5.00 off 50.00 is 5.00), never more than is left.
+    Original,
 }
 
 impl Default for StoreSettings {
@@ -79,6 +172,10 @@ impl Default for StoreSettings {
             default_display: Display::default(),
             groups: BTreeMap::new(),
             strategy: Strategy::default(),
+            floor_at_cost: false,
+            thresholds_include_tax: false,
+            compatibility: Compatibility::default(),
+            semantics: SemanticsOverrides::default(),
         }
     }
 }
@@ -177,6 +274,17 @@ pub struct Product {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// What the product costs the store (same tax mode as `price`); with `store.floor_at_cost`,
+    /// no promotion sells it below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Decimal>,
+    /// The lowest unit price promotions may bring it to (Sylius' "minimum price").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Decimal>,
+    /// A "was" price the shop shows struck through; when given, it is the reference price of
+    /// quotes and catalog prices (the price promotions start from stays `price`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at_price: Option<Decimal>,
 }
 
 /// A named, hand-picked set of products.
@@ -213,6 +321,9 @@ pub struct Promotion {
     /// Products removed from the targets.
     #[serde(default)]
     pub exclude: Option<Targets>,
+    /// Leave out items an earlier promotion already discounted: by a catalog promotion, or by any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_discounted: Option<SkipDiscounted>,
     #[serde(default)]
     pub audience: Audience,
     #[serde(default)]
@@ -237,6 +348,7 @@ impl Promotion {
             combination: Combination::default(),
             targets: None,
             exclude: None,
+            skip_discounted: None,
             audience: Audience::default(),
             validity: Validity::default(),
             conditions: Conditions::default(),
@@ -259,7 +371,18 @@ pub enum Combination {
     Exclusive,
 }
 
-/// A product matches when it matches any of the listed criteria (`all` matches every product).
+/// Which earlier discounts make an item out of a promotion's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipDiscounted {
+    /// Items a catalog promotion discounted.
+    Catalog,
+    /// Items any earlier promotion discounted.
+    Any,
+}
+
+/// A product matches when it matches any of the listed criteria (`all` matches every product),
+/// and its unit price is within `unit_price` when that is given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
@@ -279,6 +402,20 @@ pub struct Targets {
     pub attributes: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// A filter on the criteria above (or on every product when there is none): only products
+    /// whose base unit price, in the customer's display mode, is within this range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<PriceRange>,
+}
+
+/// Bounds on a unit price, both inclusive, either optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceRange {
+    #[serde(default)]
+    pub min: Option<Decimal>,
+    #[serde(default)]
+    pub max: Option<Decimal>,
 }
 
 /// Who may get the promotion. Empty lists mean everyone; a customer qualifies when it is in one of
@@ -345,6 +482,47 @@ pub struct Conditions {
     /// The cart's chosen shipping method must be one of these.
     #[serde(default)]
     pub shipping_methods: Vec<String>,
+    /// At least one targeted line holds this many units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_line_quantity: Option<u32>,
+    /// What the cart must hold besides the targets ("if the cart holds a tent"); all must hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cart_contains: Vec<CartContains>,
+    /// The customer's order history, as the cart's `customer` carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// Items the cart must hold: those matching `targets`, at least `min_quantity` units and worth at
+/// least `min_amount` (at catalog prices, like `min_cart_amount`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartContains {
+    pub targets: Targets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_quantity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_amount: Option<Decimal>,
+}
+
+/// Conditions on the customer's orders before this one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// This is the customer's first order (no order before).
+    #[serde(default)]
+    pub first_order: bool,
+    /// This is the customer's nth order (n − 1 orders before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nth_order: Option<u32>,
+    /// Orders placed before, at least / at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_orders: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_orders: Option<u32>,
+    /// Amount spent in those orders, at least (display mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_spent: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -372,23 +550,61 @@ pub struct Limits {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Offer {
-    /// `percent` % off each targeted unit; with `max_units`, on at most that many units (the most
-    /// expensive first).
+    /// `percent` % off each targeted unit.
     PercentOff {
         percent: Decimal,
+        /// On at most that many units in all (the most expensive first, or as `pick` says).
         #[serde(default)]
         max_units: Option<u32>,
+        /// At most this many units of each line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_units_per_line: Option<u32>,
+        /// Which units first when not all get it (`max_units`, `max_units_per_line`).
+        #[serde(default, skip_serializing_if = "is_default")]
+        pick: Pick,
     },
     /// `amount` off each targeted unit.
-    AmountOffEach { amount: Decimal },
+    AmountOffEach {
+        amount: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_units: Option<u32>,
+        /// At most this many units of each line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_units_per_line: Option<u32>,
+        /// Which units first when not all get it (`max_units`, `max_units_per_line`).
+        #[serde(default, skip_serializing_if = "is_default")]
+        pick: Pick,
+    },
+    /// `amount` off each targeted line, whatever its quantity.
+    AmountOffLine { amount: Decimal },
     /// `amount` off the targeted units as a whole, split over them in proportion to their amounts.
     AmountOffTotal { amount: Decimal },
     /// Each targeted unit sold at `price` (a 25 € T-shirt sold 15 €).
-    UnitPrice { price: Decimal },
-    /// `percent` % off the merchandise subtotal of the targeted lines.
-    CartPercentOff { percent: Decimal },
-    /// `amount` off the merchandise subtotal of the targeted lines.
-    CartAmountOff { amount: Decimal },
+    UnitPrice {
+        price: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_units: Option<u32>,
+        /// At most this many units of each line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_units_per_line: Option<u32>,
+        /// Which units first when not all get it (`max_units`, `max_units_per_line`).
+        #[serde(default, skip_serializing_if = "is_default")]
+        pick: Pick,
+    },
+    /// `percent` % off the merchandise subtotal of the targeted lines (and of the chosen shipping
+    /// method, with `include_shipping`).
+    CartPercentOff {
+        percent: Decimal,
+        #[serde(default, skip_serializing_if = "is_false")]
+        include_shipping: bool,
+    },
+    /// `amount` off the merchandise subtotal of the targeted lines (and of the chosen shipping
+    /// method, with `include_shipping`), split over them in proportion to their amounts.
+    CartAmountOff {
+        amount: Decimal,
+        #[serde(default, skip_serializing_if = "is_false")]
+        include_shipping: bool,
+    },
     /// The offer of the highest tier reached by the cart's spend or by the targeted quantity.
     Tiered { basis: TierBasis, tiers: Vec<Tier> },
     /// Free shipping on `methods` (all when empty).
@@ -440,6 +656,14 @@ pub enum Offer {
         rewarded: RewardOrder,
         #[serde(default)]
         max_applications: Option<u32>,
+        /// Count units within each line on its own (a line of 3 and a line of 1 make one "3 for
+        /// 2", not one and a third).
+        #[serde(default, skip_serializing_if = "is_false")]
+        per_line: bool,
+        /// The last application may reward fewer than `get` units ("buy 1 get 5" with 4 units
+        /// frees 3).
+        #[serde(default, skip_serializing_if = "is_false")]
+        partial_rewards: bool,
     },
     /// A set of units sold together (a *lot*): each slot takes `quantity` units among its targets.
     /// As many complete bundles as the cart holds are formed (up to `max_applications`), each from
@@ -503,8 +727,58 @@ pub enum BundlePrice {
     },
 }
 
+impl Offer {
+    /// `percent` % off each targeted unit.
+    pub fn percent_off(percent: Decimal) -> Offer {
+        Offer::PercentOff {
+            percent,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Pick::default(),
+        }
+    }
+
+    /// `amount` off each targeted unit.
+    pub fn amount_off_each(amount: Decimal) -> Offer {
+        Offer::AmountOffEach {
+            amount,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Pick::default(),
+        }
+    }
+
+    /// Each targeted unit sold at `price`.
+    pub fn unit_price(price: Decimal) -> Offer {
+        Offer::UnitPrice {
+            price,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Pick::default(),
+        }
+    }
+}
+
 fn one() -> u32 {
     1
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// Which units of a per-unit offer get it first when not all do: the most expensive (default)
+/// or the cheapest ("the cheapest item free").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    #[default]
+    MostExpensive,
+    Cheapest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,10 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::money::Money;
-use crate::rules::{Combination, Display, Strategy, TierBasis};
+use crate::rules::{
+    BudgetRule, CartAmountBasis, Combination, Compatibility, Display, PercentBasis, RoundingOf,
+    SemanticsOverrides, SkipDiscounted, Strategy, TierBasis, Ties,
+};
 
 pub(crate) type Ids = Box<[u32]>;
 
@@ -20,6 +23,11 @@ pub struct Snapshot {
     pub(crate) prices_include_tax: bool,
     pub(crate) default_display: Display,
     pub(crate) strategy: Strategy,
+    /// Amount conditions measure tax-included amounts, also for net customers.
+    pub(crate) thresholds_include_tax: bool,
+    /// No promotion sells a product below its cost.
+    pub(crate) floor_at_cost: bool,
+    pub(crate) semantics: Semantics,
     pub(crate) names: Names,
     /// Display mode by group id.
     pub(crate) group_display: Vec<Option<Display>>,
@@ -63,12 +71,57 @@ pub(crate) struct SkuEntry {
     pub selections: Ids,
 }
 
+/// The semantic switches in force (`rules::Compatibility` and its overrides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Semantics {
+    pub rounding_of: RoundingOf,
+    pub ties: Ties,
+    pub cart_amount: CartAmountBasis,
+    pub budget: BudgetRule,
+    pub percentages: PercentBasis,
+}
+
+impl Semantics {
+    pub fn resolve(bundle: Compatibility, overrides: SemanticsOverrides) -> Semantics {
+        let base = match bundle {
+            Compatibility::Remise => Semantics {
+                rounding_of: RoundingOf::Discount,
+                ties: Ties::Value,
+                cart_amount: CartAmountBasis::Catalog,
+                budget: BudgetRule::GrantWhatIsLeft,
+                percentages: PercentBasis::Remaining,
+            },
+            Compatibility::Magento => Semantics {
+                ties: Ties::Creation,
+                ..Semantics::resolve(Compatibility::Remise, SemanticsOverrides::default())
+            },
+            Compatibility::Sylius => Semantics {
+                ties: Ties::Creation,
+                cart_amount: CartAmountBasis::Running,
+                ..Semantics::resolve(Compatibility::Remise, SemanticsOverrides::default())
+            },
+        };
+        Semantics {
+            rounding_of: overrides.rounding_of.unwrap_or(base.rounding_of),
+            ties: overrides.ties.unwrap_or(base.ties),
+            cart_amount: overrides.cart_amount.unwrap_or(base.cart_amount),
+            budget: overrides.budget.unwrap_or(base.budget),
+            percentages: overrides.percentages.unwrap_or(base.percentages),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Product {
     pub sku: Box<str>,
     pub name: Box<str>,
     pub price: Decimal,
     pub tax_rate: Decimal,
+    /// The lowest unit price promotions may bring it to (store's price mode): its `min_price`, or
+    /// its `cost` under a margin floor, whichever is higher.
+    pub floor: Option<Decimal>,
+    /// The "was" price shown as the reference (store's price mode).
+    pub compare_at: Option<Decimal>,
     /// The product's segments with their ancestors, sorted.
     pub segments: Ids,
     pub brand: Option<u32>,
@@ -97,6 +150,9 @@ pub(crate) struct Promotion {
     pub combination: Combination,
     pub all: bool,
     pub exclude: Option<Targets>,
+    /// Only lines whose unit price is within these bounds (a filter on the targets).
+    pub unit_price: Option<PriceBounds>,
+    pub skip_discounted: Option<SkipDiscounted>,
     pub channels: Ids,
     /// The same channels by name, for explanations.
     pub channel_names: Box<[Box<str>]>,
@@ -110,7 +166,8 @@ pub(crate) struct Promotion {
     pub is_catalog: bool,
 }
 
-/// A product matches when it matches any criterion.
+/// A product matches when it matches any criterion (or there is none and `every` is set), and
+/// its unit price is within `unit_price`.
 #[derive(Debug, Default)]
 pub(crate) struct Targets {
     pub skus: Box<[Box<str>]>,
@@ -119,6 +176,22 @@ pub(crate) struct Targets {
     pub brands: Ids,
     pub attributes: Ids,
     pub tags: Ids,
+    /// No criterion: every product (within `unit_price`).
+    pub every: bool,
+    pub unit_price: Option<PriceBounds>,
+}
+
+/// Inclusive bounds on a unit price (display mode, at the currency's scale).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PriceBounds {
+    pub min: Option<Decimal>,
+    pub max: Option<Decimal>,
+}
+
+impl PriceBounds {
+    pub fn contains(&self, unit: Decimal) -> bool {
+        self.min.is_none_or(|min| unit >= min) && self.max.is_none_or(|max| unit <= max)
+    }
 }
 
 /// The facts a target is matched against, interned.
@@ -129,6 +202,8 @@ pub(crate) struct Facts<'a> {
     pub brand: Option<u32>,
     pub attributes: &'a [u32],
     pub tags: &'a [u32],
+    /// The base unit price in the display mode, at the currency's scale.
+    pub unit: Decimal,
 }
 
 /// The promotions an index list holds for `id` (none when the id is past the end).
@@ -142,7 +217,12 @@ fn intersects(sorted: &[u32], other: &[u32]) -> bool {
 
 impl Targets {
     pub fn matches(&self, facts: &Facts<'_>) -> bool {
-        self.skus.iter().any(|sku| **sku == *facts.sku)
+        self.unit_price.is_none_or(|b| b.contains(facts.unit)) && self.matches_criteria(facts)
+    }
+
+    fn matches_criteria(&self, facts: &Facts<'_>) -> bool {
+        self.every
+            || self.skus.iter().any(|sku| **sku == *facts.sku)
             || intersects(&self.segments, facts.segments)
             || intersects(&self.selections, facts.selections)
             || facts
@@ -186,6 +266,24 @@ pub(crate) struct Conditions {
     /// caller says unlocks this promotion (a code of one of its batches) will do.
     pub coupon: Option<Box<[Box<str>]>>,
     pub shipping_methods: Box<[Box<str>]>,
+    pub min_line_quantity: u32,
+    pub cart_contains: Box<[CartContains]>,
+    pub history: Option<History>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CartContains {
+    pub targets: Targets,
+    pub min_quantity: u32,
+    pub min_amount: Option<Decimal>,
+}
+
+/// Conditions on the orders before this one: how many (inclusive bounds) and how much spent.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct History {
+    pub min_orders: Option<u32>,
+    pub max_orders: Option<u32>,
+    pub min_spent: Option<Decimal>,
 }
 
 #[derive(Debug, Default)]
@@ -229,6 +327,8 @@ pub(crate) struct BuyXGetY {
     pub reward: UnitReward,
     pub most_expensive_first: bool,
     pub max_applications: Option<u32>,
+    pub per_line: bool,
+    pub partial_rewards: bool,
 }
 
 /// What a rewarded unit gets. Amounts at the currency's scale, rates as fractions.
@@ -255,15 +355,28 @@ pub(crate) enum BundlePrice {
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ItemOffer {
-    PercentOff {
-        rate: Decimal,
-        max_units: Option<u32>,
-    },
-    AmountOffEach(Decimal),
+    PercentOff(Decimal, UnitLimit),
+    AmountOffEach(Decimal, UnitLimit),
+    UnitPrice(Decimal, UnitLimit),
+    AmountOffLine(Decimal),
     AmountOffTotal(Decimal),
-    UnitPrice(Decimal),
-    CartPercentOff(Decimal),
-    CartAmountOff(Decimal),
+    /// The rate, and whether the chosen shipping method is discounted too.
+    CartPercentOff(Decimal, bool),
+    CartAmountOff(Decimal, bool),
+}
+
+/// Which units a per-unit offer reaches when not all do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct UnitLimit {
+    pub max_units: Option<u32>,
+    pub per_line: Option<u32>,
+    pub cheapest_first: bool,
+}
+
+impl UnitLimit {
+    pub fn limits(&self) -> bool {
+        self.max_units.is_some() || self.per_line.is_some()
+    }
 }
 
 #[derive(Debug)]

@@ -30,7 +30,9 @@ fn offer() -> impl Strategy<Value = Offer> {
     prop_oneof![
         (1..60i64).prop_map(|p| Offer::PercentOff {
             percent: Decimal::from(p),
-            max_units: None
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         }),
         (100..1500i64).prop_map(|c| Offer::AmountOffTotal {
             amount: Decimal::new(c, 2)
@@ -54,6 +56,8 @@ fn offer() -> impl Strategy<Value = Offer> {
                         RewardOrder::Cheapest
                     },
                     max_applications,
+                    per_line: false,
+                    partial_rewards: false,
                 }
             }),
         (targets(), targets(), 100..3000i64).prop_map(|(a, b, price)| Offer::Bundle {
@@ -119,6 +123,9 @@ fn rules() -> impl Strategy<Value = RuleSet> {
                         brand: None,
                         attributes: Default::default(),
                         tags: vec![],
+                        cost: None,
+                        min_price: None,
+                        compare_at_price: None,
                     })
                     .collect(),
                 ..Catalog::default()

@@ -49,12 +49,26 @@ fn exact_offer() -> impl Strategy<Value = Offer> {
     let percent = (1..=100i64).prop_map(Decimal::from);
     let amount = (1..=3i64).prop_map(|k| euros(k * 10_000));
     prop_oneof![
-        (percent.clone(), prop::option::of(1..4u32))
-            .prop_map(|(percent, max_units)| Offer::PercentOff { percent, max_units }),
-        amount
-            .clone()
-            .prop_map(|amount| Offer::AmountOffEach { amount }),
-        amount.clone().prop_map(|price| Offer::UnitPrice { price }),
+        (percent.clone(), prop::option::of(1..4u32)).prop_map(|(percent, max_units)| {
+            Offer::PercentOff {
+                percent,
+                max_units,
+                max_units_per_line: None,
+                pick: Default::default(),
+            }
+        }),
+        amount.clone().prop_map(|amount| Offer::AmountOffEach {
+            amount,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default()
+        }),
+        amount.clone().prop_map(|price| Offer::UnitPrice {
+            price,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default()
+        }),
         (
             1..3u32,
             1..3u32,
@@ -82,6 +96,8 @@ fn exact_offer() -> impl Strategy<Value = Offer> {
                         RewardOrder::MostExpensive
                     },
                     max_applications,
+                    per_line: false,
+                    partial_rewards: false,
                 }
             }),
         (prop::sample::select(SKUS.to_vec()), 1..3u32, amount).prop_map(
@@ -144,6 +160,9 @@ fn rules_with(promotions: impl Strategy<Value = Vec<Promotion>>) -> impl Strateg
                     brand: None,
                     attributes: Default::default(),
                     tags: vec![],
+                    cost: None,
+                    min_price: None,
+                    compare_at_price: None,
                 })
                 .collect(),
             ..Default::default()
@@ -248,13 +267,21 @@ fn catalog_promotion(i: usize) -> impl Strategy<Value = Promotion> {
     let offer = prop_oneof![
         (1..=100i64).prop_map(|p| Offer::PercentOff {
             percent: Decimal::from(p),
-            max_units: None
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         }),
         (1..=2_000i64).prop_map(|c| Offer::AmountOffEach {
-            amount: Decimal::new(c * 100, 2)
+            amount: Decimal::new(c * 100, 2),
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         }),
         (1..=6_000i64).prop_map(|c| Offer::UnitPrice {
-            price: Decimal::new(c * 100, 2)
+            price: Decimal::new(c * 100, 2),
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default(),
         }),
     ];
     (0..3i32, combination(), targets(), offer).prop_map(
@@ -265,4 +292,129 @@ fn catalog_promotion(i: usize) -> impl Strategy<Value = Promotion> {
             ..Promotion::new(format!("c{i}"), offer)
         },
     )
+}
+
+/// Any offer, on products that may have a minimum price and a cost.
+fn any_offer() -> impl Strategy<Value = Offer> {
+    let cents = |max: i64| (1..=max).prop_map(|c| Decimal::new(c, 2));
+    prop_oneof![
+        (
+            1..=100i64,
+            prop::option::of(1..4u32),
+            prop::option::of(1..3u32)
+        )
+            .prop_map(|(p, max_units, max_units_per_line)| Offer::PercentOff {
+                percent: Decimal::from(p),
+                max_units,
+                max_units_per_line,
+                pick: Default::default(),
+            }),
+        cents(5_000).prop_map(Offer::amount_off_each),
+        cents(5_000).prop_map(Offer::unit_price),
+        cents(5_000).prop_map(|amount| Offer::AmountOffLine { amount }),
+        cents(20_000).prop_map(|amount| Offer::AmountOffTotal { amount }),
+        cents(20_000).prop_map(|amount| Offer::CartAmountOff {
+            amount,
+            include_shipping: false
+        }),
+        (1..=100i64).prop_map(|p| Offer::CartPercentOff {
+            percent: Decimal::from(p),
+            include_shipping: false
+        }),
+        (1..3u32, 1..3u32).prop_map(|(buy, get)| Offer::BuyXGetY {
+            buy,
+            get,
+            reward_targets: None,
+            reward: Reward::Free,
+            rewarded: RewardOrder::Cheapest,
+            max_applications: None,
+            per_line: false,
+            partial_rewards: false,
+        }),
+    ]
+}
+
+fn floored_rules() -> impl Strategy<Value = RuleSet> {
+    let product = |sku: &'static str| {
+        (
+            1..=10_000i64,
+            prop::option::of(0..=10_000i64),
+            prop::option::of(0..=10_000i64),
+        )
+            .prop_map(move |(price, min_price, cost)| Product {
+                sku: sku.to_owned(),
+                name: String::new(),
+                price: Decimal::new(price, 2),
+                tax_rate: Decimal::new(2, 1),
+                segments: vec![],
+                brand: None,
+                attributes: Default::default(),
+                tags: vec![],
+                cost: cost.map(|c| Decimal::new(c, 2)),
+                min_price: min_price.map(|c| Decimal::new(c, 2)),
+                compare_at_price: None,
+            })
+    };
+    let promotion = |i: usize| {
+        (0..3i32, combination(), targets(), any_offer()).prop_map(
+            move |(priority, combination, targets, offer)| Promotion {
+                priority,
+                combination,
+                targets,
+                ..Promotion::new(format!("f{i}"), offer)
+            },
+        )
+    };
+    (
+        (product("A"), product("B"), product("C"), product("D")),
+        (0..5usize).prop_flat_map(move |n| (0..n).map(promotion).collect::<Vec<_>>()),
+        any::<bool>(),
+    )
+        .prop_map(|((a, b, c, d), promotions, floor_at_cost)| RuleSet {
+            store: StoreSettings {
+                floor_at_cost,
+                ..Default::default()
+            },
+            catalog: Catalog {
+                products: vec![a, b, c, d],
+                ..Default::default()
+            },
+            promotions,
+            ..Default::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_line_goes_below_its_floor(rules in floored_rules(), units in units()) {
+        let snapshot = compile(&rules).unwrap();
+        let lines = units.iter().map(|&(p, q, _)| CartLine::new(SKUS[p], q)).collect();
+        let cart = cart(lines);
+        let quote = snapshot.evaluate(&cart).unwrap();
+        for line in &quote.lines {
+            let product = rules.catalog.products.iter().find(|p| p.sku == line.sku).unwrap();
+            let cost = product.cost.filter(|_| rules.store.floor_at_cost);
+            let floor = match (product.min_price, cost) {
+                (Some(a), Some(b)) => a.max(b),
+                (a, b) => a.or(b).unwrap_or_default(),
+            };
+            let least = (floor * Decimal::from(line.quantity)).min(line.subtotal);
+            prop_assert!(line.amount >= least, "{:?} below {}", line, least);
+        }
+        let request = PriceRequest {
+            customer: Default::default(),
+            channel: None,
+            at: cart.at.clone(),
+            display: None,
+            skus: SKUS.iter().map(|s| s.to_string()).collect(),
+        };
+        for price in snapshot.price(&request).unwrap() {
+            let product = rules.catalog.products.iter().find(|p| p.sku == price.sku).unwrap();
+            let cost = product.cost.filter(|_| rules.store.floor_at_cost);
+            let floor = product.min_price.max(cost).unwrap_or_default();
+            prop_assert!(price.price >= floor.min(product.price), "{:?}", price);
+        }
+    }
 }

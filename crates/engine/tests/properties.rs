@@ -40,6 +40,9 @@ fn product(i: usize) -> impl Strategy<Value = Product> {
             brand: None,
             attributes: Default::default(),
             tags: vec![],
+            cost: None,
+            min_price: None,
+            compare_at_price: None,
         })
 }
 
@@ -47,15 +50,31 @@ fn item_offer() -> impl Strategy<Value = Offer> {
     prop_oneof![
         (0..=100i64, prop::option::of(1..4u32)).prop_map(|(p, max_units)| Offer::PercentOff {
             percent: Decimal::from(p),
-            max_units
+            max_units,
+            max_units_per_line: None,
+            pick: Default::default(),
         }),
-        cents(5_000).prop_map(|amount| Offer::AmountOffEach { amount }),
+        cents(5_000).prop_map(|amount| Offer::AmountOffEach {
+            amount,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default()
+        }),
         cents(20_000).prop_map(|amount| Offer::AmountOffTotal { amount }),
-        cents(20_000).prop_map(|price| Offer::UnitPrice { price }),
-        (0..=100i64).prop_map(|p| Offer::CartPercentOff {
-            percent: Decimal::from(p)
+        cents(20_000).prop_map(|price| Offer::UnitPrice {
+            price,
+            max_units: None,
+            max_units_per_line: None,
+            pick: Default::default()
         }),
-        cents(50_000).prop_map(|amount| Offer::CartAmountOff { amount }),
+        (0..=100i64).prop_map(|p| Offer::CartPercentOff {
+            percent: Decimal::from(p),
+            include_shipping: false,
+        }),
+        cents(50_000).prop_map(|amount| Offer::CartAmountOff {
+            amount,
+            include_shipping: false
+        }),
     ]
 }
 

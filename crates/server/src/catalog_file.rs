@@ -1,7 +1,7 @@
 //! Reading a catalog file (products) in CSV or JSON, with every error named by its line (CSV) or
 //! its index (JSON), and importing it all-or-nothing.
 //!
-//! CSV: a header `sku,name,price,tax_rate,segments,brand,tags` (only `sku` and `price` required)
+//! CSV: a header `sku,name,price,tax_rate,segments,brand,tags,cost,min_price,compare_at_price` (only `sku` and `price` required)
 //! plus any `attr.<key>` columns; `segments` and `tags` hold several values separated by `|`;
 //! decimals use a point. JSON: an array of products, or `{ "products": [...] }`, in the rule
 //! format's product shape.
@@ -179,12 +179,21 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
     let mut problems = Problems(Vec::new(), 0);
     for (i, header) in headers.iter().enumerate() {
         let known = [
-            "sku", "name", "price", "tax_rate", "segments", "brand", "tags",
+            "sku",
+            "name",
+            "price",
+            "tax_rate",
+            "segments",
+            "brand",
+            "tags",
+            "cost",
+            "min_price",
+            "compare_at_price",
         ];
         if !known.contains(&header) && !header.starts_with("attr.") {
             problems.push(
                 format!("line 1, column {}", i + 1),
-                format!("unknown column `{header}` (sku, name, price, tax_rate, segments, brand, tags, attr.<key>)"),
+                format!("unknown column `{header}` (sku, name, price, tax_rate, segments, brand, tags, cost, min_price, compare_at_price, attr.<key>)"),
             );
         }
     }
@@ -202,6 +211,11 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
         column("segments"),
         column("brand"),
         column("tags"),
+    );
+    let (cost, min_price, compare_at_price) = (
+        column("cost"),
+        column("min_price"),
+        column("compare_at_price"),
     );
     let attributes: Vec<(usize, String)> = headers
         .iter()
@@ -250,6 +264,13 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
             "" => Decimal::ZERO,
             text => decimal("tax_rate", text),
         };
+        let mut optional = |field: &str, i: Option<usize>| match cell(i) {
+            "" => None,
+            text => Some(decimal(field, text)),
+        };
+        let cost = optional("cost", cost);
+        let min_price = optional("min_price", min_price);
+        let compare_at_price = optional("compare_at_price", compare_at_price);
         let attributes: BTreeMap<String, String> = attributes
             .iter()
             .filter(|(i, _)| !cell(Some(*i)).is_empty())
@@ -264,6 +285,9 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
             brand: Some(cell(brand).to_owned()).filter(|b| !b.is_empty()),
             attributes,
             tags: list(tags),
+            cost,
+            min_price,
+            compare_at_price,
         };
         products.push(Imported { product, place });
     }
@@ -347,6 +371,18 @@ pub fn write_products(
                 "brand".to_owned(),
                 "tags".to_owned(),
             ];
+            // The optional amounts only when some product has them.
+            type Amount = fn(&Product) -> Option<Decimal>;
+            let amounts: [(&str, Amount); 3] = [
+                ("cost", |p| p.cost),
+                ("min_price", |p| p.min_price),
+                ("compare_at_price", |p| p.compare_at_price),
+            ];
+            let amounts: Vec<(&str, Amount)> = amounts
+                .into_iter()
+                .filter(|(_, get)| products.iter().any(|p| get(p).is_some()))
+                .collect();
+            header.extend(amounts.iter().map(|(name, _)| (*name).to_owned()));
             header.extend(keys.iter().map(|k| format!("attr.{k}")));
             csv.write_record(&header)?;
             for p in products {
@@ -359,6 +395,11 @@ pub fn write_products(
                     p.brand.clone().unwrap_or_default(),
                     p.tags.join("|"),
                 ];
+                row.extend(
+                    amounts
+                        .iter()
+                        .map(|(_, get)| get(p).map(|a| a.to_string()).unwrap_or_default()),
+                );
                 row.extend(
                     keys.iter()
                         .map(|k| p.attributes.get(*k).cloned().unwrap_or_default()),

@@ -4,7 +4,8 @@
 //! what is stored is always complete and normalised.
 
 use remise_engine::rules::{
-    Display, Product, Promotion, Rounding, Segment, Selection, StoreSettings, Strategy,
+    Compatibility, Display, Product, Promotion, Rounding, Segment, Selection, SemanticsOverrides,
+    StoreSettings, Strategy,
 };
 use remise_store::{Draft, Kind};
 use rust_decimal::Decimal;
@@ -31,6 +32,18 @@ pub struct Settings {
     pub default_display: Display,
     #[serde(default)]
     pub strategy: Strategy,
+    /// A margin floor: no promotion sells a product below its `cost`.
+    #[serde(default)]
+    pub floor_at_cost: bool,
+    /// Amount conditions measure tax-included amounts, also for customers who see net prices.
+    #[serde(default)]
+    pub thresholds_include_tax: bool,
+    /// A named bundle of semantic switches (`remise`, `magento`, `sylius`).
+    #[serde(default)]
+    pub compatibility: Compatibility,
+    /// Switches that override the bundle's.
+    #[serde(default)]
+    pub semantics: SemanticsOverrides,
     /// How long a code reservation holds before it releases itself.
     #[serde(default = "default_reservation_minutes")]
     pub reservation_minutes: u32,
@@ -66,6 +79,10 @@ impl Default for Settings {
             prices_include_tax: store.prices_include_tax,
             default_display: store.default_display,
             strategy: store.strategy,
+            floor_at_cost: store.floor_at_cost,
+            thresholds_include_tax: store.thresholds_include_tax,
+            compatibility: store.compatibility,
+            semantics: store.semantics,
             reservation_minutes: default_reservation_minutes(),
             code_attempts_per_minute: default_code_attempts(),
         }

@@ -112,6 +112,10 @@ impl Model {
                 .map(|g| (g.id.clone(), GroupSettings { display: g.display }))
                 .collect(),
             strategy: s.strategy,
+            floor_at_cost: s.floor_at_cost,
+            thresholds_include_tax: s.thresholds_include_tax,
+            compatibility: s.compatibility,
+            semantics: s.semantics,
         }
     }
 

@@ -33,5 +33,7 @@ mod operations;
 mod postgres;
 #[path = "api/storefront.rs"]
 mod storefront;
+#[path = "api/vocabulary.rs"]
+mod vocabulary;
 #[path = "api/vouchers.rs"]
 mod vouchers;

@@ -20,7 +20,8 @@ use smallvec::SmallVec;
 use super::{Candidates, Evaluation, Plan, Rejection};
 use crate::quote::Optimization;
 use crate::rules::Combination;
-use crate::snapshot::{ItemOffer, Offer, Promotion, UnitReward};
+use crate::rules::PercentBasis;
+use crate::snapshot::{ItemOffer, Offer, Promotion, UnitLimit, UnitReward};
 
 /// The most steps (groups applied) the search takes; past it, the best plan found so far is used
 /// and the quote says the choice is not proven exact.
@@ -80,7 +81,7 @@ struct Fingerprint {
 }
 
 /// An upper bound on what one promotion can still take off: `rate` × what is left of `lines`
-/// (or of the chosen shipping method).
+/// (and of the chosen shipping method, with `shipping`).
 struct Bound {
     lines: SmallVec<[u16; 8]>,
     shipping: bool,
@@ -315,12 +316,25 @@ impl<'a> Evaluation<'a> {
     fn bound(&self, c: super::Candidate<'_>) -> Option<Bound> {
         let p = self.promotion(c);
         let full = Decimal::ONE;
+        // A percentage of the original price may take more than its rate of what is left.
+        let of_left = |rate: Decimal| match self.snap.semantics.percentages {
+            PercentBasis::Remaining => rate,
+            PercentBasis::Original => full,
+        };
         let (rate, shipping) = match &p.offer {
             Offer::Gift { .. } | Offer::ParcelInsert { .. } => return None,
-            Offer::Shipping { .. } => (full, true),
-            Offer::Merchandise(
-                ItemOffer::PercentOff { rate, .. } | ItemOffer::CartPercentOff(rate),
-            ) => (*rate, false),
+            Offer::Shipping { .. } => {
+                return Some(Bound {
+                    lines: SmallVec::new(),
+                    shipping: true,
+                    rate: full,
+                });
+            }
+            Offer::Merchandise(ItemOffer::PercentOff(rate, _)) => (of_left(*rate), false),
+            Offer::Merchandise(ItemOffer::CartPercentOff(rate, shipping)) => {
+                (of_left(*rate), *shipping)
+            }
+            Offer::Merchandise(ItemOffer::CartAmountOff(_, shipping)) => (full, *shipping),
             Offer::BuyXGetY(offer) => match offer.reward {
                 UnitReward::PercentOff(rate) => (rate, false),
                 _ => (full, false),
@@ -335,20 +349,21 @@ impl<'a> Evaluation<'a> {
     }
 
     fn most_off(&self, bound: &Bound) -> Decimal {
-        let left: Decimal = if bound.shipping {
+        let shipping = if bound.shipping {
             self.chosen_shipping()
                 .filter(|s| s.closed_by.is_none())
                 .map_or(Decimal::ZERO, |s| s.amount)
         } else {
-            bound
-                .lines
-                .iter()
-                .flat_map(|&l| &self.lines[l as usize].parts)
-                .filter(|part| part.is_open())
-                .map(|part| part.amount)
-                .sum()
+            Decimal::ZERO
         };
-        left * bound.rate
+        let lines: Decimal = bound
+            .lines
+            .iter()
+            .flat_map(|&l| &self.lines[l as usize].parts)
+            .filter(|part| part.is_open())
+            .map(|part| part.amount)
+            .sum();
+        (lines + shipping) * bound.rate
     }
 
     /// The promotions whose presence is a choice, with the limits to try.
@@ -369,10 +384,45 @@ impl<'a> Evaluation<'a> {
                 p.offer,
                 Offer::BuyXGetY(_)
                     | Offer::Bundle(_)
-                    | Offer::Merchandise(ItemOffer::PercentOff {
-                        max_units: Some(_),
-                        ..
-                    })
+                    | Offer::Merchandise(
+                        ItemOffer::PercentOff(
+                            _,
+                            UnitLimit {
+                                max_units: Some(_),
+                                ..
+                            }
+                        ) | ItemOffer::PercentOff(
+                            _,
+                            UnitLimit {
+                                per_line: Some(_),
+                                ..
+                            }
+                        ) | ItemOffer::AmountOffEach(
+                            _,
+                            UnitLimit {
+                                max_units: Some(_),
+                                ..
+                            }
+                        ) | ItemOffer::AmountOffEach(
+                            _,
+                            UnitLimit {
+                                per_line: Some(_),
+                                ..
+                            }
+                        ) | ItemOffer::UnitPrice(
+                            _,
+                            UnitLimit {
+                                max_units: Some(_),
+                                ..
+                            }
+                        ) | ItemOffer::UnitPrice(
+                            _,
+                            UnitLimit {
+                                per_line: Some(_),
+                                ..
+                            }
+                        )
+                    )
             );
             if matches!(p.offer, Offer::Shipping { .. }) {
                 if p.combination == Combination::Exclusive {
@@ -422,7 +472,9 @@ impl<'a> Evaluation<'a> {
     fn most_applications(&self, p: &Promotion, lines: &[u16]) -> Option<u32> {
         let quantity = |l: u16| self.lines[l as usize].quantity;
         match &p.offer {
-            Offer::BuyXGetY(offer) => Some(self.buy_x_get_y_count(p, offer, lines, quantity).2),
+            Offer::BuyXGetY(offer) => {
+                Some(self.buy_x_get_y_count(p, offer, lines, quantity).2.times)
+            }
             Offer::Bundle(offer) => {
                 // Each slot can be filled at most this many times (slots may share units, so
                 // this is an upper bound).

@@ -19,6 +19,48 @@ type Pool = (u16, u16);
 /// Units taken from pools.
 type PoolUnits = SmallVec<[(Pool, u32); 4]>;
 
+/// How a buy X get Y applies to a set of units: how many times, and the units it rewards and
+/// takes as triggers in all (the last application may reward fewer than `get` with
+/// `partial_rewards`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Applications {
+    pub times: u32,
+    pub rewards: u32,
+    pub triggers: u32,
+}
+
+impl Applications {
+    fn add(&mut self, other: Applications) {
+        self.times += other.times;
+        self.rewards += other.rewards;
+        self.triggers += other.triggers;
+    }
+}
+
+/// Applications of a buy X get Y on units that can only trigger (`a`), only be rewarded (`b`) or
+/// both (`c`), at most `cap` of them.
+fn applications_of(offer: &BuyXGetY, [a, b, c]: [u32; 3], cap: u32) -> Applications {
+    let (x, y) = (offer.buy, offer.get);
+    let full = ((a + c) / x)
+        .min((b + c) / y)
+        .min((a + b + c) / (x + y))
+        .min(cap);
+    let mut found = Applications {
+        times: full,
+        rewards: full * y,
+        triggers: full * x,
+    };
+    // One more application with the units left, rewarding fewer than `get` (compile allows this
+    // only when every unit can both trigger and be rewarded).
+    let left = a + b + c - full * (x + y);
+    if offer.partial_rewards && full < cap && left > x {
+        found.times += 1;
+        found.rewards += (left - x).min(y);
+        found.triggers += x;
+    }
+    found
+}
+
 impl<'a> Evaluation<'a> {
     /// The pools of a line, with their units.
     fn pools(&self, l: u16) -> impl Iterator<Item = (Pool, &super::Part)> {
@@ -101,42 +143,54 @@ impl<'a> Evaluation<'a> {
         lines
     }
 
-    /// Counts the units of a buy-X-get-Y: (trigger only, reward only, both), and how many times
-    /// it applies. `open` are the lines its targets reach.
+    /// Counts the units of a buy-X-get-Y: (trigger only, reward only, both), and how it applies
+    /// to them. `open` are the lines its targets reach; `units` says how many units of a line
+    /// count. With `per_line`, each line is counted on its own and the applications add up.
     pub(super) fn buy_x_get_y_count(
         &self,
         p: &Promotion,
         offer: &BuyXGetY,
         open: &[u16],
         units: impl Fn(u16) -> u32,
-    ) -> (SmallVec<[u16; 8]>, [u32; 3], u32) {
+    ) -> (SmallVec<[u16; 8]>, [u32; 3], Applications) {
         let rewardable = match &offer.reward_targets {
             None => open.iter().copied().collect(),
             Some(targets) => self.lines_matching(p, targets),
         };
-        let mut counts = [0u32; 3];
-        for &l in open {
-            let slot = if rewardable.contains(&l) { 2 } else { 0 };
-            counts[slot] += units(l);
-        }
-        for &l in &rewardable {
-            if !open.contains(&l) {
-                counts[1] += units(l);
+        let count = |lines: &mut dyn Iterator<Item = u16>| {
+            let mut counts = [0u32; 3];
+            for l in lines {
+                let (trigger, reward) = (open.contains(&l), rewardable.contains(&l));
+                let slot = match (trigger, reward) {
+                    (true, false) => 0,
+                    (false, true) => 1,
+                    _ => 2,
+                };
+                counts[slot] += units(l);
             }
+            counts
+        };
+        let mut lines: SmallVec<[u16; 8]> = open.iter().chain(&rewardable).copied().collect();
+        lines.sort_unstable();
+        lines.dedup();
+        let counts = count(&mut lines.iter().copied());
+        let mut applications = Applications::default();
+        let mut cap = offer.max_applications.unwrap_or(u32::MAX);
+        if offer.per_line {
+            for &l in &lines {
+                let found = applications_of(offer, count(&mut std::iter::once(l)), cap);
+                cap -= found.times;
+                applications.add(found);
+            }
+        } else {
+            applications = applications_of(offer, counts, cap);
         }
-        let [trigger_only, reward_only, both] = counts;
-        let (x, y) = (offer.buy, offer.get);
-        let mut times = ((trigger_only + both) / x)
-            .min((reward_only + both) / y)
-            .min((trigger_only + reward_only + both) / (x + y));
-        if let Some(max) = offer.max_applications {
-            times = times.min(max);
-        }
-        (rewardable, counts, times)
+        (rewardable, counts, applications)
     }
 
     /// Buy X get Y on what the cart has left: the rewarded units are chosen by price (cheapest or
-    /// most expensive first), the triggers among the remaining units, most expensive first.
+    /// most expensive first), the triggers among the remaining units, most expensive first; with
+    /// `per_line`, within each line.
     pub(super) fn buy_x_get_y(
         &mut self,
         p: &'a Promotion,
@@ -144,10 +198,70 @@ impl<'a> Evaluation<'a> {
         open: &[u16],
         effect: &mut Effect,
     ) -> Result<(), Reason<'a>> {
-        let (rewardable, [trigger_only, reward_only, both], times) =
+        let (rewardable, [trigger_only, reward_only, both], _) =
             self.buy_x_get_y_count(p, offer, open, |l| self.available(l));
-        let times = self.limit.map_or(times, |limit| times.min(limit));
-        if times == 0 {
+        let mut cap = match (offer.max_applications, self.limit) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b).unwrap_or(u32::MAX),
+        };
+        // The groups of lines whose units are counted together: (trigger lines, reward lines).
+        type Lines = SmallVec<[u16; 8]>;
+        let mut groups: SmallVec<[(Lines, Lines); 4]> = SmallVec::new();
+        if offer.per_line {
+            let mut lines: SmallVec<[u16; 8]> = open.iter().chain(&rewardable).copied().collect();
+            lines.sort_unstable();
+            lines.dedup();
+            for l in lines {
+                let only = |set: &[u16]| set.iter().copied().filter(|&x| x == l).collect();
+                groups.push((only(open), only(&rewardable)));
+            }
+        } else {
+            groups.push((open.iter().copied().collect(), rewardable.clone()));
+        }
+        let money = self.snap.money;
+        let mut taker = Taker::default();
+        let mut applied = 0;
+        for (open, rewardable) in &groups {
+            if cap == 0 {
+                break;
+            }
+            let (counts, found) = self.buy_x_get_y_group(offer, open, rewardable, cap);
+            if found.times == 0 {
+                continue;
+            }
+            cap -= found.times;
+            applied += found.times;
+            let (rewards, triggers) = self.pick_units(offer, open, rewardable, counts, found);
+            for &(pool, k) in &rewards {
+                let share = taker.take(self, pool, k);
+                let units = Decimal::from(k);
+                let d = match offer.reward {
+                    UnitReward::PercentOff(rate) => share * rate,
+                    UnitReward::AmountOff(amount) => amount * units,
+                    UnitReward::UnitPrice(price) => share - price * units,
+                };
+                let d = money.round(d).min(share).max(Decimal::ZERO);
+                effect.parts.push(self.claim(pool, k, d));
+            }
+            for &(pool, k) in &triggers {
+                taker.take(self, pool, k);
+                effect.parts.push(self.claim(pool, k, Decimal::ZERO));
+            }
+            // One group per application, for the explanation (not needed while plans are tried).
+            if self.recording {
+                let (x, y) = (offer.buy, offer.get);
+                let mut triggers = unit_stream(&triggers);
+                let mut rewards = unit_stream(&rewards);
+                for _ in 0..found.times {
+                    effect.groups.push(UnitGroup {
+                        triggers: take_units(&mut triggers, x),
+                        rewards: take_units(&mut rewards, y),
+                        units: Units::new(),
+                    });
+                }
+            }
+        }
+        if applied == 0 {
             return Err(Reason::MultiBuyNotReached {
                 triggers: trigger_only + both,
                 rewards: reward_only + both,
@@ -155,13 +269,46 @@ impl<'a> Evaluation<'a> {
                 get: offer.get,
             });
         }
-        let (x, y) = (offer.buy, offer.get);
+        Ok(())
+    }
 
-        // Rewards: shared units may be rewarded only while enough remain to trigger.
-        let mut shared_left = trigger_only + both - times * x;
-        let mut need = times * y;
+    /// How a buy X get Y applies to one group of lines, from the units still available.
+    fn buy_x_get_y_group(
+        &self,
+        offer: &BuyXGetY,
+        open: &[u16],
+        rewardable: &[u16],
+        cap: u32,
+    ) -> ([u32; 3], Applications) {
+        let mut counts = [0u32; 3];
+        let mut lines: SmallVec<[u16; 8]> = open.iter().chain(rewardable).copied().collect();
+        lines.sort_unstable();
+        lines.dedup();
+        for l in lines {
+            let slot = match (open.contains(&l), rewardable.contains(&l)) {
+                (true, false) => 0,
+                (false, true) => 1,
+                _ => 2,
+            };
+            counts[slot] += self.available(l);
+        }
+        (counts, applications_of(offer, counts, cap))
+    }
+
+    /// The units a buy X get Y takes: rewards first (shared units only while enough remain to
+    /// trigger), then triggers among the remaining units, most expensive first.
+    fn pick_units(
+        &self,
+        offer: &BuyXGetY,
+        open: &[u16],
+        rewardable: &[u16],
+        [trigger_only, _, both]: [u32; 3],
+        found: Applications,
+    ) -> (PoolUnits, PoolUnits) {
+        let mut shared_left = trigger_only + both - found.triggers;
+        let mut need = found.rewards;
         let mut rewards = PoolUnits::new();
-        for pool in self.sorted_pools(&rewardable, offer.most_expensive_first) {
+        for pool in self.sorted_pools(rewardable, offer.most_expensive_first) {
             if need == 0 {
                 break;
             }
@@ -175,8 +322,7 @@ impl<'a> Evaluation<'a> {
                 need -= take;
             }
         }
-        // Triggers: the remaining units of the trigger lines, most expensive first.
-        let mut need = times * x;
+        let mut need = found.triggers;
         let mut triggers = PoolUnits::new();
         for pool in self.sorted_pools(open, true) {
             if need == 0 {
@@ -192,38 +338,7 @@ impl<'a> Evaluation<'a> {
                 need -= take;
             }
         }
-
-        let money = self.snap.money;
-        let mut taker = Taker::default();
-        for &(pool, k) in &rewards {
-            let share = taker.take(self, pool, k);
-            let units = Decimal::from(k);
-            let d = match offer.reward {
-                UnitReward::PercentOff(rate) => share * rate,
-                UnitReward::AmountOff(amount) => amount * units,
-                UnitReward::UnitPrice(price) => share - price * units,
-            };
-            let d = money.round(d).min(share).max(Decimal::ZERO);
-            effect.parts.push(self.claim(pool, k, d));
-        }
-        for &(pool, k) in &triggers {
-            taker.take(self, pool, k);
-            effect.parts.push(self.claim(pool, k, Decimal::ZERO));
-        }
-        // One group per application, for the explanation (not needed while plans are tried).
-        if !self.recording {
-            return Ok(());
-        }
-        let mut triggers = unit_stream(&triggers);
-        let mut rewards = unit_stream(&rewards);
-        for _ in 0..times {
-            effect.groups.push(UnitGroup {
-                triggers: take_units(&mut triggers, x),
-                rewards: take_units(&mut rewards, y),
-                units: Units::new(),
-            });
-        }
-        Ok(())
+        (rewards, triggers)
     }
 
     /// Forms as many complete bundles as the cart holds, each from the most expensive eligible

@@ -110,11 +110,12 @@ fn shape(offer: &Offer) -> u8 {
 
 fn item_shape(offer: ItemOffer) -> u8 {
     match offer {
-        ItemOffer::UnitPrice(_) => 0,
-        ItemOffer::PercentOff { .. } | ItemOffer::CartPercentOff(_) => 2,
-        ItemOffer::AmountOffEach(_)
+        ItemOffer::UnitPrice(..) => 0,
+        ItemOffer::PercentOff(..) | ItemOffer::CartPercentOff(..) => 2,
+        ItemOffer::AmountOffEach(..)
+        | ItemOffer::AmountOffLine(_)
         | ItemOffer::AmountOffTotal(_)
-        | ItemOffer::CartAmountOff(_) => 3,
+        | ItemOffer::CartAmountOff(..) => 3,
     }
 }
 

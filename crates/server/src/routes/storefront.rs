@@ -230,6 +230,8 @@ impl Context {
                 .map(str::to_owned)
                 .collect(),
             collection_point: self.collection_point.clone(),
+            orders: None,
+            spent: None,
         }
     }
 
