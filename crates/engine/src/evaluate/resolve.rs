@@ -1,0 +1,314 @@
+//! A cart's lines, vouchers and shipping options read against the snapshot: stored facts merged
+//! with inline ones, base prices in the display mode, floors, and every problem with its field.
+
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
+use smallvec::SmallVec;
+
+use super::{CartVoucher, Line, Part, ShippingLine};
+use crate::cart::Cart;
+use crate::compile::normalize_code;
+use crate::error::FieldError;
+use crate::money::rate_problem;
+use crate::rules::Display;
+use crate::snapshot::{Snapshot, attribute_key};
+
+impl Snapshot {
+    pub(super) fn resolve_lines<'c>(
+        &'c self,
+        cart: &'c Cart,
+        display: Display,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<Line<'c>> {
+        let money = &self.money;
+        let mut lines = Vec::with_capacity(cart.lines.len());
+        if cart.lines.len() > u16::MAX as usize {
+            errors.push(FieldError::new(
+                "lines",
+                format!("at most {} lines", u16::MAX),
+            ));
+            return lines;
+        }
+        let mut ids = rustc_hash::FxHashSet::default();
+        for (i, l) in cart.lines.iter().enumerate() {
+            // Paths are written only when there is an error to report.
+            let path = |field: &str| format!("lines[{i}].{field}");
+            let entry = self.skus.get(l.sku.as_str());
+            let product = entry
+                .and_then(|e| e.product)
+                .map(|p| &self.products[p as usize]);
+            if l.sku.is_empty() {
+                errors.push(FieldError::new(path("sku"), "must not be empty"));
+            }
+            if l.quantity == 0 {
+                errors.push(FieldError::new(path("quantity"), "must be at least 1"));
+            }
+            let price = match (l.price, product) {
+                (Some(price), _) => {
+                    if let Some(problem) = money.amount_problem(price) {
+                        errors.push(FieldError::new(path("price"), problem));
+                    }
+                    price
+                }
+                (None, Some(p)) => p.price,
+                (None, None) => {
+                    errors.push(FieldError::new(
+                        path("sku"),
+                        format!(
+                            "`{}` is not in the catalog; give the line's price inline",
+                            l.sku
+                        ),
+                    ));
+                    Decimal::ZERO
+                }
+            };
+            let tax_rate = l
+                .tax_rate
+                .or(product.map(|p| p.tax_rate))
+                .unwrap_or_default();
+            if let Some(problem) = rate_problem(tax_rate) {
+                errors.push(FieldError::new(path("tax_rate"), problem));
+            }
+            let id: Cow<'c, str> = match &l.id {
+                Some(id) => Cow::Borrowed(id.as_str()),
+                None => Cow::Owned((i + 1).to_string()),
+            };
+            if !ids.insert(id.clone()) {
+                errors.push(FieldError::new(
+                    path("id"),
+                    format!("duplicate line id `{id}`"),
+                ));
+            }
+            let segments: Cow<'c, [u32]> = match (&l.segments, product) {
+                (Some(names), _) => {
+                    let mut ids: Vec<u32> = names
+                        .iter()
+                        .filter_map(|n| self.names.segments.get(n.as_str()))
+                        .flat_map(|&id| self.segment_lineage[id as usize].iter().copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.segments[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let brand = match (&l.brand, product) {
+                (Some(b), _) => self.names.brands.get(b.as_str()).copied(),
+                (None, Some(p)) => p.brand,
+                (None, None) => None,
+            };
+            let attributes: Cow<'c, [u32]> = match (&l.attributes, product) {
+                (Some(map), _) => {
+                    let mut ids: Vec<u32> = map
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            self.names
+                                .attributes
+                                .get(attribute_key(k, v).as_str())
+                                .copied()
+                        })
+                        .collect();
+                    ids.sort_unstable();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.attributes[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let tags: Cow<'c, [u32]> = match (&l.tags, product) {
+                (Some(names), _) => {
+                    let mut ids: Vec<u32> = names
+                        .iter()
+                        .filter_map(|t| self.names.tags.get(t.as_str()).copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Cow::Owned(ids)
+                }
+                (None, Some(p)) => Cow::Borrowed(&p.tags[..]),
+                (None, None) => Cow::Borrowed(&[]),
+            };
+            let in_display = |amount: Decimal| {
+                money.in_display(amount, tax_rate, self.prices_include_tax, display)
+            };
+            let unit = in_display(price);
+            let subtotal = money.round(unit * Decimal::from(l.quantity));
+            // Inline facts override the catalog's, one by one.
+            let floor = match (l.min_price.is_some() || l.cost.is_some(), product) {
+                (true, _) | (false, None) => {
+                    crate::compile::product_floor(l.min_price, l.cost, self.floor_at_cost)
+                }
+                (false, Some(p)) => p.floor,
+            };
+            // A "was" price is a reference only when it is above the price.
+            let compare_at = l
+                .compare_at_price
+                .or(product.and_then(|p| p.compare_at))
+                .filter(|c| *c > price);
+            for (field, amount) in [
+                ("cost", l.cost),
+                ("min_price", l.min_price),
+                ("compare_at_price", l.compare_at_price),
+            ] {
+                if let Some(problem) = amount.and_then(|a| money.amount_problem(a)) {
+                    errors.push(FieldError::new(path(field), problem));
+                }
+            }
+            lines.push(Line {
+                id,
+                position: i,
+                sku: &l.sku,
+                name: l
+                    .name
+                    .as_deref()
+                    .or(product.map(|p| &*p.name))
+                    .unwrap_or(""),
+                quantity: l.quantity,
+                tax_rate,
+                unit,
+                base_unit: money.round(unit),
+                reference_unit: money.round(compare_at.map_or(unit, in_display)),
+                floor: floor.map(in_display),
+                subtotal,
+                catalog_amount: subtotal,
+                catalog_unit: money.round(unit),
+                catalog_promotion: None,
+                amount: subtotal,
+                discounts: SmallVec::new(),
+                parts: SmallVec::from_elem(
+                    Part {
+                        units: l.quantity,
+                        amount: subtotal,
+                        base: subtotal,
+                        claimed: false,
+                        closed_by: None,
+                    },
+                    1,
+                ),
+                vouchers: Vec::new(),
+                segments,
+                selections: entry.map_or(&[][..], |e| &e.selections[..]),
+                brand,
+                attributes,
+                tags,
+            });
+        }
+        lines.sort_by(|a, b| a.id.cmp(&b.id));
+        lines
+    }
+
+    /// Checks the cart's vouchers: a code (unique, compared like coupon codes), an amount above
+    /// zero at the currency's precision, and selections the catalog knows.
+    pub(super) fn resolve_vouchers<'c>(
+        &self,
+        cart: &'c Cart,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<CartVoucher<'c>> {
+        let money = &self.money;
+        let mut vouchers = Vec::with_capacity(cart.vouchers.len());
+        let mut codes: Vec<String> = Vec::with_capacity(cart.vouchers.len());
+        for (i, v) in cart.vouchers.iter().enumerate() {
+            let path = |field: &str| format!("vouchers[{i}].{field}");
+            let code = normalize_code(&v.code);
+            if code.is_empty() {
+                errors.push(FieldError::new(path("code"), "must not be empty"));
+            } else if let Some(first) = codes.iter().position(|c| *c == code) {
+                errors.push(FieldError::new(
+                    path("code"),
+                    format!(
+                        "duplicate voucher `{}` (first at vouchers[{first}])",
+                        v.code
+                    ),
+                ));
+            }
+            codes.push(code);
+            if v.amount <= Decimal::ZERO {
+                errors.push(FieldError::new(
+                    path("amount"),
+                    format!("must be greater than 0 (got {})", v.amount),
+                ));
+            } else if let Some(problem) = money.amount_problem(v.amount) {
+                errors.push(FieldError::new(path("amount"), problem));
+            }
+            for (j, sku) in v.skus.iter().enumerate() {
+                if sku.is_empty() {
+                    errors.push(FieldError::new(
+                        format!("vouchers[{i}].skus[{j}]"),
+                        "must not be empty",
+                    ));
+                }
+            }
+            let mut selections = SmallVec::new();
+            for (j, selection) in v.selections.iter().enumerate() {
+                match self.names.selections.get(selection.as_str()) {
+                    Some(&id) => selections.push(id),
+                    None => errors.push(FieldError::new(
+                        format!("vouchers[{i}].selections[{j}]"),
+                        format!("unknown selection `{selection}`"),
+                    )),
+                }
+            }
+            vouchers.push(CartVoucher {
+                code: &v.code,
+                amount: money.round(v.amount),
+                skus: &v.skus,
+                selections,
+                granted: money.zero(),
+                lines: Vec::new(),
+            });
+        }
+        vouchers
+    }
+
+    pub(super) fn resolve_shipping<'c>(
+        &self,
+        cart: &'c Cart,
+        display: Display,
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<ShippingLine<'c>> {
+        let money = &self.money;
+        let mut options: Vec<ShippingLine<'c>> = Vec::with_capacity(cart.shipping_options.len());
+        for (i, o) in cart.shipping_options.iter().enumerate() {
+            let path = |field: &str| format!("shipping_options[{i}].{field}");
+            if o.method.is_empty() {
+                errors.push(FieldError::new(path("method"), "must not be empty"));
+            }
+            if options.iter().any(|s| s.method == o.method) {
+                errors.push(FieldError::new(
+                    path("method"),
+                    format!("duplicate method `{}`", o.method),
+                ));
+            }
+            if let Some(problem) = money.amount_problem(o.price) {
+                errors.push(FieldError::new(path("price"), problem));
+            }
+            if let Some(problem) = rate_problem(o.tax_rate) {
+                errors.push(FieldError::new(path("tax_rate"), problem));
+            }
+            let price = money.round(money.in_display(
+                o.price,
+                o.tax_rate,
+                self.prices_include_tax,
+                display,
+            ));
+            options.push(ShippingLine {
+                method: &o.method,
+                tax_rate: o.tax_rate,
+                price,
+                amount: price,
+                discounts: SmallVec::new(),
+                closed_by: None,
+            });
+        }
+        if let Some(method) = &cart.shipping_method
+            && !options.iter().any(|o| o.method == method)
+        {
+            errors.push(FieldError::new(
+                "shipping_method",
+                format!("`{method}` is not among shipping_options"),
+            ));
+        }
+        options
+    }
+}
