@@ -27,7 +27,7 @@ use choose::Search;
 use conditions::tier_nudge_kind;
 use multibuy::Units;
 use offers::{Effect, PartDiscount, share};
-use ties::{Tied, order_ties};
+use ties::{Tied, needs_value, order_ties};
 
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot};
 
@@ -95,7 +95,8 @@ impl Part {
     }
 }
 
-type Parts = SmallVec<[Part; 2]>;
+// Most lines stay one part: a second one goes to the heap.
+type Parts = SmallVec<[Part; 1]>;
 
 impl Line<'_> {
     /// The promotion that closed the line, when every unit of it is closed.
@@ -616,12 +617,14 @@ impl<'a> Evaluation<'a> {
     /// measure (§2.7).
     fn catalog_prices(&mut self, candidates: &Candidates, checks: &[Option<Reason<'a>>]) {
         let money = self.snap.money;
-        let mut reaching: Vec<SmallVec<[u32; 2]>> = vec![SmallVec::new(); self.lines.len()];
+        let mut reaching: Vec<SmallVec<[u32; 2]>> = Vec::new();
         for (c, check) in (0..candidates.len()).map(|i| candidates.get(i)).zip(checks) {
             let p = self.promotion(c);
-            // Catalog promotions have no amount condition: their checks do not need the
-            // catalog subtotal this computes.
-            if p.is_catalog && check.is_none() && self.check(c).is_ok() {
+            // Catalog promotions have no condition but their limits.
+            if p.is_catalog && check.is_none() && self.limits_allow(p).is_ok() {
+                if reaching.is_empty() {
+                    reaching.resize(self.lines.len(), SmallVec::new());
+                }
                 for &l in c.lines {
                     reaching[l as usize].push(c.promotion);
                 }
@@ -694,16 +697,19 @@ impl<'a> Evaluation<'a> {
         let applies = |verdicts: &[Option<Rejection<'a>>], i: usize| {
             verdicts[i].is_none() && plan.includes(i)
         };
-        let mut order: SmallVec<[Tied; 8]> = SmallVec::with_capacity(group.len());
+        let mut order: SmallVec<[Tied; 8]> = SmallVec::new();
         let by_value = self.snap.semantics.ties == Ties::Value;
         if by_value && group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
+            let valued = group
+                .iter()
+                .any(|&i| applies(verdicts, i) && needs_value(self.promotion(candidates.get(i))));
             // Each counted for what it can really give now: its effect, capped by its budget.
             let mut effect = std::mem::take(&mut self.effect);
-            for &i in group {
+            for &i in group.iter().filter(|&&i| applies(verdicts, i)) {
                 let c = candidates.get(i);
                 let p = self.promotion(c);
                 let mut value = Decimal::ZERO;
-                if applies(verdicts, i) {
+                if valued {
                     effect.clear();
                     self.limit = plan.limits[i];
                     if self.effect_checked(c, &mut effect).is_ok()
@@ -712,43 +718,41 @@ impl<'a> Evaluation<'a> {
                         value = effect.total();
                     }
                 }
-                order.push(Tied::new(i, p, applies(verdicts, i), value));
+                order.push(Tied::new(i, p, true, value));
             }
             self.effect = effect;
-            let mut saved: Option<Saved> = None;
-            let recording = self.recording;
-            order_ties(&mut order, |trial| {
-                let saved = &*saved.get_or_insert_with(|| self.save());
-                self.restore(saved);
-                self.recording = false;
-                for &i in trial {
-                    self.limit = plan.limits[i];
-                    self.apply(candidates.get(i), None);
-                }
-                self.grand_total()
-            });
-            self.recording = recording;
-            if let Some(saved) = saved {
-                self.restore(&saved);
-            }
-        } else {
-            order.extend(group.iter().map(|&i| {
-                let p = self.promotion(candidates.get(i));
-                Tied::new(i, p, false, Decimal::ZERO)
-            }));
+            order_ties(&mut order);
         }
-        for Tied { member: i, .. } in order {
-            let c = candidates.get(i);
-            self.limit = plan.limits[i];
-            if !self.recording {
-                if applies(verdicts, i) {
-                    self.apply(c, None);
-                }
-            } else if verdicts[i].is_none() && !plan.includes(i) {
-                self.outcome(c, Status::Rejected, Decimal::ZERO, Some(Reason::LeftOut));
-            } else {
-                self.apply(c, verdicts[i].take());
+        // Ranked, the applicable ones go first, then the others report as they came; unranked,
+        // the group keeps its consideration order.
+        for t in &order {
+            self.apply_member(candidates, verdicts, plan, t.member);
+        }
+        for &i in group {
+            if order.is_empty() || !applies(verdicts, i) {
+                self.apply_member(candidates, verdicts, plan, i);
             }
+        }
+    }
+
+    /// Applies candidate `i` as the plan says, or records why it does not apply.
+    fn apply_member(
+        &mut self,
+        candidates: &Candidates,
+        verdicts: &mut [Option<Rejection<'a>>],
+        plan: &Plan,
+        i: usize,
+    ) {
+        let c = candidates.get(i);
+        self.limit = plan.limits[i];
+        if !self.recording {
+            if verdicts[i].is_none() && plan.includes(i) {
+                self.apply(c, None);
+            }
+        } else if verdicts[i].is_none() && !plan.includes(i) {
+            self.outcome(c, Status::Rejected, Decimal::ZERO, Some(Reason::LeftOut));
+        } else {
+            self.apply(c, verdicts[i].take());
         }
     }
 

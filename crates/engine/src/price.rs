@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::evaluate::ties::{Tied, order_ties};
+use crate::evaluate::ties::{Tied, needs_value, order_ties};
 use crate::quote::{PriceSource, ProductPrice};
 use crate::rules::{BudgetRule, Combination, Display, Ties};
 use crate::snapshot::{Facts, Offer, Product, Promotion, Snapshot};
@@ -94,6 +94,15 @@ impl Snapshot {
             amount,
             applied: SmallVec::new(),
         };
+        // One promotion: nothing to order.
+        if let [only] = promotions {
+            let d = discount(&self.promotions[*only as usize], amount);
+            if !d.is_zero() {
+                chain.amount -= d;
+                chain.applied.push(*only);
+            }
+            return chain;
+        }
         let mut closed = false;
         for group in promotions.chunk_by(|&a, &b| {
             self.promotions[a as usize].priority == self.promotions[b as usize].priority
@@ -103,18 +112,24 @@ impl Snapshot {
             }
             let start = chain.amount;
             let discounted = !chain.applied.is_empty();
+            let valued = group
+                .iter()
+                .any(|&i| needs_value(&self.promotions[i as usize]));
             let mut order: SmallVec<[Tied; 4]> = group
                 .iter()
                 .enumerate()
                 .map(|(k, &i)| {
                     let p = &self.promotions[i as usize];
-                    Tied::new(k, p, true, discount(p, start))
+                    let value = if valued {
+                        discount(p, start)
+                    } else {
+                        Decimal::ZERO
+                    };
+                    Tied::new(k, p, true, value)
                 })
                 .collect();
             if order.len() > 1 && self.semantics.ties == Ties::Value {
-                order_ties(&mut order, |trial| {
-                    run(trial, group, start, closed, discounted, None).0
-                });
+                order_ties(&mut order);
             }
             let order: SmallVec<[usize; 4]> = order.iter().map(|t| t.member).collect();
             (chain.amount, closed) = run(
@@ -142,8 +157,10 @@ impl Snapshot {
         let Offer::Merchandise(offer) = p.offer else {
             return Decimal::ZERO;
         };
-        let room = (amount - self.floor_of(floor, quantity)).max(Decimal::ZERO);
-        let d = self.line_discount(offer, amount, base, quantity).min(room);
+        let mut d = self.line_discount(offer, amount, base, quantity);
+        if floor.is_some() {
+            d = d.min((amount - self.floor_of(floor, quantity)).max(Decimal::ZERO));
+        }
         match budget_left {
             Some(left) if d > left && self.semantics.budget == BudgetRule::AllOrNothing => {
                 Decimal::ZERO
@@ -155,6 +172,9 @@ impl Snapshot {
 
     /// The catalog promotion to show among those that applied to one unit worth `unit`.
     pub(crate) fn shown_promotion(&self, unit: Decimal, applied: &[u32]) -> Option<u32> {
+        if let [only] = applied {
+            return Some(*only);
+        }
         let mut best: Option<CatalogPick> = None;
         for &i in applied {
             let p = &self.promotions[i as usize];

@@ -19,40 +19,7 @@ impl<'a> Evaluation<'a> {
     #[allow(clippy::result_large_err)]
     pub(super) fn check(&self, c: Candidate<'_>) -> std::result::Result<(), Rejection<'a>> {
         let p = self.promotion(c);
-        let usage = self.usage(p);
-        if let Some(limit) = p.limits.total_uses
-            && usage.uses >= limit
-        {
-            return Err((
-                Reason::UsageLimitReached {
-                    uses: usage.uses,
-                    limit,
-                },
-                None,
-            ));
-        }
-        if let Some(limit) = p.limits.uses_per_customer
-            && usage.customer_uses >= limit
-        {
-            return Err((
-                Reason::CustomerUsageLimitReached {
-                    uses: usage.customer_uses,
-                    limit,
-                },
-                None,
-            ));
-        }
-        if let Some(budget) = p.limits.budget
-            && usage.granted >= budget
-        {
-            return Err((
-                Reason::BudgetExhausted {
-                    granted: self.snap.money.round(usage.granted),
-                    budget,
-                },
-                None,
-            ));
-        }
+        self.limits_allow(p)?;
         if let Some(codes) = &p.conditions.coupon {
             match self.code_for(p).map(|i| &self.codes[i]) {
                 None => {
@@ -91,9 +58,13 @@ impl<'a> Evaluation<'a> {
         }
         // Quantity, distinct products and cart amount: all are measured so that a nudge is given
         // only when the one failing condition is what stands between the cart and the promotion.
-        let quantity = self.quantity(c);
-        let mut failures: SmallVec<[(Reason<'a>, Option<MissingFor>); 2]> = SmallVec::new();
         let cond = &p.conditions;
+        let quantity = if cond.min_quantity > 0 {
+            self.quantity(c)
+        } else {
+            0
+        };
+        let mut failures: SmallVec<[(Reason<'a>, Option<MissingFor>); 2]> = SmallVec::new();
         if quantity < cond.min_quantity {
             failures.push((
                 Reason::MinQuantity {
@@ -236,6 +207,46 @@ impl<'a> Evaluation<'a> {
                 Err((reason, nudge))
             }
         }
+    }
+
+    /// The promotion's usage limits and budget against the usage the cart carries.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn limits_allow(&self, p: &Promotion) -> std::result::Result<(), Rejection<'a>> {
+        let usage = self.usage(p);
+        if let Some(limit) = p.limits.total_uses
+            && usage.uses >= limit
+        {
+            return Err((
+                Reason::UsageLimitReached {
+                    uses: usage.uses,
+                    limit,
+                },
+                None,
+            ));
+        }
+        if let Some(limit) = p.limits.uses_per_customer
+            && usage.customer_uses >= limit
+        {
+            return Err((
+                Reason::CustomerUsageLimitReached {
+                    uses: usage.customer_uses,
+                    limit,
+                },
+                None,
+            ));
+        }
+        if let Some(budget) = p.limits.budget
+            && usage.granted >= budget
+        {
+            return Err((
+                Reason::BudgetExhausted {
+                    granted: self.snap.money.round(usage.granted),
+                    budget,
+                },
+                None,
+            ));
+        }
+        Ok(())
     }
 
     /// The customer's past orders against a promotion's history condition.

@@ -45,19 +45,33 @@ impl Effect {
             .sum()
     }
 
-    /// The discount on each line it touches (zero included), in line order.
-    pub fn lines(&self) -> SmallVec<[(u16, Decimal); 8]> {
-        let mut lines: SmallVec<[(u16, Decimal); 8]> =
-            self.parts.iter().map(|d| (d.line, d.discount)).collect();
-        lines.sort_by_key(|&(l, _)| l);
-        lines.dedup_by(|next, kept| {
-            let same = next.0 == kept.0;
-            if same {
-                kept.1 += next.1;
+    /// Calls `f` with the discount on each line it touches (zero included), in line order.
+    pub fn for_each_line(&self, mut f: impl FnMut(u16, Decimal)) {
+        let mut merged = |entries: &mut dyn Iterator<Item = (u16, Decimal)>| {
+            let mut current: Option<(u16, Decimal)> = None;
+            for (l, d) in entries {
+                match &mut current {
+                    Some((line, sum)) if *line == l => *sum += d,
+                    _ => {
+                        if let Some((line, sum)) = current.replace((l, d)) {
+                            f(line, sum);
+                        }
+                    }
+                }
             }
-            same
-        });
-        lines
+            if let Some((line, sum)) = current {
+                f(line, sum);
+            }
+        };
+        // Usually in line order already (a multi-unit offer's triggers come after its rewards).
+        if self.parts.windows(2).all(|w| w[0].line <= w[1].line) {
+            merged(&mut self.parts.iter().map(|d| (d.line, d.discount)));
+        } else {
+            let mut lines: SmallVec<[(u16, Decimal); 8]> =
+                self.parts.iter().map(|d| (d.line, d.discount)).collect();
+            lines.sort_by_key(|&(l, _)| l);
+            merged(&mut lines.into_iter());
+        }
     }
 
     pub fn clear(&mut self) {
@@ -115,15 +129,15 @@ impl Snapshot {
         d.min(amount).max(Decimal::ZERO)
     }
 
-    /// Rounds a discount of `raw` off `price` (at the currency's scale): the discount itself, or
-    /// the discounted price (`semantics.rounding_of`); never more than `price`.
+    /// Rounds a discount of `raw` (between zero and `price`) off `price` (at the currency's
+    /// scale): the discount itself, or the discounted price (`semantics.rounding_of`). Either
+    /// stays between zero and `price`, which are multiples of the minor unit.
     pub(crate) fn round_discount(&self, price: Decimal, raw: Decimal) -> Decimal {
         let money = &self.money;
-        let d = match self.semantics.rounding_of {
+        match self.semantics.rounding_of {
             RoundingOf::Discount => money.round(raw),
             RoundingOf::DiscountedPrice => price - money.round(price - raw),
-        };
-        d.min(price).max(Decimal::ZERO)
+        }
     }
 
     /// What a per-unit offer takes off `quantity` units worth `amount` (`base` before promotions),
@@ -459,12 +473,12 @@ impl<'a> Evaluation<'a> {
                 }
             }
         }
-        for (l, d) in effect.lines() {
+        effect.for_each_line(|l, d| {
             if !d.is_zero() {
                 let line = &mut self.lines[l as usize];
                 line.amount -= d;
                 line.discounts.push((promotion, d));
             }
-        }
+        });
     }
 }

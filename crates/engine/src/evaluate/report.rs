@@ -47,8 +47,14 @@ impl<'a> Evaluation<'a> {
                 .max()
                 .unwrap_or(Decimal::ZERO)
         };
-        let lines = effect.lines();
-        let lines_discount: Decimal = lines.iter().map(|(_, d)| *d).sum();
+        let mut lines_discount = Decimal::ZERO;
+        let mut lines = Vec::new();
+        effect.for_each_line(|l, d| {
+            lines_discount += d;
+            if !d.is_zero() {
+                lines.push(self.lines[l as usize].id.clone());
+            }
+        });
         let discount = if effect.shipping.is_empty() {
             discount
         } else {
@@ -60,11 +66,7 @@ impl<'a> Evaluation<'a> {
             priority: p.priority,
             status,
             discount: self.snap.money.round(discount),
-            lines: lines
-                .iter()
-                .filter(|(_, d)| !d.is_zero())
-                .map(|(l, _)| self.lines[*l as usize].id.clone())
-                .collect(),
+            lines,
             shipping_methods: effect
                 .shipping
                 .iter()

@@ -133,6 +133,7 @@ impl Snapshot {
                 money.in_display(amount, tax_rate, self.prices_include_tax, display)
             };
             let unit = in_display(price);
+            let base_unit = money.round(unit);
             let subtotal = money.round(unit * Decimal::from(l.quantity));
             // Inline facts override the catalog's, one by one.
             let floor = match (l.min_price.is_some() || l.cost.is_some(), product) {
@@ -167,12 +168,12 @@ impl Snapshot {
                 quantity: l.quantity,
                 tax_rate,
                 unit,
-                base_unit: money.round(unit),
-                reference_unit: money.round(compare_at.map_or(unit, in_display)),
+                base_unit,
+                reference_unit: compare_at.map_or(base_unit, |c| money.round(in_display(c))),
                 floor: floor.map(in_display),
                 subtotal,
                 catalog_amount: subtotal,
-                catalog_unit: money.round(unit),
+                catalog_unit: base_unit,
                 catalog_promotion: None,
                 amount: subtotal,
                 discounts: SmallVec::new(),

@@ -6,85 +6,92 @@
 //! stackable one can only add to what a stop-further one gives after it, while the other way round
 //! it would be blocked); among stackable ones, a price set first, then multi-unit offers, then
 //! percentages, then fixed amounts (a percentage of a price already lowered by a fixed amount gives
-//! less: 10 % then 5.00 off 40.00 leaves 31.00, the reverse 31.50); within a shape, the larger
-//! discount first. Where the key cannot know (closing promotions against others: which of them
-//! should win depends on their amounts and lines), the orders of a small group are all tried.
+//! less: 10 % then 5.00 off 40.00 leaves 31.00, the reverse 31.50); within a shape, and among
+//! closing ones, the larger discount first. An exclusive promotion goes first when it alone gives
+//! more than the others together (after any of them it would be refused).
+//!
+//! What each promotion would give is needed only when some member closes, has a budget, or takes
+//! units: stackable offers of one shape without a budget give the same total in any order (a
+//! percentage of a percentage, amounts off amounts, the lower of two prices), so they keep
+//! consideration order and their effects are not computed twice.
 
 use rust_decimal::Decimal;
-use smallvec::SmallVec;
 
 use crate::rules::Combination;
 use crate::snapshot::{BundlePrice, ItemOffer, Offer, Promotion, UnitReward};
-
-/// Up to this many applicable promotions of one priority, every order is tried when the key alone
-/// cannot decide (4! = 24 orders).
-const EXHAUSTIVE_MEMBERS: usize = 4;
 
 /// A promotion of a tie group, with what it would give now.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tied {
     /// The caller's handle (a candidate index, a promotion index).
     pub member: usize,
+    /// Its place in consideration order, which breaks the remaining ties.
+    pub position: usize,
     /// Whether it passed its checks; promotions that did not keep their place but are not ordered.
     pub applicable: bool,
     pub closing: bool,
+    pub exclusive: bool,
     pub shape: u8,
     /// What it would give on its own, now (budget caps included).
     pub value: Decimal,
+}
+
+/// Whether the order of `p` among promotions of its priority depends on what it would give.
+pub(crate) fn needs_value(p: &Promotion) -> bool {
+    p.combination != Combination::Stackable
+        || p.limits.budget.is_some()
+        || matches!(p.offer, Offer::BuyXGetY(_) | Offer::Bundle(_))
 }
 
 impl Tied {
     pub(crate) fn new(member: usize, p: &Promotion, applicable: bool, value: Decimal) -> Tied {
         Tied {
             member,
+            position: 0,
             applicable,
             closing: p.combination != Combination::Stackable,
+            exclusive: p.combination == Combination::Exclusive,
             shape: shape(&p.offer),
             value,
         }
     }
 
-    fn key(&self) -> (bool, u8, std::cmp::Reverse<Decimal>) {
-        (self.closing, self.shape, std::cmp::Reverse(self.value))
+    fn key(&self) -> (bool, bool, u8, std::cmp::Reverse<Decimal>, usize) {
+        // The first closing promotion to apply shuts the others out: only its amount matters.
+        let shape = if self.closing { 0 } else { self.shape };
+        // Promotions that did not pass their checks only report: after the others, as they came.
+        (
+            !self.applicable,
+            self.closing,
+            shape,
+            std::cmp::Reverse(self.value),
+            self.position,
+        )
     }
 }
 
-/// Orders a tie group in place. `members` come in consideration order (older, then smaller id),
-/// which breaks the remaining ties. `total_after` applies the applicable members in the order
-/// given, from the group's starting state, and says what the customer would then pay; it is called
-/// only when every order of a small group is tried.
-pub(crate) fn order_ties(members: &mut [Tied], mut total_after: impl FnMut(&[usize]) -> Decimal) {
-    let undecided = members.iter().any(|t| t.applicable && t.closing);
-    let applicable = members.iter().filter(|t| t.applicable).count();
-    if !undecided || !(2..=EXHAUSTIVE_MEMBERS).contains(&applicable) {
-        // Stable: equal keys keep consideration order.
-        members.sort_by_key(Tied::key);
+/// Orders a tie group in place, by the key above. `members` come in consideration order (older,
+/// then smaller id), which breaks the remaining ties. An exclusive promotion that alone gives more
+/// than the other members together goes first, since after any of them it would be refused.
+pub(crate) fn order_ties(members: &mut [Tied]) {
+    for (k, t) in members.iter_mut().enumerate() {
+        t.position = k;
+    }
+    members.sort_unstable_by_key(Tied::key);
+    let exclusive = members.iter().any(|t| t.applicable && t.exclusive);
+    if !exclusive {
         return;
     }
-    // Every order, in consideration order first, so that on equal totals the older promotion
-    // (then the smaller id) goes first.
-    let in_order: SmallVec<[usize; EXHAUSTIVE_MEMBERS]> = members
+    let all: Decimal = members
         .iter()
         .filter(|t| t.applicable)
-        .map(|t| t.member)
-        .collect();
-    let mut best = (total_after(&in_order), in_order.clone());
-    let mut order: SmallVec<[usize; EXHAUSTIVE_MEMBERS]> = (0..in_order.len()).collect();
-    let mut trial: SmallVec<[usize; EXHAUSTIVE_MEMBERS]> = SmallVec::new();
-    while next_permutation(&mut order) {
-        trial.clear();
-        trial.extend(order.iter().map(|&k| in_order[k]));
-        let total = total_after(&trial);
-        if total < best.0 {
-            best = (total, trial.clone());
-        }
-    }
-    // The applicable members take the best order, in the slots they held.
-    let mut chosen = best.1.into_iter();
-    for t in members.iter_mut().filter(|t| t.applicable) {
-        if let Some(member) = chosen.next() {
-            t.member = member;
-        }
+        .map(|t| t.value)
+        .sum();
+    let first = members
+        .iter()
+        .position(|t| t.applicable && t.exclusive && t.value > all - t.value);
+    if let Some(k) = first {
+        members[..=k].rotate_right(1);
     }
 }
 
@@ -116,35 +123,5 @@ fn item_shape(offer: ItemOffer) -> u8 {
         | ItemOffer::AmountOffLine(_)
         | ItemOffer::AmountOffTotal(_)
         | ItemOffer::CartAmountOff(..) => 3,
-    }
-}
-
-/// The next permutation in lexicographic order; false after the last.
-fn next_permutation(items: &mut [usize]) -> bool {
-    let Some(i) = items.windows(2).rposition(|w| w[0] < w[1]) else {
-        return false;
-    };
-    // `items[i] < items[i + 1]`, so some later item is greater than `items[i]`.
-    let j = items.iter().rposition(|&x| x > items[i]).unwrap_or(i + 1);
-    items.swap(i, j);
-    items[i + 1..].reverse();
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::next_permutation;
-
-    #[test]
-    fn permutations_are_all_visited_once() {
-        let mut items = [0, 1, 2, 3];
-        let mut seen = vec![items];
-        while next_permutation(&mut items) {
-            seen.push(items);
-        }
-        assert_eq!(seen.len(), 24);
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), 24);
     }
 }
