@@ -36,6 +36,19 @@ pub(super) struct PartDiscount {
     pub discount: Decimal,
 }
 
+impl PartDiscount {
+    /// A discount on all the units of a part.
+    pub fn whole(line: u16, part: u16, discount: Decimal) -> PartDiscount {
+        PartDiscount {
+            line,
+            part,
+            units: None,
+            claim: false,
+            discount,
+        }
+    }
+}
+
 impl Effect {
     pub fn total(&self) -> Decimal {
         self.parts
@@ -177,12 +190,19 @@ impl<'a> Evaluation<'a> {
                 self.unit_selection(offer, limit, open);
             }
             ItemOffer::PercentOff(..) | ItemOffer::AmountOffEach(..) | ItemOffer::UnitPrice(..) => {
+                let snap = self.snap;
                 for &l in open {
-                    for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
+                    let parts = &self.lines[l as usize].parts;
+                    // A line of one part is rounded on its own, without the per-line pass.
+                    if let [part] = &parts[..] {
+                        let raw = snap.offer_raw(offer, part.amount, part.base, part.units);
+                        let d = snap.round_discount(part.amount, raw);
+                        effect.parts.push(PartDiscount::whole(l, 0, d));
+                        continue;
+                    }
+                    for (p, part) in parts.iter().enumerate() {
                         if part.is_open() {
-                            let d = self
-                                .snap
-                                .offer_raw(offer, part.amount, part.base, part.units);
+                            let d = snap.offer_raw(offer, part.amount, part.base, part.units);
                             self.raw.push((l, p as u16, None, d));
                         }
                     }
@@ -337,13 +357,9 @@ impl<'a> Evaluation<'a> {
                 if part.is_open() {
                     self.scratch.push(part.amount);
                     base += part.base;
-                    effect.parts.push(PartDiscount {
-                        line: l,
-                        part: p as u16,
-                        units: None,
-                        claim: false,
-                        discount: Decimal::ZERO,
-                    });
+                    effect
+                        .parts
+                        .push(PartDiscount::whole(l, p as u16, Decimal::ZERO));
                 }
             }
         }
