@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::support::{
-    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, line, load_demo, percent_off, promotion_status,
-    spawn_app, spawn_app_on,
+    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, line, load_demo, outcome, percent_off,
+    promotion_status, spawn_app, spawn_app_on,
 };
 
 /// The alphabet of generated codes: no 0/O, 1/I/L.
@@ -176,14 +176,6 @@ async fn change_settings(app: &TestApp, change: impl FnOnce(&mut Value)) -> Repl
     change(&mut data);
     app.put("/v1/settings", MANAGEMENT, &data, Some(current.etag()))
         .await
-}
-
-/// The status and reason code of promotion `id` in a quote.
-fn outcome<'a>(quote: &'a Value, id: &str) -> &'a Value {
-    quote["promotions"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["id"] == json!(id)))
-        .unwrap_or_else(|| panic!("no promotion {id} in {quote}"))
 }
 
 // ---------------------------------------------------------------------------------------------

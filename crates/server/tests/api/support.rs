@@ -376,6 +376,15 @@ pub fn promotion_status(quote: &Value, id: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The outcome of promotion `id` in a quote (its status, discount, reason).
+#[track_caller]
+pub fn outcome<'a>(quote: &'a Value, id: &str) -> &'a Value {
+    quote["promotions"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["id"] == json!(id)))
+        .unwrap_or_else(|| panic!("no promotion {id} in {quote}"))
+}
+
 /// The quote line with id `id`.
 #[track_caller]
 pub fn line<'a>(quote: &'a Value, id: &str) -> &'a Value {

@@ -4,14 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{MANAGEMENT, TestApp, cart, dec, line, spawn_app};
-
-fn outcome<'a>(quote: &'a Value, id: &str) -> &'a Value {
-    quote["promotions"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["id"] == json!(id)))
-        .unwrap_or_else(|| panic!("no outcome for {id} in {quote}"))
-}
+use crate::support::{MANAGEMENT, TestApp, cart, dec, line, outcome, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promotion_in_the_new_vocabulary_is_stored_and_served() {
