@@ -4,7 +4,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use smallvec::SmallVec;
 
-use super::{Evaluation, Part, UnitGroup};
+use super::{Evaluation, Line, Part, UnitGroup};
 use crate::money::Money;
 use crate::rules::{BudgetRule, PercentBasis, RoundingOf};
 use crate::snapshot::{ItemOffer, Promotion, Snapshot, UnitLimit};
@@ -60,30 +60,14 @@ impl Effect {
 
     /// Calls `f` with the discount on each line it touches (zero included), in line order.
     pub fn for_each_line(&self, mut f: impl FnMut(u16, Decimal)) {
-        let mut merged = |entries: &mut dyn Iterator<Item = (u16, Decimal)>| {
-            let mut current: Option<(u16, Decimal)> = None;
-            for (l, d) in entries {
-                match &mut current {
-                    Some((line, sum)) if *line == l => *sum += d,
-                    _ => {
-                        if let Some((line, sum)) = current.replace((l, d)) {
-                            f(line, sum);
-                        }
-                    }
-                }
-            }
-            if let Some((line, sum)) = current {
-                f(line, sum);
-            }
-        };
         // Usually in line order already (a multi-unit offer's triggers come after its rewards).
         if self.parts.windows(2).all(|w| w[0].line <= w[1].line) {
-            merged(&mut self.parts.iter().map(|d| (d.line, d.discount)));
+            merge_runs(self.parts.iter().map(|d| (d.line, d.discount)), f);
         } else {
             let mut lines: SmallVec<[(u16, Decimal); 8]> =
                 self.parts.iter().map(|d| (d.line, d.discount)).collect();
             lines.sort_by_key(|&(l, _)| l);
-            merged(&mut lines.into_iter());
+            merge_runs(lines.into_iter(), &mut f);
         }
     }
 
@@ -93,6 +77,24 @@ impl Effect {
         self.tier = None;
         self.groups.clear();
         self.lost = Decimal::ZERO;
+    }
+}
+
+/// Calls `f` once per run of equal lines in `entries`, with the sum of the run.
+fn merge_runs(entries: impl Iterator<Item = (u16, Decimal)>, mut f: impl FnMut(u16, Decimal)) {
+    let mut current: Option<(u16, Decimal)> = None;
+    for (l, d) in entries {
+        match &mut current {
+            Some((line, sum)) if *line == l => *sum += d,
+            _ => {
+                if let Some((line, sum)) = current.replace((l, d)) {
+                    f(line, sum);
+                }
+            }
+        }
+    }
+    if let Some((line, sum)) = current {
+        f(line, sum);
     }
 }
 
@@ -351,12 +353,16 @@ impl<'a> Evaluation<'a> {
     ) {
         self.scratch.clear();
         let start = effect.parts.len();
+        // What the parts were worth before promotions matters only for percentages of it.
+        let of_original = self.snap.semantics.percentages == PercentBasis::Original;
         let mut base = Decimal::ZERO;
         for &l in open {
             for (p, part) in self.lines[l as usize].parts.iter().enumerate() {
                 if part.is_open() {
                     self.scratch.push(part.amount);
-                    base += part.base;
+                    if of_original {
+                        base += part.base;
+                    }
                     effect
                         .parts
                         .push(PartDiscount::whole(l, p as u16, Decimal::ZERO));
@@ -369,7 +375,9 @@ impl<'a> Evaluation<'a> {
             .filter(|&s| self.shipping[s].closed_by.is_none());
         if let Some(s) = chosen {
             self.scratch.push(self.shipping[s].amount);
-            base += self.shipping[s].price;
+            if of_original {
+                base += self.shipping[s].price;
+            }
         }
         let left: Decimal = self.scratch.iter().sum();
         let total = total_of(base, left).min(left);
@@ -459,7 +467,21 @@ impl<'a> Evaluation<'a> {
     /// a part's become a part of their own. A closing promotion closes the parts it reached.
     pub(super) fn commit_lines(&mut self, promotion: u32, closes: bool, effect: &Effect) {
         let money = self.snap.money;
+        // A line's discount is the sum of its parts': summed on the way when the parts come in
+        // line order (the usual case), else afterwards.
+        let in_order = effect.parts.windows(2).all(|w| w[0].line <= w[1].line);
+        let mut run: Option<(u16, Decimal)> = None;
         for d in &effect.parts {
+            if in_order {
+                match &mut run {
+                    Some((l, sum)) if *l == d.line => *sum += d.discount,
+                    _ => {
+                        if let Some((l, sum)) = run.replace((d.line, d.discount)) {
+                            take_off(&mut self.lines[l as usize], promotion, sum);
+                        }
+                    }
+                }
+            }
             let line = &mut self.lines[d.line as usize];
             let part = &mut line.parts[d.part as usize];
             let closed_by = if closes {
@@ -489,12 +511,19 @@ impl<'a> Evaluation<'a> {
                 }
             }
         }
-        effect.for_each_line(|l, d| {
-            if !d.is_zero() {
-                let line = &mut self.lines[l as usize];
-                line.amount -= d;
-                line.discounts.push((promotion, d));
-            }
-        });
+        if let Some((l, sum)) = run {
+            take_off(&mut self.lines[l as usize], promotion, sum);
+        }
+        if !in_order {
+            effect.for_each_line(|l, d| take_off(&mut self.lines[l as usize], promotion, d));
+        }
+    }
+}
+
+/// Takes a promotion's discount off a line and records it.
+fn take_off(line: &mut Line<'_>, promotion: u32, discount: Decimal) {
+    if !discount.is_zero() {
+        line.amount -= discount;
+        line.discounts.push((promotion, discount));
     }
 }

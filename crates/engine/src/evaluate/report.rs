@@ -3,7 +3,8 @@
 use rust_decimal::Decimal;
 
 use super::offers::Effect;
-use super::{Candidate, Evaluation, Units};
+use super::resolve::SORT_IN_PLACE;
+use super::{Candidate, Evaluation, Line, Units};
 use crate::quote::{
     Application, CodeOutcome, Explained, LineAmount, LineDiscount, LineUnits, LineVoucher,
     PriceSource, PromotionOutcome, QUOTE_FORMAT, Quote, QuoteLine, Reason, ShippingQuote, Status,
@@ -129,8 +130,20 @@ impl<'a> Evaluation<'a> {
             .collect();
         let mut vouchers_total = money.zero();
         let cart_vouchers = &self.vouchers;
-        let mut in_request_order = std::mem::take(&mut self.lines);
-        in_request_order.sort_by_key(|l| l.position);
+        // Back to request order; past a few lines, moving each (large) line once.
+        let mut lines = std::mem::take(&mut self.lines);
+        let in_request_order: Vec<Line<'a>> = if lines.len() <= SORT_IN_PLACE {
+            lines.sort_by_key(|l| l.position);
+            lines
+        } else {
+            let mut slots: Vec<Option<Line<'a>>> = Vec::new();
+            slots.resize_with(lines.len(), || None);
+            for line in lines {
+                let position = line.position;
+                slots[position] = Some(line);
+            }
+            slots.into_iter().flatten().collect()
+        };
         let lines: Vec<QuoteLine<'a>> = in_request_order
             .into_iter()
             .map(|l| {

@@ -14,6 +14,9 @@ use crate::money::rate_problem;
 use crate::rules::Display;
 use crate::snapshot::{Snapshot, attribute_key};
 
+/// Up to this many lines, sorting the lines themselves is cheaper than sorting their indices.
+pub(super) const SORT_IN_PLACE: usize = 16;
+
 impl Snapshot {
     pub(super) fn resolve_lines<'c>(
         &'c self,
@@ -195,8 +198,15 @@ impl Snapshot {
                 tags,
             });
         }
-        lines.sort_by(|a, b| a.id.cmp(&b.id));
-        lines
+        // Lines are large: past a few, order their indices, then move each line once.
+        if lines.len() <= SORT_IN_PLACE {
+            lines.sort_by(|a, b| a.id.cmp(&b.id));
+            return lines;
+        }
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by(|&a, &b| lines[a].id.cmp(&lines[b].id));
+        let mut slots: Vec<Option<Line<'c>>> = lines.into_iter().map(Some).collect();
+        order.into_iter().filter_map(|i| slots[i].take()).collect()
     }
 
     /// Checks the cart's vouchers: a code (unique, compared like coupon codes), an amount above
