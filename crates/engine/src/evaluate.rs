@@ -704,12 +704,16 @@ impl<'a> Evaluation<'a> {
         // Combination: lines closed by stop-further / exclusive promotions are out of reach.
         let is_shipping = matches!(p.offer, Offer::Shipping { .. });
         if !is_shipping {
-            let closers: SmallVec<[u32; 2]> = c
-                .lines
-                .iter()
-                .filter_map(|&l| self.lines[l as usize].closed_by())
-                .collect();
-            if !c.lines.is_empty() && closers.len() == c.lines.len() {
+            let blocked = !c.lines.is_empty()
+                && c.lines
+                    .iter()
+                    .all(|&l| self.lines[l as usize].closed_by().is_some());
+            if blocked {
+                let closers: SmallVec<[u32; 2]> = c
+                    .lines
+                    .iter()
+                    .filter_map(|&l| self.lines[l as usize].closed_by())
+                    .collect();
                 let reason = Reason::BlockedBy {
                     promotions: self.promotion_ids(&closers),
                 };

@@ -65,44 +65,10 @@ impl Snapshot {
         let discount = |p: &Promotion, left: Decimal| {
             self.catalog_discount(p, (left, base), quantity, floor, budget_left(p))
         };
-        // Applies `order` from `(amount, closed)`; `applied` receives what applied.
-        let run = |order: &[usize],
-                   group: &[u32],
-                   mut amount: Decimal,
-                   mut closed: bool,
-                   mut discounted: bool,
-                   mut applied: Option<&mut SmallVec<[u32; 2]>>| {
-            for &k in order {
-                let p = &self.promotions[group[k] as usize];
-                if closed || (p.combination == Combination::Exclusive && discounted) {
-                    continue;
-                }
-                let d = discount(p, amount);
-                if d.is_zero() {
-                    continue;
-                }
-                amount -= d;
-                discounted = true;
-                closed = p.combination != Combination::Stackable;
-                if let Some(applied) = applied.as_deref_mut() {
-                    applied.push(group[k]);
-                }
-            }
-            (amount, closed)
-        };
         let mut chain = Chain {
             amount,
             applied: SmallVec::new(),
         };
-        // One promotion: nothing to order.
-        if let [only] = promotions {
-            let d = discount(&self.promotions[*only as usize], amount);
-            if !d.is_zero() {
-                chain.amount -= d;
-                chain.applied.push(*only);
-            }
-            return chain;
-        }
         let mut closed = false;
         for group in promotions.chunk_by(|&a, &b| {
             self.promotions[a as usize].priority == self.promotions[b as usize].priority
@@ -111,10 +77,10 @@ impl Snapshot {
                 break;
             }
             let start = chain.amount;
-            let discounted = !chain.applied.is_empty();
-            let valued = group
-                .iter()
-                .any(|&i| needs_value(&self.promotions[i as usize]));
+            let valued = group.len() > 1
+                && group
+                    .iter()
+                    .any(|&i| needs_value(&self.promotions[i as usize]));
             let mut order: SmallVec<[Tied; 4]> = group
                 .iter()
                 .enumerate()
@@ -131,15 +97,21 @@ impl Snapshot {
             if order.len() > 1 && self.semantics.ties == Ties::Value {
                 order_ties(&mut order);
             }
-            let order: SmallVec<[usize; 4]> = order.iter().map(|t| t.member).collect();
-            (chain.amount, closed) = run(
-                &order,
-                group,
-                start,
-                closed,
-                discounted,
-                Some(&mut chain.applied),
-            );
+            for t in &order {
+                let i = group[t.member];
+                let p = &self.promotions[i as usize];
+                let refused = p.combination == Combination::Exclusive && !chain.applied.is_empty();
+                if closed || refused {
+                    continue;
+                }
+                let d = discount(p, chain.amount);
+                if d.is_zero() {
+                    continue;
+                }
+                chain.amount -= d;
+                chain.applied.push(i);
+                closed = p.combination != Combination::Stackable;
+            }
         }
         chain
     }
