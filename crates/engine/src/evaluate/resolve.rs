@@ -2,6 +2,7 @@
 //! with inline ones, base prices in the display mode, floors, and every problem with its field.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
@@ -13,6 +14,19 @@ use crate::error::FieldError;
 use crate::money::rate_problem;
 use crate::rules::Display;
 use crate::snapshot::{Snapshot, attribute_key};
+
+/// Lines without an id are named by their position; the first ones share their names, so that
+/// the quote names them (in every outcome) without allocating.
+const SHARED_POSITION_IDS: usize = 1024;
+
+fn position_id(i: usize) -> Cow<'static, str> {
+    static IDS: OnceLock<Box<[String]>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| (1..=SHARED_POSITION_IDS).map(|n| n.to_string()).collect());
+    match ids.get(i) {
+        Some(id) => Cow::Borrowed(id.as_str()),
+        None => Cow::Owned((i + 1).to_string()),
+    }
+}
 
 /// Up to this many lines, sorting the lines themselves is cheaper than sorting their indices.
 pub(super) const SORT_IN_PLACE: usize = 16;
@@ -75,7 +89,7 @@ impl Snapshot {
             }
             let id: Cow<'c, str> = match &l.id {
                 Some(id) => Cow::Borrowed(id.as_str()),
-                None => Cow::Owned((i + 1).to_string()),
+                None => position_id(i),
             };
             if !ids.insert(id.clone()) {
                 errors.push(FieldError::new(
