@@ -646,7 +646,7 @@ impl<'a> Evaluation<'a> {
                         value = effect.total();
                     }
                 }
-                order.push(Tied::new(i, p, true, value));
+                order.push(Tied::new(i, p, value));
             }
             self.effect = effect;
             order_ties(&mut order);

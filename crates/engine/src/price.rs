@@ -91,7 +91,7 @@ impl Snapshot {
                     } else {
                         Decimal::ZERO
                     };
-                    Tied::new(k, p, true, value)
+                    Tied::new(k, p, value)
                 })
                 .collect();
             if order.len() > 1 && self.semantics.ties == Ties::Value {

@@ -20,15 +20,13 @@ use rust_decimal::Decimal;
 use crate::rules::Combination;
 use crate::snapshot::{BundlePrice, ItemOffer, Offer, Promotion, UnitReward};
 
-/// A promotion of a tie group, with what it would give now.
+/// A promotion of a tie group that passed its checks, with what it would give now.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tied {
     /// The caller's handle (a candidate index, a promotion index).
     pub member: usize,
     /// Its place in consideration order, which breaks the remaining ties.
     pub position: usize,
-    /// Whether it passed its checks; promotions that did not keep their place but are not ordered.
-    pub applicable: bool,
     pub closing: bool,
     pub exclusive: bool,
     pub shape: u8,
@@ -44,11 +42,10 @@ pub(crate) fn needs_value(p: &Promotion) -> bool {
 }
 
 impl Tied {
-    pub(crate) fn new(member: usize, p: &Promotion, applicable: bool, value: Decimal) -> Tied {
+    pub(crate) fn new(member: usize, p: &Promotion, value: Decimal) -> Tied {
         Tied {
             member,
             position: 0,
-            applicable,
             closing: p.combination != Combination::Stackable,
             exclusive: p.combination == Combination::Exclusive,
             shape: shape(&p.offer),
@@ -56,12 +53,10 @@ impl Tied {
         }
     }
 
-    fn key(&self) -> (bool, bool, u8, std::cmp::Reverse<Decimal>, usize) {
+    fn key(&self) -> (bool, u8, std::cmp::Reverse<Decimal>, usize) {
         // The first closing promotion to apply shuts the others out: only its amount matters.
         let shape = if self.closing { 0 } else { self.shape };
-        // Promotions that did not pass their checks only report: after the others, as they came.
         (
-            !self.applicable,
             self.closing,
             shape,
             std::cmp::Reverse(self.value),
@@ -78,18 +73,13 @@ pub(crate) fn order_ties(members: &mut [Tied]) {
         t.position = k;
     }
     members.sort_unstable_by_key(Tied::key);
-    let exclusive = members.iter().any(|t| t.applicable && t.exclusive);
-    if !exclusive {
+    if !members.iter().any(|t| t.exclusive) {
         return;
     }
-    let all: Decimal = members
-        .iter()
-        .filter(|t| t.applicable)
-        .map(|t| t.value)
-        .sum();
+    let all: Decimal = members.iter().map(|t| t.value).sum();
     let first = members
         .iter()
-        .position(|t| t.applicable && t.exclusive && t.value > all - t.value);
+        .position(|t| t.exclusive && t.value > all - t.value);
     if let Some(k) = first {
         members[..=k].rotate_right(1);
     }
