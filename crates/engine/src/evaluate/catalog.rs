@@ -54,7 +54,19 @@ impl<'a> Evaluation<'a> {
             });
             let shown = snap.shown_promotion(unit, &chain.applied);
             let mut amount = line.subtotal;
-            for &i in &chain.applied {
+            // A line of one unit is the unit the chain priced, unless a budget is shared with
+            // the lines before.
+            let budgeted = chain
+                .applied
+                .iter()
+                .any(|&i| snap.promotions[i as usize].limits.budget.is_some());
+            let replay = if line.quantity == 1 && !budgeted {
+                amount = chain.amount;
+                &[][..]
+            } else {
+                &chain.applied[..]
+            };
+            for &i in replay {
                 let p = &snap.promotions[i as usize];
                 let before = spent
                     .iter()
