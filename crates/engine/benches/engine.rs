@@ -202,17 +202,13 @@ fn product(rng: &mut Rng, i: u64) -> Product {
     tags.sort();
     tags.dedup();
     Product {
-        sku: sku(i),
         name: format!("Product {i}"),
-        price: euros(cents),
         tax_rate,
         segments,
         brand,
         attributes,
         tags,
-        cost: None,
-        min_price: None,
-        compare_at_price: None,
+        ..Product::new(sku(i), euros(cents))
     }
 }
 
@@ -724,17 +720,10 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
     let segment = |s: u64| format!("s{s}");
     let products = (0..BASKET_PRODUCTS)
         .map(|i| Product {
-            sku: sku(i),
             name: format!("Product {i}"),
-            price: euros(rng.range(100, 6000)),
             tax_rate: Decimal::new(20, 2),
             segments: vec![segment(i % BASKET_SEGMENTS)],
-            brand: None,
-            attributes: BTreeMap::new(),
-            tags: vec![],
-            cost: None,
-            min_price: None,
-            compare_at_price: None,
+            ..Product::new(sku(i), euros(rng.range(100, 6000)))
         })
         .collect();
     let on = |s: u64| Targets {

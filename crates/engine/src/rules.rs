@@ -287,6 +287,26 @@ pub struct Product {
     pub compare_at_price: Option<Decimal>,
 }
 
+impl Product {
+    /// A product with this sku and price, tax-free, in no segment; every other fact at its
+    /// default.
+    pub fn new(sku: impl Into<String>, price: Decimal) -> Product {
+        Product {
+            sku: sku.into(),
+            name: String::new(),
+            price,
+            tax_rate: Decimal::ZERO,
+            segments: Vec::new(),
+            brand: None,
+            attributes: BTreeMap::new(),
+            tags: Vec::new(),
+            cost: None,
+            min_price: None,
+            compare_at_price: None,
+        }
+    }
+}
+
 /// A named, hand-picked set of products.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

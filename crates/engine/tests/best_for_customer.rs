@@ -115,17 +115,8 @@ fn rules() -> impl Strategy<Value = RuleSet> {
                     .iter()
                     .enumerate()
                     .map(|(i, &cents)| Product {
-                        sku: SKUS[i].to_owned(),
                         name: SKUS[i].to_owned(),
-                        price: Decimal::new(cents, 2),
-                        tax_rate: Decimal::ZERO,
-                        segments: vec![],
-                        brand: None,
-                        attributes: Default::default(),
-                        tags: vec![],
-                        cost: None,
-                        min_price: None,
-                        compare_at_price: None,
+                        ..Product::new(SKUS[i], Decimal::new(cents, 2))
                     })
                     .collect(),
                 ..Catalog::default()

@@ -152,17 +152,8 @@ fn rules_with(promotions: impl Strategy<Value = Vec<Promotion>>) -> impl Strateg
                 .iter()
                 .zip(prices)
                 .map(|(sku, k)| Product {
-                    sku: (*sku).to_owned(),
-                    name: String::new(),
-                    price: euros(k * 10_000),
                     tax_rate: Decimal::new(2, 1),
-                    segments: vec![],
-                    brand: None,
-                    attributes: Default::default(),
-                    tags: vec![],
-                    cost: None,
-                    min_price: None,
-                    compare_at_price: None,
+                    ..Product::new(*sku, euros(k * 10_000))
                 })
                 .collect(),
             ..Default::default()
@@ -342,17 +333,10 @@ fn floored_rules() -> impl Strategy<Value = RuleSet> {
             prop::option::of(0..=10_000i64),
         )
             .prop_map(move |(price, min_price, cost)| Product {
-                sku: sku.to_owned(),
-                name: String::new(),
-                price: Decimal::new(price, 2),
                 tax_rate: Decimal::new(2, 1),
-                segments: vec![],
-                brand: None,
-                attributes: Default::default(),
-                tags: vec![],
                 cost: cost.map(|c| Decimal::new(c, 2)),
                 min_price: min_price.map(|c| Decimal::new(c, 2)),
-                compare_at_price: None,
+                ..Product::new(sku, Decimal::new(price, 2))
             })
     };
     let promotion = |i: usize| {

@@ -32,17 +32,10 @@ fn product(i: usize) -> impl Strategy<Value = Product> {
         prop::sample::select(vec!["toys", "marvel", "garden"]),
     )
         .prop_map(move |(price, tax_rate, segment)| Product {
-            sku: SKUS[i].to_owned(),
             name: format!("Product {}", SKUS[i]),
-            price,
             tax_rate,
             segments: vec![segment.to_owned()],
-            brand: None,
-            attributes: Default::default(),
-            tags: vec![],
-            cost: None,
-            min_price: None,
-            compare_at_price: None,
+            ..Product::new(SKUS[i], price)
         })
 }
 
