@@ -28,7 +28,7 @@ use choose::Search;
 use conditions::tier_nudge_kind;
 use multibuy::Units;
 use offers::{Effect, PartDiscount, share};
-use ties::{Tied, needs_value, order_ties};
+use ties::{Tied, Valuation, order_ties};
 
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot};
 
@@ -628,16 +628,19 @@ impl<'a> Evaluation<'a> {
         let mut order: SmallVec<[Tied; 8]> = SmallVec::new();
         let by_value = self.snap.semantics.ties == Ties::Value;
         if by_value && group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
-            let valued = group
-                .iter()
-                .any(|&i| applies(verdicts, i) && needs_value(self.promotion(candidates.get(i))));
+            let valuation = Valuation::of(
+                group
+                    .iter()
+                    .filter(|&&i| applies(verdicts, i))
+                    .map(|&i| self.promotion(candidates.get(i))),
+            );
             // Each counted for what it can really give now: its effect, capped by its budget.
             let mut effect = std::mem::take(&mut self.effect);
             for &i in group.iter().filter(|&&i| applies(verdicts, i)) {
                 let c = candidates.get(i);
                 let p = self.promotion(c);
                 let mut value = Decimal::ZERO;
-                if valued {
+                if valuation.needs(p) {
                     effect.clear();
                     self.limit = plan.limits[i];
                     if self.effect_checked(c, &mut effect).is_ok()

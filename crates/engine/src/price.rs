@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::evaluate::ties::{Tied, needs_value, order_ties};
+use crate::evaluate::ties::{Tied, Valuation, order_ties};
 use crate::quote::{PriceSource, ProductPrice};
 use crate::rules::{BudgetRule, Combination, Display, Ties};
 use crate::snapshot::{Facts, Offer, Product, Promotion, Snapshot};
@@ -76,29 +76,29 @@ impl Snapshot {
             if closed {
                 break;
             }
-            let start = chain.amount;
-            let valued = group.len() > 1
-                && group
-                    .iter()
-                    .any(|&i| needs_value(&self.promotions[i as usize]));
-            let mut order: SmallVec<[Tied; 4]> = group
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let p = &self.promotions[i as usize];
-                    let value = if valued {
-                        discount(p, start)
-                    } else {
-                        Decimal::ZERO
-                    };
-                    Tied::new(k, p, value)
-                })
-                .collect();
-            if order.len() > 1 && self.semantics.ties == Ties::Value {
-                order_ties(&mut order);
-            }
-            for t in &order {
-                let i = group[t.member];
+            let ranked: SmallVec<[u32; 4]>;
+            let order = if group.len() > 1 && self.semantics.ties == Ties::Value {
+                let start = chain.amount;
+                let members = || group.iter().map(|&i| &self.promotions[i as usize]);
+                let valuation = Valuation::of(members());
+                let mut tied: SmallVec<[Tied; 4]> = members()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        let value = if valuation.needs(p) {
+                            discount(p, start)
+                        } else {
+                            Decimal::ZERO
+                        };
+                        Tied::new(k, p, value)
+                    })
+                    .collect();
+                order_ties(&mut tied);
+                ranked = tied.iter().map(|t| group[t.member]).collect();
+                &ranked[..]
+            } else {
+                group
+            };
+            for &i in order {
                 let p = &self.promotions[i as usize];
                 let refused = p.combination == Combination::Exclusive && !chain.applied.is_empty();
                 if closed || refused {
@@ -144,11 +144,19 @@ impl Snapshot {
 
     /// The catalog promotion to show among those that applied to one unit worth `unit`.
     pub(crate) fn shown_promotion(&self, unit: Decimal, applied: &[u32]) -> Option<u32> {
-        if let [only] = applied {
-            return Some(*only);
+        // `applied` is in application order, highest priority first: only the first priority
+        // competes.
+        let first = *applied.first()?;
+        let priority = self.promotions[first as usize].priority;
+        let contenders = applied
+            .iter()
+            .take_while(|&&i| self.promotions[i as usize].priority == priority)
+            .count();
+        if contenders == 1 {
+            return Some(first);
         }
         let mut best: Option<CatalogPick> = None;
-        for &i in applied {
+        for &i in &applied[..contenders] {
             let p = &self.promotions[i as usize];
             let Offer::Merchandise(offer) = p.offer else {
                 continue;
