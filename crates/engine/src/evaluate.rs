@@ -28,7 +28,7 @@ use choose::Search;
 use conditions::tier_nudge_kind;
 use multibuy::Units;
 use offers::{Effect, PartDiscount, share};
-use ties::{Tied, Valuation, order_ties};
+use ties::rank;
 
 use crate::snapshot::{Facts, ItemOffer, Offer, Promotion, ShippingOffer, Snapshot};
 
@@ -625,42 +625,33 @@ impl<'a> Evaluation<'a> {
         let applies = |verdicts: &[Option<Rejection<'a>>], i: usize| {
             verdicts[i].is_none() && plan.includes(i)
         };
-        let mut order: SmallVec<[Tied; 8]> = SmallVec::new();
-        let by_value = self.snap.semantics.ties == Ties::Value;
-        if by_value && group.iter().filter(|&&i| applies(verdicts, i)).count() > 1 {
-            let valuation = Valuation::of(
-                group
-                    .iter()
-                    .filter(|&&i| applies(verdicts, i))
-                    .map(|&i| self.promotion(candidates.get(i))),
-            );
-            // Each counted for what it can really give now: its effect, capped by its budget.
-            let mut effect = std::mem::take(&mut self.effect);
-            for &i in group.iter().filter(|&&i| applies(verdicts, i)) {
-                let c = candidates.get(i);
-                let p = self.promotion(c);
-                let mut value = Decimal::ZERO;
-                if valuation.needs(p) {
-                    effect.clear();
-                    self.limit = plan.limits[i];
-                    if self.effect_checked(c, &mut effect).is_ok()
-                        && self.cap_to_budget(p, &mut effect)
-                    {
-                        value = effect.total();
-                    }
-                }
-                order.push(Tied::new(i, p, value));
+        let applicable: SmallVec<[(usize, &'a Promotion); 8]> = group
+            .iter()
+            .filter(|&&i| applies(verdicts, i))
+            .map(|&i| (i, self.promotion(candidates.get(i))))
+            .collect();
+        if self.snap.semantics.ties != Ties::Value || applicable.len() < 2 {
+            for &i in group {
+                self.apply_member(candidates, verdicts, plan, i);
             }
-            self.effect = effect;
-            order_ties(&mut order);
+            return;
         }
-        // Ranked, the applicable ones go first, then the others report as they came; unranked,
-        // the group keeps its consideration order.
-        for t in &order {
-            self.apply_member(candidates, verdicts, plan, t.member);
+        // Each counted for what it can really give now: its effect, capped by its budget.
+        let mut effect = std::mem::take(&mut self.effect);
+        let order = rank(&applicable, |i, p| {
+            effect.clear();
+            self.limit = plan.limits[i];
+            let valid = self.effect_checked(candidates.get(i), &mut effect).is_ok()
+                && self.cap_to_budget(p, &mut effect);
+            if valid { effect.total() } else { Decimal::ZERO }
+        });
+        self.effect = effect;
+        // The applicable ones go first, in that order, then the others report as they came.
+        for &i in &order {
+            self.apply_member(candidates, verdicts, plan, i);
         }
         for &i in group {
-            if order.is_empty() || !applies(verdicts, i) {
+            if !applies(verdicts, i) {
                 self.apply_member(candidates, verdicts, plan, i);
             }
         }

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::evaluate::ties::{Tied, Valuation, order_ties};
+use crate::evaluate::ties::rank;
 use crate::quote::{PriceSource, ProductPrice};
 use crate::rules::{BudgetRule, Combination, Display, Ties};
 use crate::snapshot::{Facts, Offer, Product, Promotion, Snapshot};
@@ -76,24 +76,18 @@ impl Snapshot {
             if closed {
                 break;
             }
-            let ranked: SmallVec<[u32; 4]>;
+            let ranked: SmallVec<[u32; 8]>;
             let order = if group.len() > 1 && self.semantics.ties == Ties::Value {
                 let start = chain.amount;
-                let members = || group.iter().map(|&i| &self.promotions[i as usize]);
-                let valuation = Valuation::of(members());
-                let mut tied: SmallVec<[Tied; 4]> = members()
-                    .enumerate()
-                    .map(|(k, p)| {
-                        let value = if valuation.needs(p) {
-                            discount(p, start)
-                        } else {
-                            Decimal::ZERO
-                        };
-                        Tied::new(k, p, value)
-                    })
+                let members: SmallVec<[(usize, &Promotion); 8]> = group
+                    .iter()
+                    .map(|&i| (i as usize, &self.promotions[i as usize]))
                     .collect();
-                order_ties(&mut tied);
-                ranked = tied.iter().map(|t| group[t.member]).collect();
+                // Handles are promotion indices, which are u32.
+                ranked = rank(&members, |_, p| discount(p, start))
+                    .into_iter()
+                    .map(|i| i as u32)
+                    .collect();
                 &ranked[..]
             } else {
                 group

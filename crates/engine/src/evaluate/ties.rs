@@ -16,6 +16,7 @@
 //! consideration order and their effects are not computed twice.
 
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::rules::Combination;
 use crate::snapshot::{BundlePrice, ItemOffer, Offer, Promotion, UnitReward};
@@ -27,18 +28,18 @@ fn needs_value(p: &Promotion) -> bool {
         || matches!(p.offer, Offer::BuyXGetY(_) | Offer::Bundle(_))
 }
 
-/// Which members of a tie group need what they would give computed: a member's value only orders
-/// it among the members of its class (the closing ones together, stackable ones by shape), so it
-/// is needed when its class has another member and one of them needs it; an exclusive member
-/// needs every value, since it goes first only when it gives more than all the others together.
-pub(crate) struct Valuation {
+/// What decides the order of a tie group: a member's value only orders it among the members of
+/// its class (the closing ones together, stackable ones by shape), so it is needed when its class
+/// has another member and one of them needs it. An exclusive member goes first when it gives more
+/// than all the others together, so with one the others' values are summed until they reach it.
+struct Valuation {
     count: [u32; 9],
     needed: [bool; 9],
     exclusive: bool,
 }
 
 impl Valuation {
-    pub(crate) fn of<'p>(members: impl Iterator<Item = &'p Promotion>) -> Valuation {
+    fn of<'p>(members: impl Iterator<Item = &'p Promotion>) -> Valuation {
         let mut valuation = Valuation {
             count: [0; 9],
             needed: [false; 9],
@@ -53,10 +54,22 @@ impl Valuation {
         valuation
     }
 
-    /// Whether member `p` of the group needs its value.
-    pub(crate) fn needs(&self, p: &Promotion) -> bool {
+    /// Whether the group keeps consideration order whatever its members would give: one class
+    /// whose order values do not change, and no exclusive member.
+    fn keeps_order(&self) -> bool {
+        !self.exclusive
+            && self.count.iter().filter(|&&n| n > 0).count() <= 1
+            && !self
+                .needed
+                .iter()
+                .zip(&self.count)
+                .any(|(&needed, &n)| needed && n > 1)
+    }
+
+    /// Whether member `p`'s value orders it within its class.
+    fn ranks(&self, p: &Promotion) -> bool {
         let class = usize::from(class(p));
-        self.exclusive || (self.count[class] > 1 && self.needed[class])
+        self.count[class] > 1 && self.needed[class]
     }
 }
 
@@ -72,54 +85,97 @@ fn class(p: &Promotion) -> u8 {
 
 const CLOSING: u8 = 8;
 
-/// A promotion of a tie group that passed its checks, with what it would give now.
+/// A member of a tie group, with what it would give now when that was needed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tied {
     /// The caller's handle (a candidate index, a promotion index).
     pub member: usize,
-    pub exclusive: bool,
-    /// What it would give on its own, now (budget caps included).
-    pub value: Decimal,
-    /// Its class, then its value in millionths, larger first: integers sort several times
-    /// faster than `Decimal`, and amounts that differ by less keep consideration order.
+    exclusive: bool,
+    valued: bool,
+    /// What it would give on its own, now (budget caps included), where computed.
+    value: Decimal,
+    /// Its class, then its value in millionths where the value orders it, larger first:
+    /// integers sort several times faster than `Decimal`, and amounts that differ by less keep
+    /// consideration order.
     rank: (u8, std::cmp::Reverse<i128>),
 }
 
-impl Tied {
-    pub(crate) fn new(member: usize, p: &Promotion, value: Decimal) -> Tied {
-        // A 96-bit mantissa times 10^6 fits an i128 (2^96 * 10^6 < 2^116).
-        const POW10: [i128; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
-        let scale = value.scale() as usize;
-        let millionths = match POW10.get(6_usize.wrapping_sub(scale)) {
-            Some(&factor) => value.mantissa() * factor,
-            None => value.mantissa() / 10i128.pow(value.scale() - 6),
-        };
-        Tied {
-            member,
-            exclusive: p.combination == Combination::Exclusive,
-            value,
-            rank: (class(p), std::cmp::Reverse(millionths)),
-        }
+/// A value in millionths: a 96-bit mantissa times 10^6 fits an i128 (2^96 * 10^6 < 2^116).
+fn millionths(value: Decimal) -> i128 {
+    const POW10: [i128; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    let scale = value.scale() as usize;
+    match POW10.get(6_usize.wrapping_sub(scale)) {
+        Some(&factor) => value.mantissa() * factor,
+        None => value.mantissa() / 10i128.pow(value.scale() - 6),
     }
 }
 
-/// Orders a tie group in place: by class (stackable ones by shape, closing ones last: the first
-/// to apply shuts the others out, only its amount matters), then the larger value. `members` come
-/// in consideration order (older, then smaller id), which the stable sort keeps for the remaining
-/// ties. An exclusive promotion that alone gives more than the other members together goes
-/// first, since after any of them it would be refused.
-pub(crate) fn order_ties(members: &mut [Tied]) {
-    members.sort_by_key(|t| t.rank);
-    if !members.iter().any(|t| t.exclusive) {
-        return;
+/// Orders a tie group, `members` as `(handle, promotion)` in consideration order (older, then
+/// smaller id), and returns the handles in application order: by class (stackable ones by shape,
+/// closing ones last: the first to apply shuts the others out, only its amount matters), then the
+/// larger value, then consideration order. An exclusive promotion that alone gives more than the
+/// other members together goes first, since after any of them it would be refused. `value` says
+/// what a member would give now; it is asked only where the answer can change the order.
+pub(crate) fn rank<'p>(
+    members: &[(usize, &'p Promotion)],
+    mut value: impl FnMut(usize, &'p Promotion) -> Decimal,
+) -> SmallVec<[usize; 8]> {
+    let valuation = Valuation::of(members.iter().map(|m| m.1));
+    if valuation.keeps_order() {
+        return members.iter().map(|m| m.0).collect();
     }
-    let all: Decimal = members.iter().map(|t| t.value).sum();
-    let first = members
+    let mut tied: SmallVec<[Tied; 8]> = members
         .iter()
-        .position(|t| t.exclusive && t.value > all - t.value);
-    if let Some(k) = first {
-        members[..=k].rotate_right(1);
+        .map(|&(member, p)| {
+            let ranks = valuation.ranks(p);
+            let exclusive = p.combination == Combination::Exclusive;
+            let valued = ranks || exclusive;
+            let value = if valued {
+                value(member, p)
+            } else {
+                Decimal::ZERO
+            };
+            let rank = if ranks { millionths(value) } else { 0 };
+            Tied {
+                member,
+                exclusive,
+                valued,
+                value,
+                rank: (class(p), std::cmp::Reverse(rank)),
+            }
+        })
+        .collect();
+    if valuation.exclusive {
+        let best = tied
+            .iter()
+            .filter(|t| t.exclusive)
+            .map(|t| t.value)
+            .max()
+            .unwrap_or_default();
+        let mut all: Decimal = tied.iter().map(|t| t.value).sum();
+        // Values are never negative: once the others reach the best exclusive one, none goes
+        // first, and the values left unasked would not change that.
+        for (t, &(member, p)) in tied.iter_mut().zip(members) {
+            if all >= best + best {
+                break;
+            }
+            if !t.valued {
+                t.value = value(member, p);
+                all += t.value;
+            }
+        }
     }
+    tied.sort_by_key(|t| t.rank);
+    if valuation.exclusive {
+        let all: Decimal = tied.iter().map(|t| t.value).sum();
+        let first = tied
+            .iter()
+            .position(|t| t.exclusive && t.value > all - t.value);
+        if let Some(k) = first {
+            tied[..=k].rotate_right(1);
+        }
+    }
+    tied.iter().map(|t| t.member).collect()
 }
 
 /// How an offer acts on a price, in the order stackable offers should apply: a price set, units
