@@ -64,6 +64,19 @@ pub struct Quote<'a> {
     pub best_for_customer: Option<Optimization<'a>>,
 }
 
+impl Quote<'_> {
+    /// Forgets the codes that promotions list in their reasons (`coupon_not_presented`): a shop
+    /// that shows reasons to its customers must not hand out its codes. The reason stays, saying
+    /// a code is needed.
+    pub fn hide_codes(&mut self) {
+        for outcome in &mut self.promotions {
+            if let Some(Explained(Reason::CouponNotPresented { codes })) = &mut outcome.reason {
+                *codes = &[];
+            }
+        }
+    }
+}
+
 /// The best-for-customer search: what it found and how.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Optimization<'a> {

@@ -27,6 +27,7 @@ pub struct Caller {
     pub id: String,
     /// The key's name, as its creator chose it.
     pub name: String,
+    pub scope: Scope,
 }
 
 impl Caller {
@@ -136,6 +137,7 @@ async fn authenticate(
     Ok(Caller {
         id: key.id,
         name: key.name,
+        scope: key.scope,
     })
 }
 

@@ -173,6 +173,9 @@ pub struct Redemption {
     /// What a voucher redemption takes of the voucher; `None` for a coupon's. (A voucher's
     /// redemption has an empty `promotion`.)
     pub amount: Option<Decimal>,
+    /// The id of the API key that made it: only that key (or a management key) reaches it.
+    /// Empty for redemptions made before keys owned them.
+    pub api_key: String,
 }
 
 /// What a reservation asks.
@@ -186,7 +189,10 @@ pub struct ReserveRequest {
     /// The customer's groups, for codes limited to groups.
     pub groups: Vec<String>,
     pub order_id: String,
+    /// Unique per API key.
     pub idempotency_key: String,
+    /// The id of the API key that asks: it owns the redemption.
+    pub api_key: String,
     pub now: Millis,
     pub expires_at: Millis,
     /// The usage limits of the code's promotion (the server knows them; the store does not),

@@ -54,7 +54,7 @@ macro_rules! batch_columns {
 macro_rules! redemption_columns {
     () => {
         "id, code, promotion, customer, order_id, idempotency_key, state, reserved_at, \
-         expires_at, confirmed_at, cancelled_at, amount"
+         expires_at, confirmed_at, cancelled_at, amount, api_key"
     };
 }
 
@@ -156,6 +156,7 @@ pub(super) struct RedemptionRow {
     confirmed_at: Option<i64>,
     cancelled_at: Option<i64>,
     amount: Option<String>,
+    api_key: String,
 }
 
 impl RedemptionRow {
@@ -185,6 +186,7 @@ impl RedemptionRow {
             confirmed_at: self.confirmed_at,
             cancelled_at: self.cancelled_at,
             amount,
+            api_key: self.api_key,
         })
     }
 }
@@ -777,9 +779,17 @@ pub(super) async fn replay(
     conn: &mut Conn<'_>,
     request: &ReserveRequest,
 ) -> Result<Option<std::result::Result<Redemption, Refusal>>> {
-    let Some(row) =
-        fetch_redemption(conn, "idempotency_key", &request.idempotency_key, false).await?
-    else {
+    let sql = concat!(
+        "SELECT ",
+        redemption_columns!(),
+        " FROM redemptions WHERE api_key = $1 AND idempotency_key = $2"
+    );
+    let row = on!(conn, |c| sqlx::query_as::<_, RedemptionRow>(sql)
+        .bind(request.api_key.as_str())
+        .bind(request.idempotency_key.as_str())
+        .fetch_optional(c)
+        .await)?;
+    let Some(row) = row else {
         return Ok(None);
     };
     let same = row.code == request.code
@@ -934,13 +944,15 @@ pub(crate) async fn reserve(
         confirmed_at: None,
         cancelled_at: None,
         amount: None,
+        api_key: request.api_key.clone(),
     };
     // Without a conflict target: a taken key (a concurrent request with the same key for another
     // code, committed meanwhile) and a taken id both insert nothing.
     let sql = concat!(
         "INSERT INTO redemptions (",
         redemption_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL) ON CONFLICT DO NOTHING"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, $10) \
+         ON CONFLICT DO NOTHING"
     );
     let rows = on!(conn, |c| sqlx::query(sql)
         .bind(redemption.id.as_str())
@@ -952,6 +964,7 @@ pub(crate) async fn reserve(
         .bind(redemption.state.as_str())
         .bind(redemption.reserved_at)
         .bind(redemption.expires_at)
+        .bind(redemption.api_key.as_str())
         .execute(c)
         .await
         .map(|done| done.rows_affected()))?;

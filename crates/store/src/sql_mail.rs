@@ -46,7 +46,7 @@ macro_rules! outbox_columns {
 macro_rules! redemption_columns_r {
     () => {
         "r.id, r.code, r.promotion, r.customer, r.order_id, r.idempotency_key, r.state, \
-         r.reserved_at, r.expires_at, r.confirmed_at, r.cancelled_at, r.amount"
+         r.reserved_at, r.expires_at, r.confirmed_at, r.cancelled_at, r.amount, r.api_key"
     };
 }
 

@@ -305,10 +305,12 @@ pub(crate) async fn reserve_voucher(
         confirmed_at: None,
         cancelled_at: None,
         amount: Some(amount),
+        api_key: request.api_key.clone(),
     };
     let sql = "INSERT INTO redemptions (id, code, promotion, customer, order_id, idempotency_key, \
-               state, reserved_at, expires_at, confirmed_at, cancelled_at, amount) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10) ON CONFLICT DO NOTHING";
+               state, reserved_at, expires_at, confirmed_at, cancelled_at, amount, api_key) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $11) \
+               ON CONFLICT DO NOTHING";
     let rows = on!(conn, |c| sqlx::query(sql)
         .bind(redemption.id.as_str())
         .bind(redemption.code.as_str())
@@ -320,6 +322,7 @@ pub(crate) async fn reserve_voucher(
         .bind(redemption.reserved_at)
         .bind(redemption.expires_at)
         .bind(amount.to_string())
+        .bind(redemption.api_key.as_str())
         .execute(c)
         .await
         .map(|done| done.rows_affected()))?;

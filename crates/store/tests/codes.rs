@@ -20,7 +20,7 @@ use sqlx::{Connection, Executor};
 
 mod common;
 
-use common::{Backend, T0, TTL, actor, request};
+use common::{Backend, SHOP_KEY, T0, TTL, actor, request};
 
 common::on_every_backend!(
     every_refusal,
@@ -464,6 +464,7 @@ mod scenarios {
                 confirmed_at: None,
                 cancelled_at: None,
                 amount: None,
+                api_key: SHOP_KEY.to_owned(),
             }
         );
         assert_eq!(s.get_redemption("r1").await.unwrap(), Some(made.clone()));
@@ -506,6 +507,20 @@ mod scenarios {
         ] {
             assert_eq!(refusal(s, &other).await, Refusal::IdempotencyKeyReused);
         }
+
+        // Idempotency keys are scoped per API key: another key's same idempotency key makes a
+        // new redemption.
+        let other_key = ReserveRequest {
+            id: "r3".to_owned(),
+            code: "OTHER".to_owned(),
+            api_key: "key_kiosk".to_owned(),
+            ..retry.clone()
+        };
+        let theirs = reserved(s, &other_key).await;
+        assert_eq!(
+            (theirs.id.as_str(), theirs.api_key.as_str()),
+            ("r3", "key_kiosk")
+        );
 
         // The replay answers with the redemption as it is now.
         let confirmed = s.confirm("r1", T0 + 1).await.unwrap().unwrap();

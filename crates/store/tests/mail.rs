@@ -113,6 +113,7 @@ fn reservation(id: &str, code: &str, now: i64, ttl: i64) -> ReserveRequest {
         groups: Vec::new(),
         order_id: format!("order-{id}"),
         idempotency_key: format!("key-{id}"),
+        api_key: "key_shop".to_owned(),
         now,
         expires_at: now + ttl,
         promotion_limits: PromotionLimits::default(),

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use remise_store::{
-    PromotionLimits, Redemption, Refusal, ReserveRequest, normalize_code, now_millis,
+    PromotionLimits, Redemption, Refusal, ReserveRequest, Scope, normalize_code, now_millis,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -256,6 +256,7 @@ pub async fn reserve(
         groups: request.groups,
         order_id: request.order_id,
         idempotency_key: request.idempotency_key,
+        api_key: caller.id.clone(),
         now,
         expires_at: now + i64::from(minutes) * 60_000,
         promotion_limits,
@@ -279,16 +280,23 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("no redemption `{id}`"))
 }
 
+/// The redemption `id` if the caller may reach it: one its key made, or any with a management
+/// key. Another key's redemption is not found, so ids cannot be probed.
+async fn owned(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Redemption> {
+    state
+        .store
+        .get_redemption(id)
+        .await?
+        .filter(|r| caller.scope == Scope::Management || r.api_key == caller.id)
+        .ok_or_else(|| not_found(id))
+}
+
 pub async fn get(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let redemption = state
-        .store
-        .get_redemption(&id)
-        .await?
-        .ok_or_else(|| not_found(&id))?;
-    Ok(Json(view(&redemption)))
+    Ok(Json(view(&owned(&state, &caller, &id).await?)))
 }
 
 fn answer(
@@ -306,15 +314,19 @@ fn answer(
 /// The order was paid: the use is final (idempotent).
 pub async fn confirm(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    owned(&state, &caller, &id).await?;
     answer(&id, state.store.confirm(&id, now_millis()).await)
 }
 
 /// The order was cancelled: the use is released (idempotent).
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    owned(&state, &caller, &id).await?;
     answer(&id, state.store.cancel(&id, now_millis()).await)
 }

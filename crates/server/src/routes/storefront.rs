@@ -12,7 +12,7 @@ use remise_engine::cart::{CodeDetails, PresentedCode};
 use remise_engine::quote::{Reason, Status};
 use remise_engine::rules::Display;
 use remise_engine::{Cart, CartLine, Customer, PriceRequest, Voucher};
-use remise_store::{Refusal, normalize_code};
+use remise_store::{Refusal, Scope, normalize_code};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -79,6 +79,7 @@ pub async fn evaluate(
             "vouchers are not accepted in a cart: send the voucher's code in `codes`",
         ));
     }
+    refuse_claims(&cart)?;
     if cart.codes.len() > MAX_CODES {
         return Err(ApiError::validation(
             "codes",
@@ -87,12 +88,43 @@ pub async fn evaluate(
     }
     resolve_codes(&state, &caller, &mut cart).await?;
     let published = state.publisher.current();
-    let quote = published
+    let mut quote = published
         .snapshot
         .evaluate(&cart)
         .map_err(|e| invalid(&e))?;
+    if caller.scope != Scope::Management {
+        quote.hide_codes();
+    }
     state.metrics.evaluations.inc();
     json_response(&quote)
+}
+
+/// What only the store knows cannot come from the caller: over HTTP a code is a string (the
+/// store says what it unlocks and whether it is usable) and usage is counted by the store.
+fn refuse_claims(cart: &Cart) -> ApiResult<()> {
+    let mut problems: Vec<FieldProblem> = cart
+        .codes
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| matches!(code, PresentedCode::Detailed(_)))
+        .map(|(i, _)| {
+            FieldProblem::new(
+                format!("codes[{i}]"),
+                "must be a string: the store says what a code unlocks",
+            )
+        })
+        .collect();
+    if !cart.usage.is_empty() {
+        problems.push(FieldProblem::new(
+            "usage",
+            "is counted by the store and cannot be sent",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(problems))
+    }
 }
 
 /// Tells the engine what the store knows of each presented code, and counts the promotions'
@@ -129,8 +161,8 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
     let mut unlocked: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(cart.codes.len());
     for presented in std::mem::take(&mut cart.codes) {
+        // Detailed codes were refused with the request.
         let PresentedCode::Plain(code) = presented else {
-            codes.push(presented);
             continue;
         };
         let normalized = normalize_code(&code);

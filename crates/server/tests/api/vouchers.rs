@@ -231,7 +231,26 @@ async fn a_voucher_keeping_its_balance() {
     made.expect(201);
     assert_eq!(dec(&made.body["amount"]), d("30.00"));
     assert_eq!(made.body["promotion"], Value::Null);
+    // The code as the store knows it, whatever was typed.
+    assert_eq!(made.body["code"], "KEEP50", "{}", made.text);
     let id = made.body["id"].as_str().unwrap().to_owned();
+    // The export says what the redemption takes of the voucher.
+    let export = app.get("/v1/exports/redemptions", MANAGEMENT).await;
+    export.expect(200);
+    assert!(
+        export
+            .text
+            .starts_with("id,code,promotion,amount,customer,"),
+        "{}",
+        export.text
+    );
+    assert!(
+        export
+            .text
+            .contains(&format!("{id},KEEP50,,30.00,C-1,SO-1,reserved,")),
+        "{}",
+        export.text
+    );
     // The same request again: the same redemption.
     let again = reserve(&app, &reservation("KEEP-50", "C-1", "SO-1", "30.00")).await;
     again.expect(201);

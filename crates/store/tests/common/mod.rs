@@ -20,6 +20,9 @@ pub fn actor() -> Actor {
     Actor("tester".to_owned())
 }
 
+/// The id of the API key the tests' reservations come from.
+pub const SHOP_KEY: &str = "key_shop";
+
 /// A reservation with its own id, key and order (all named after `id`), at [`T0`].
 pub fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
     ReserveRequest {
@@ -29,6 +32,7 @@ pub fn request(id: &str, code: &str, customer: Option<&str>) -> ReserveRequest {
         groups: Vec::new(),
         order_id: format!("order-{id}"),
         idempotency_key: format!("key-{id}"),
+        api_key: SHOP_KEY.to_owned(),
         now: T0,
         expires_at: T0 + TTL,
         promotion_limits: PromotionLimits::default(),
