@@ -18,17 +18,36 @@ use prometheus_client::registry::Registry;
 use crate::AppState;
 use crate::published::Published;
 
+// Labels come from closed sets (known methods, route templates, statuses), so that no request
+// can add series: an invented method is `OTHER`, a path no route matches is `unmatched`.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
+}
+
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ]
+    .iter()
+    .zip(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    .find(|(known, _)| *known == method)
+    .map_or("OTHER", |(_, label)| label)
 }
 
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
@@ -38,6 +57,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
     pub evaluations: Counter,
+    /// Requests whose handler panicked (answered 500).
+    pub panics: Counter,
     snapshot_revision: Gauge,
     snapshot_promotions: Gauge,
     compile_seconds: Gauge<f64, AtomicU64>,
@@ -54,6 +75,7 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let evaluations = Counter::default();
+        let panics = Counter::default();
         let snapshot_revision = Gauge::default();
         let snapshot_promotions = Gauge::default();
         let compile_seconds = Gauge::<f64, AtomicU64>::default();
@@ -68,6 +90,11 @@ impl Metrics {
             latency.clone(),
         );
         registry.register("cart_evaluations", "Carts evaluated", evaluations.clone());
+        registry.register(
+            "http_panics",
+            "Requests whose handler panicked (answered 500)",
+            panics.clone(),
+        );
         registry.register(
             "snapshot_revision",
             "Store revision of the snapshot being served",
@@ -88,6 +115,7 @@ impl Metrics {
             requests,
             latency,
             evaluations,
+            panics,
             snapshot_revision,
             snapshot_promotions,
             compile_seconds,
@@ -119,7 +147,7 @@ impl Default for Metrics {
 /// so that ids do not multiply the series.
 pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -129,7 +157,7 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
     metrics
         .requests
         .get_or_create(&RequestLabels {
-            method: method.clone(),
+            method,
             route: route.clone(),
             status: response.status().as_u16(),
         })

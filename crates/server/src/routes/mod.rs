@@ -169,20 +169,33 @@ pub fn router(state: Arc<AppState>) -> Router {
     let management =
         management.route_layer(from_fn_with_state(state.clone(), crate::auth::management));
 
-    Router::new()
+    let routes = Router::new()
         .route("/", get(operations::root))
         .route("/health", get(operations::health))
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(operations::openapi))
         .route("/docs", get(operations::docs))
         .merge(storefront)
-        .merge(management)
+        .merge(management);
+    layered(routes, state)
+}
+
+/// What every route goes through, innermost first: the body limit; a panic becomes a 500
+/// problem (and is counted); any other plain error becomes a problem; then the metrics, which
+/// see every answer, panics included.
+fn layered(routes: Router<Arc<AppState>>, state: Arc<AppState>) -> Router {
+    let limits = state.limits;
+    let counting = state.clone();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(CatchPanicLayer::custom(move |_| {
+            counting.metrics.panics.inc();
+            panicked()
+        }))
         .layer(from_fn(problem_for_plain_errors))
-        .layer(CatchPanicLayer::custom(panicked))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .with_state(state)
 }
 
@@ -194,7 +207,7 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+fn panicked() -> Response {
     ApiError::Internal("the server failed on this request; it has been logged".to_owned())
         .into_response()
 }
@@ -293,6 +306,47 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    /// A handler that panics answers a 500 problem, and the panic is counted and labelled like
+    /// any other answer.
+    #[tokio::test]
+    #[allow(clippy::expect_used)]
+    async fn panics_are_answered_as_problems_and_counted() {
+        let sqlite = remise_test_support::TestSqlite::new();
+        let store = remise_store::open(&sqlite.url)
+            .await
+            .expect("open the store");
+        store.migrate().await.expect("migrate the store");
+        let state = AppState::new(store, crate::Limits::default())
+            .await
+            .expect("the state");
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let panicking: Router<Arc<AppState>> = Router::new().route("/boom", get(boom));
+        let app = layered(panicking, state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("its address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let reply = reqwest::get(format!("http://{addr}/boom"))
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status(), 500);
+        assert_eq!(
+            reply.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let metrics = state.metrics.render(&state.publisher.current());
+        assert!(metrics.contains("remise_http_panics_total 1"), "{metrics}");
+        assert!(
+            metrics.contains(
+                r#"remise_http_requests_total{method="GET",route="/boom",status="500"} 1"#
+            ),
+            "{metrics}"
+        );
+    }
 
     /// The OpenAPI document describes exactly the routes the router serves.
     #[test]

@@ -200,3 +200,33 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("profile dir");
     dir
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_request_can_add_metric_series() {
+    let app = spawn_app().await;
+    let before = app.send(app.request(Method::GET, "/metrics")).await.text;
+    for i in 0..50 {
+        let invented = format!("INVENTED{i}{}", "X".repeat(200));
+        let method = Method::from_bytes(invented.as_bytes()).expect("a valid method token");
+        let reply = app
+            .send(app.request(method, &format!("/v1/nowhere/{i}")))
+            .await;
+        assert!(reply.status.is_client_error(), "{}", reply.status);
+    }
+    let after = app.send(app.request(Method::GET, "/metrics")).await.text;
+    assert!(!after.contains("INVENTED"), "{after}");
+    assert!(
+        after.lines().any(|l| l
+            .starts_with(r#"remise_http_requests_total{method="OTHER",route="unmatched",status="#)
+            && l.ends_with(" 50")),
+        "{after}"
+    );
+    // Fifty requests added one request series (and its latency histogram), not fifty.
+    assert!(
+        after.len() < before.len() + 4_000,
+        "{} bytes before, {} after",
+        before.len(),
+        after.len()
+    );
+    assert!(after.contains("remise_http_panics_total 0"), "{after}");
+}
