@@ -75,7 +75,6 @@ pub struct AppState {
     keys: KeyCache,
     metrics: Metrics,
     limits: Limits,
-    failed_lookups: ratelimit::FailedLookups,
     /// Management writes of this instance, one at a time: each is checked against the current
     /// documents, written, and published before the next is checked.
     writes: Mutex<()>,
@@ -97,7 +96,6 @@ impl AppState {
             keys,
             metrics: Metrics::new(),
             limits,
-            failed_lookups: ratelimit::FailedLookups::default(),
             writes: Mutex::new(()),
             quota_changes: Mutex::new(()),
         }))
@@ -204,6 +202,9 @@ async fn follow_store(state: Arc<AppState>) {
             .await
         {
             tracing::error!("reservations could not be expired: {error}");
+        }
+        if let Err(error) = ratelimit::forget_old(state.store.as_ref()).await {
+            tracing::error!("old failed look-ups could not be forgotten: {error}");
         }
         // About once an hour.
         if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 1 {

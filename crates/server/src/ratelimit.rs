@@ -1,81 +1,95 @@
-//! Brute-force protection for codes: failed look-ups (unknown codes) are counted per API key and
-//! per customer in fixed one-minute windows; past the store's limit, look-ups get 429 with
-//! `Retry-After` until the window ends. Counted per instance, in memory: with N instances an
-//! attacker gets at most N times the limit.
+//! Brute-force protection for codes: failed look-ups (unknown codes) are counted per customer and
+//! per client address, in one-minute windows of the wall clock; past the store's limit, look-ups
+//! for that customer or address get 429 with `Retry-After` until the window ends.
+//!
+//! The counts live in the database (`failed_lookups`), not in each instance: code look-ups read
+//! the database anyway, so one more indexed row per failure costs little, and the limit then
+//! holds whatever the number of instances and across restarts. (GCRA with a per-instance share
+//! of the limit needs no shared state, but an instance must know how many others there are, and
+//! a restart resets it.)
+//!
+//! The API key is never a subject: one storefront key serves every customer of a shop, and
+//! locking it would lock them all out. A look-up with neither a customer nor a client address
+//! (the shop forwards the visitor's address in [`CLIENT_HEADER`]) counts for the key's anonymous
+//! visitors together.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use axum::http::HeaderMap;
+use remise_store::{Millis, Store, now_millis};
 
+use crate::auth::Caller;
 use crate::problem::ApiError;
 
-const WINDOW: Duration = Duration::from_secs(60);
+const WINDOW: Millis = 60_000;
 
-#[derive(Default)]
-pub struct FailedLookups {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
+/// The header in which a shop forwards its visitor's address (any identifier of the client, at
+/// most [`CLIENT_MAX`] characters).
+pub const CLIENT_HEADER: &str = "remise-client-address";
+const CLIENT_MAX: usize = 100;
 
-impl FailedLookups {
-    /// Refuses when any of `subjects` (`key:ID`, `customer:ID`) reached `limit` failures in
-    /// its current window.
-    pub fn check(&self, subjects: &[String], limit: u32) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let Ok(windows) = self.windows.lock() else {
-            return Ok(());
-        };
-        for subject in subjects {
-            if let Some((started, failures)) = windows.get(subject)
-                && now.duration_since(*started) < WINDOW
-                && *failures >= limit
-            {
-                let left = WINDOW.saturating_sub(now.duration_since(*started));
-                return Err(ApiError::TooManyRequests {
-                    retry_after: left.as_secs().max(1),
-                });
-            }
-        }
-        Ok(())
-    }
+/// Who a look-up counts for.
+pub struct Subjects(Vec<String>);
 
-    /// Counts one failed look-up for each subject.
-    pub fn record_failure(&self, subjects: &[String]) {
-        let now = Instant::now();
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
-        };
-        // Forget finished windows now and then, so the map does not grow without bound.
-        if windows.len() > 100_000 {
-            windows.retain(|_, (started, _)| now.duration_since(*started) < WINDOW);
+impl Subjects {
+    /// The customer when there is one, the client address the shop forwards when it does, else
+    /// the key's anonymous visitors.
+    pub fn of(
+        caller: &Caller,
+        customer: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<Subjects, ApiError> {
+        let mut subjects = Vec::with_capacity(2);
+        if let Some(customer) = customer {
+            subjects.push(format!("customer:{customer}"));
         }
-        for subject in subjects {
-            let entry = windows.entry(subject.clone()).or_insert((now, 0));
-            if now.duration_since(entry.0) >= WINDOW {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
+        if let Some(value) = headers.get(CLIENT_HEADER) {
+            let client = value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && c.len() <= CLIENT_MAX)
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        CLIENT_HEADER,
+                        format!("must be 1 to {CLIENT_MAX} visible ASCII characters"),
+                    )
+                })?;
+            subjects.push(format!("client:{client}"));
         }
+        if subjects.is_empty() {
+            subjects.push(format!("anonymous:{}", caller.id));
+        }
+        Ok(Subjects(subjects))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn window(now: Millis) -> Millis {
+    now - now.rem_euclid(WINDOW)
+}
 
-    #[test]
-    fn the_limit_applies_per_subject() {
-        let limiter = FailedLookups::default();
-        let key = vec!["key:shop".to_owned()];
-        let both = vec!["key:shop".to_owned(), "customer:C1".to_owned()];
-        for _ in 0..3 {
-            assert!(limiter.check(&both, 3).is_ok());
-            limiter.record_failure(&both);
-        }
-        assert!(matches!(
-            limiter.check(&key, 3),
-            Err(ApiError::TooManyRequests { retry_after }) if (1..=60).contains(&retry_after)
-        ));
-        assert!(limiter.check(&["key:other".to_owned()], 3).is_ok());
-        assert!(limiter.check(&["customer:C1".to_owned()], 4).is_ok());
+/// Refuses when one of the subjects reached `limit` failures in the current window.
+pub async fn check(store: &dyn Store, subjects: &Subjects, limit: u32) -> Result<(), ApiError> {
+    let now = now_millis();
+    let start = window(now);
+    if store.failed_lookups(&subjects.0, start).await? >= limit {
+        let left = (start + WINDOW - now).max(1);
+        return Err(ApiError::TooManyRequests {
+            retry_after: u64::try_from((left + 999) / 1000).unwrap_or(60),
+        });
     }
+    Ok(())
+}
+
+/// Counts one failed look-up for each subject.
+pub async fn record_failure(store: &dyn Store, subjects: &Subjects) -> Result<(), ApiError> {
+    store
+        .record_failed_lookup(&subjects.0, window(now_millis()))
+        .await?;
+    Ok(())
+}
+
+/// Forgets the windows before the current one.
+pub async fn forget_old(store: &dyn Store) -> remise_store::Result<u64> {
+    store
+        .forget_failed_lookups(window(now_millis()) - WINDOW)
+        .await
 }

@@ -27,6 +27,8 @@ mod errors;
 mod import;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/limiter.rs"]
+mod limiter;
 #[path = "api/management.rs"]
 mod management;
 #[path = "api/operations.rs"]

@@ -388,6 +388,15 @@ pub trait Codes: Send + Sync {
     /// Marks reservations past their expiry (`expires_at <= now`) as expired; returns how many.
     async fn expire_reservations(&self, now: Millis) -> Result<u64>;
 
+    /// Counts one failed code look-up for each subject, in the window that starts at `window`.
+    async fn record_failed_lookup(&self, subjects: &[String], window: Millis) -> Result<()>;
+
+    /// The most failed look-ups one of `subjects` has in the window that starts at `window`.
+    async fn failed_lookups(&self, subjects: &[String], window: Millis) -> Result<u32>;
+
+    /// Forgets the windows that started before `before`; returns how many rows went.
+    async fn forget_failed_lookups(&self, before: Millis) -> Result<u64>;
+
     /// Uses of a code at `now`, in all and by this customer (0 without one).
     async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage>;
 

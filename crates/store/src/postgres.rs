@@ -16,7 +16,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn, codes, mail, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
@@ -372,6 +372,21 @@ impl Codes for PostgresStore {
         let expired = codes::expire_reservations(&mut Conn::Postgres(&mut tx), now).await?;
         tx.commit().await?;
         Ok(expired)
+    }
+
+    async fn record_failed_lookup(&self, subjects: &[String], window: Millis) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        lookups::record(&mut Conn::Postgres(&mut conn), subjects, window).await
+    }
+
+    async fn failed_lookups(&self, subjects: &[String], window: Millis) -> Result<u32> {
+        let mut conn = self.pool.acquire().await?;
+        lookups::most(&mut Conn::Postgres(&mut conn), subjects, window).await
+    }
+
+    async fn forget_failed_lookups(&self, before: Millis) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        lookups::forget(&mut Conn::Postgres(&mut conn), before).await
     }
 
     async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage> {

@@ -64,6 +64,10 @@ pub(crate) mod vouchers;
 #[path = "sql_mail.rs"]
 pub(crate) mod mail;
 
+// The SQL of failed code look-ups, likewise.
+#[path = "sql_lookups.rs"]
+pub(crate) mod lookups;
+
 macro_rules! doc_columns {
     () => {
         "kind, id, body, parent, status, version, created_at, updated_at, deleted_at"

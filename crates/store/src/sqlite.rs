@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes, mail, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
@@ -375,6 +375,25 @@ impl Codes for SqliteStore {
         let expired = codes::expire_reservations(&mut Conn::Sqlite(&mut tx), now).await?;
         tx.commit().await?;
         Ok(expired)
+    }
+
+    async fn record_failed_lookup(&self, subjects: &[String], window: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        lookups::record(&mut Conn::Sqlite(&mut tx), subjects, window).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn failed_lookups(&self, subjects: &[String], window: Millis) -> Result<u32> {
+        let mut conn = self.reader.acquire().await?;
+        lookups::most(&mut Conn::Sqlite(&mut conn), subjects, window).await
+    }
+
+    async fn forget_failed_lookups(&self, before: Millis) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let forgotten = lookups::forget(&mut Conn::Sqlite(&mut tx), before).await?;
+        tx.commit().await?;
+        Ok(forgotten)
     }
 
     async fn code_usage(&self, code: &str, customer: Option<&str>, now: Millis) -> Result<Usage> {

@@ -43,6 +43,7 @@ common::on_every_backend!(
     race_for_a_thousand_codes,
     race_for_a_customer_limit,
     reservations_lock_only_their_code,
+    failed_lookups_count_per_subject_and_window,
 );
 
 fn coupon(code: &str) -> Coupon {
@@ -538,6 +539,42 @@ mod scenarios {
             s.reserve(&taken_id).await,
             Err(Error::AlreadyExists { kind, id }) if kind == "redemption" && id == "r1"
         ));
+    }
+
+    pub async fn failed_lookups_count_per_subject_and_window(b: &Backend) {
+        let s = &*b.store;
+        let subjects = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let window = T0;
+        let next = T0 + 60_000;
+        assert_eq!(
+            s.failed_lookups(&subjects(&["customer:a"]), window)
+                .await
+                .unwrap(),
+            0
+        );
+        for _ in 0..3 {
+            s.record_failed_lookup(&subjects(&["customer:a", "client:1"]), window)
+                .await
+                .unwrap();
+        }
+        s.record_failed_lookup(&subjects(&["client:1"]), window)
+            .await
+            .unwrap();
+        s.record_failed_lookup(&subjects(&["customer:a"]), next)
+            .await
+            .unwrap();
+        // The most of the subjects, in that window only.
+        let most = |names: &'static [&'static str], at| async move {
+            s.failed_lookups(&subjects(names), at).await.unwrap()
+        };
+        assert_eq!(most(&["customer:a"], window).await, 3);
+        assert_eq!(most(&["customer:a", "client:1"], window).await, 4);
+        assert_eq!(most(&["customer:b"], window).await, 0);
+        assert_eq!(most(&["customer:a"], next).await, 1);
+        // Old windows are forgotten.
+        assert_eq!(s.forget_failed_lookups(next).await.unwrap(), 2);
+        assert_eq!(most(&["client:1"], window).await, 0);
+        assert_eq!(most(&["customer:a"], next).await, 1);
     }
 
     pub async fn confirm_and_cancel(b: &Backend) {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use remise_store::{
@@ -23,16 +23,7 @@ use crate::auth::Caller;
 use crate::body::Body;
 use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
-
-/// Who the rate limit counts: the key (by id: two keys may share a name), and the customer when
-/// there is one.
-pub(super) fn subjects(caller: &Caller, customer: Option<&str>) -> Vec<String> {
-    let mut subjects = vec![format!("key:{}", caller.id)];
-    if let Some(customer) = customer {
-        subjects.push(format!("customer:{customer}"));
-    }
-    subjects
-}
+use crate::ratelimit::{self, Subjects};
 
 fn limit(state: &AppState) -> u32 {
     state
@@ -64,6 +55,7 @@ fn split_groups(groups: Option<&str>) -> Vec<String> {
 pub async fn check(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     Path(code): Path<String>,
     params: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
@@ -71,8 +63,8 @@ pub async fn check(
         field: Some("query".to_owned()),
         detail: e.body_text(),
     })?;
-    let subjects = subjects(&caller, params.customer.as_deref());
-    state.failed_lookups.check(&subjects, limit(&state))?;
+    let subjects = Subjects::of(&caller, params.customer.as_deref(), &headers)?;
+    ratelimit::check(state.store.as_ref(), &subjects, limit(&state)).await?;
     let now = now_millis();
     let customer = params.customer.as_deref();
     let model = &state.publisher.current().model;
@@ -105,7 +97,7 @@ pub async fn check(
             })))
         }
         None => {
-            state.failed_lookups.record_failure(&subjects);
+            ratelimit::record_failure(state.store.as_ref(), &subjects).await?;
             Ok(Json(
                 json!({ "code": code, "usable": false, "reason": Refusal::Unknown }),
             ))
@@ -190,6 +182,7 @@ struct Reserve {
 pub async fn reserve(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
     let request: Reserve = body.json()?;
@@ -205,8 +198,8 @@ pub async fn reserve(
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let subjects = subjects(&caller, request.customer.as_deref());
-    state.failed_lookups.check(&subjects, limit(&state))?;
+    let subjects = Subjects::of(&caller, request.customer.as_deref(), &headers)?;
+    ratelimit::check(state.store.as_ref(), &subjects, limit(&state)).await?;
     let now = now_millis();
     let code = normalize_code(&request.code);
     // What the store cannot check: a coupon's promotion (deleted: the code is disabled; its own
@@ -269,7 +262,7 @@ pub async fn reserve(
         Ok(redemption) => Ok((StatusCode::CREATED, Json(view(&redemption))).into_response()),
         Err(reason) => {
             if reason == Refusal::Unknown {
-                state.failed_lookups.record_failure(&subjects);
+                ratelimit::record_failure(state.store.as_ref(), &subjects).await?;
             }
             Err(refused(reason))
         }

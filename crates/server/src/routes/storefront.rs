@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use remise_engine::cart::{CodeDetails, PresentedCode};
@@ -17,13 +17,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::codes::{StoredCode, find_code, refusal};
-use super::redemptions::subjects;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Body, from_value};
 use crate::documents::Banner;
 use crate::model::parse_instant;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
+use crate::ratelimit::{self, Subjects};
 
 /// The engine's verdict on a request it could not use: every field, 422.
 fn invalid(error: &remise_engine::Error) -> ApiError {
@@ -65,6 +65,7 @@ const MAX_CODES: usize = 10;
 pub async fn evaluate(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
     let mut value = body.json_value()?;
@@ -86,7 +87,8 @@ pub async fn evaluate(
             format!("{} codes, at most {MAX_CODES} per cart", cart.codes.len()),
         ));
     }
-    resolve_codes(&state, &caller, &mut cart).await?;
+    let subjects = Subjects::of(&caller, cart.customer.id.as_deref(), &headers)?;
+    resolve_codes(&state, &subjects, &mut cart).await?;
     let published = state.publisher.current();
     let mut quote = published
         .snapshot
@@ -136,16 +138,16 @@ fn refuse_claims(cart: &Cart) -> ApiResult<()> {
 ///   one stays a code the quote reports with the reason.
 /// - A code a promotion lists itself goes through as it is.
 /// - Any other code is reported unknown, and counts as a failed look-up for the rate limit.
-async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> ApiResult<()> {
+///
+/// Codes are looked up one by one, each after checking the limit: a cart's codes get no more
+/// tries than as many look-ups would.
+async fn resolve_codes(state: &AppState, subjects: &Subjects, cart: &mut Cart) -> ApiResult<()> {
     if cart.codes.is_empty() {
         return Ok(());
     }
     let published = state.publisher.current();
     let model = &published.model;
-    let subjects = subjects(caller, cart.customer.id.as_deref());
-    state
-        .failed_lookups
-        .check(&subjects, model.settings.code_attempts_per_minute)?;
+    let limit = model.settings.code_attempts_per_minute;
     let now = remise_store::now_millis();
     let customer = cart.customer.id.clone();
     let customer = customer.as_deref();
@@ -167,6 +169,9 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
         };
         let normalized = normalize_code(&code);
         let listing = published.rule_codes.get(&normalized);
+        if listing.is_none() {
+            ratelimit::check(state.store.as_ref(), subjects, limit).await?;
+        }
         unlocked.extend(listing.into_iter().flatten().cloned());
         match find_code(state, &normalized).await? {
             Some(StoredCode::Coupon(coupon)) => {
@@ -199,7 +204,7 @@ async fn resolve_codes(state: &AppState, caller: &Caller, cart: &mut Cart) -> Ap
             }
             None if listing.is_some() => codes.push(PresentedCode::Plain(code)),
             None => {
-                state.failed_lookups.record_failure(&subjects);
+                ratelimit::record_failure(state.store.as_ref(), subjects).await?;
                 codes.push(not_usable(code, Refusal::Unknown));
             }
         }
