@@ -53,17 +53,30 @@ impl Problems {
         }
     }
 
-    /// `value` when no problem was found; otherwise every problem, and the count of the others.
+    /// `value` when no problem was found; otherwise every problem in the order of the file (those
+    /// of the rows and those found against the store come in two passes), and the count of the
+    /// others.
     fn finish<T>(&mut self, value: T) -> ApiResult<T> {
         if self.0.is_empty() {
             return Ok(value);
         }
         let mut listed = std::mem::take(&mut self.0);
+        // Stable: the problems of one line keep their order.
+        listed.sort_by_key(|p| place_number(&p.field));
         if self.1 > 0 {
             listed.push(FieldProblem::new("", format!("and {} more errors", self.1)));
         }
         Err(ApiError::Validation(listed))
     }
+}
+
+/// The line (`line 12: price`) or index (`products[3].price`) a problem's field starts with.
+fn place_number(field: &str) -> u64 {
+    field
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|part| !part.is_empty())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Reads every product of a file. An unreadable file or header fails at once; the problems of
