@@ -147,6 +147,8 @@ async fn serve_until_stopped(
     );
     let _ = stop.send(());
     tokio::select! {
+        // A server that has finished wins over a deadline that passes at the same time.
+        biased;
         served = &mut serving => {
             served?;
             tracing::info!("stopped: every request in flight finished");

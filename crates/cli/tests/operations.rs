@@ -178,8 +178,8 @@ impl Serve {
             .write_all(head.as_bytes())
             .and_then(|()| stream.write_all(first.as_bytes()))
             .expect("send half a request");
-        // Time for the server to start handling it.
-        thread::sleep(Duration::from_millis(300));
+        // Time for the server to start handling it (generous: the machine may be busy).
+        thread::sleep(Duration::from_secs(1));
         InFlight {
             stream,
             rest: rest.to_owned(),
