@@ -12,6 +12,7 @@ use remise_store::{Actor, Kind, ListQuery};
 
 use crate::database::{Database, runtime};
 use crate::input::InvalidInput;
+use crate::output::Stdout;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -30,8 +31,9 @@ impl From<Format> for FileFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The catalog file: CSV (header sku,name,price,tax_rate,segments,brand,tags,attr.<key>) or
-    /// JSON (an array of products).
+    /// The catalog file: CSV (header sku,name,price,tax_rate,segments,brand,tags,attr.<key>;
+    /// `;`-separated files, as French spreadsheets write them, may use decimal commas) or JSON
+    /// (an array of products). Every bad line is reported, all at once.
     file: PathBuf,
     /// The file's format; by default, from its extension.
     #[arg(long, value_enum)]
@@ -96,7 +98,8 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     );
     progress.set_message("reading");
     let limits = Limits::default();
-    let products = read_products(progress.wrap_read(file), format, limits.import_rows)
+    // The rows' problems are reported with those found against the store, all at once.
+    let (products, problems) = read_products(progress.wrap_read(file), format, limits.import_rows)
         .map_err(|e| invalid(&args.file, e))?;
     progress.finish_and_clear();
     let count = products.len();
@@ -106,7 +109,7 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         let spinner = ProgressBar::new_spinner()
             .with_message(format!("checking and writing {count} products"));
         spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-        let summary = import_products(&state, &Actor("cli".to_owned()), products)
+        let summary = import_products(&state, &Actor("cli".to_owned()), products, problems)
             .await
             .map_err(|e| invalid(&args.file, e))?;
         spinner.finish_and_clear();
@@ -157,15 +160,18 @@ pub fn export(args: &ExportArgs) -> Result<()> {
                 None => break,
             }
         }
-        let out: Box<dyn Write> = match &args.output {
+        let mut stdout = Stdout::new();
+        let out: Box<dyn Write + '_> = match &args.output {
             Some(path) => Box::new(
                 File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
             ),
-            None => Box::new(std::io::stdout().lock()),
+            None => Box::new(&mut stdout),
         };
         let mut out = BufWriter::new(out);
-        write_products(&products, args.format.into(), &mut out)?;
-        out.flush()?;
-        Ok(())
+        let written =
+            write_products(&products, args.format.into(), &mut out).and_then(|()| out.flush());
+        drop(out);
+        // `remise export catalog | head`: the reader had what it wanted.
+        Ok(stdout.quietly(written)?)
     })
 }

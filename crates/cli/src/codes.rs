@@ -10,6 +10,7 @@ use remise_server::{AppState, Limits, NewBatch, distribute, generate_batch, writ
 use remise_store::Actor;
 
 use crate::database::{Database, runtime};
+use crate::output::Stdout;
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -89,20 +90,22 @@ pub struct ExportArgs {
 pub fn export(args: &ExportArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = args.database.open().await?;
-        let out: Box<dyn Write> = match &args.output {
+        let mut stdout = Stdout::new();
+        let out: Box<dyn Write + '_> = match &args.output {
             Some(path) => Box::new(
                 File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
             ),
-            None => Box::new(std::io::stdout().lock()),
+            None => Box::new(&mut stdout),
         };
-        write_codes(
+        let written = write_codes(
             store.as_ref(),
             args.batch.as_deref(),
             None,
             BufWriter::new(out),
         )
-        .await?;
-        Ok(())
+        .await;
+        // `remise codes export | head`: the reader had what it wanted.
+        Ok(stdout.quietly(written)?)
     })
 }
 

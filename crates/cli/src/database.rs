@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use remise_store::Store;
+use remise_store::{Kind, ListQuery, Store};
 
 /// Where the data is: `sqlite://PATH` (created on first use) or `postgres://…`.
 #[derive(Debug, Clone, clap::Args)]
@@ -58,12 +58,26 @@ pub fn migrate(args: &MigrateArgs) -> Result<()> {
 pub struct DemoArgs {
     #[command(flatten)]
     database: Database,
+    /// Load the demo even into a database that already holds documents (the demo's replace
+    /// those with the same ids).
+    #[arg(long)]
+    force: bool,
 }
 
-/// `remise demo`: loads the demo store (replacing documents with the same ids).
+/// `remise demo`: loads the demo store, into an empty database unless `--force` (it replaces
+/// documents with the same ids).
 pub fn demo(args: &DemoArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = args.database.open().await?;
+        let held = kinds_held(store.as_ref()).await?;
+        if !held.is_empty() && !args.force {
+            anyhow::bail!(
+                "{} already holds data (documents of kind {}): the demo would replace documents with the same ids; \
+                 nothing was changed (use --force to load it anyway)",
+                args.database.url,
+                held.join(", ")
+            );
+        }
         remise_server::demo::load(store.as_ref()).await?;
         println!(
             "{}: demo data loaded (the toy shop); demo keys: {} (storefront), {} (management)",
@@ -73,4 +87,20 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// The kinds of document the store holds at least one of. The settings do not count: the server
+/// writes default ones into any database it opens.
+async fn kinds_held(store: &dyn Store) -> Result<Vec<&'static str>> {
+    let one = ListQuery {
+        limit: 1,
+        ..ListQuery::default()
+    };
+    let mut held = Vec::new();
+    for kind in Kind::ALL {
+        if kind != Kind::Settings && !store.list(kind, &one).await?.is_empty() {
+            held.push(kind.as_str());
+        }
+    }
+    Ok(held)
 }

@@ -24,3 +24,46 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
     text.push('\n');
     Ok(text)
 }
+
+/// Standard output for commands that write a lot (exports): remembers when the reader went away
+/// (`remise codes export | head`), so that the command can end quietly instead of failing.
+pub struct Stdout {
+    inner: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout {
+            inner: std::io::stdout().lock(),
+            closed: false,
+        }
+    }
+
+    /// `result`, or success when it failed because the reader closed the pipe.
+    pub fn quietly<T: Default, E>(&self, result: Result<T, E>) -> Result<T, E> {
+        match result {
+            Err(_) if self.closed => Ok(T::default()),
+            other => other,
+        }
+    }
+
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            self.closed |= e.kind() == ErrorKind::BrokenPipe;
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}

@@ -727,7 +727,13 @@ fn a_bad_catalog_file_lists_every_bad_line_and_writes_nothing() {
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains("line 3: price"), "{}", run.stderr);
     assert!(run.stderr.contains("line 6: sku"), "{}", run.stderr);
-    // The unknown segment is found by the compiler, once the file reads.
+    // The unknown segment, found by the check against the store, is reported in the same run.
+    assert!(
+        run.stderr
+            .contains("line 5: segments[0]: unknown segment `nowhere`"),
+        "{}",
+        run.stderr
+    );
     let fixed = write(
         &dir,
         "fixed.csv",

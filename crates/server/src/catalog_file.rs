@@ -3,11 +3,13 @@
 //!
 //! CSV: a header `sku,name,price,tax_rate,segments,brand,tags,cost,min_price,compare_at_price` (only `sku` and `price` required)
 //! plus any `attr.<key>` columns; `segments` and `tags` hold several values separated by `|`;
-//! decimals use a point. JSON: an array of products, or `{ "products": [...] }`, in the rule
+//! decimals use a point. The delimiter is `,`, or `;` when the header line holds more `;` than
+//! `,` (as French spreadsheets write CSV), in which case decimals may also use a comma (`12,50`).
+//! JSON: an array of products, or `{ "products": [...] }`, in the rule
 //! format's product shape.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::str::FromStr;
 
 use remise_engine::rules::Product;
@@ -38,7 +40,9 @@ pub struct Imported {
     pub place: String,
 }
 
-struct Problems(Vec<FieldProblem>, usize);
+/// The problems found in a file so far (those past [`MAX_LISTED`] only counted), to be reported
+/// with those the import finds against the store.
+pub struct Problems(Vec<FieldProblem>, usize);
 
 impl Problems {
     fn push(&mut self, field: String, message: String) {
@@ -49,12 +53,16 @@ impl Problems {
         }
     }
 
-    /// `value` when no problem was found; otherwise every problem, and the count of the others.
+    /// `value` when no problem was found; otherwise every problem in the order of the file (those
+    /// of the rows and those found against the store come in two passes), and the count of the
+    /// others.
     fn finish<T>(&mut self, value: T) -> ApiResult<T> {
         if self.0.is_empty() {
             return Ok(value);
         }
         let mut listed = std::mem::take(&mut self.0);
+        // Stable: the problems of one line keep their order.
+        listed.sort_by_key(|p| place_number(&p.field));
         if self.1 > 0 {
             listed.push(FieldProblem::new("", format!("and {} more errors", self.1)));
         }
@@ -62,14 +70,24 @@ impl Problems {
     }
 }
 
-/// Reads every product of a file; any error fails the whole file, listing up to 100 errors.
+/// The line (`line 12: price`) or index (`products[3].price`) a problem's field starts with.
+fn place_number(field: &str) -> u64 {
+    field
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|part| !part.is_empty())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Reads every product of a file. An unreadable file or header fails at once; the problems of
+/// its rows are returned with the products that could be read, so that
+/// [`import_products`] reports them together with those found against the store.
 pub fn read_products(
     reader: impl Read,
     format: FileFormat,
     max_rows: usize,
-) -> ApiResult<Vec<Imported>> {
-    let (products, mut problems) = read_file(reader, format, max_rows)?;
-    problems.finish(products)
+) -> ApiResult<(Vec<Imported>, Problems)> {
+    read_file(reader, format, max_rows)
 }
 
 /// Reads a file and imports its products, all or nothing: the rows that do not read and those
@@ -167,10 +185,29 @@ fn read_json(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>
     Ok((products, problems))
 }
 
+/// The delimiter the header line uses: `;` when it holds more `;` than `,`.
+fn delimiter(header: &[u8]) -> u8 {
+    let count = |c: u8| header.iter().filter(|&&b| b == c).count();
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
 fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+    let mut reader = BufReader::new(reader);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(|e| {
+        ApiError::validation("line 1", format!("the header could not be read: {e}"))
+    })?;
+    let delimiter = delimiter(&header);
+    // A decimal comma only where a comma cannot be a column separator.
+    let decimal_comma = delimiter == b';';
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .delimiter(delimiter)
+        .from_reader(Cursor::new(header).chain(reader));
     let headers = csv
         .headers()
         .map_err(|e| ApiError::validation("line 1", format!("the header could not be read: {e}")))?
@@ -251,10 +288,15 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
                 .collect()
         };
         let mut decimal = |field: &str, text: &str| -> Decimal {
-            Decimal::from_str(text).unwrap_or_else(|_| {
+            parse_decimal(text, decimal_comma).unwrap_or_else(|| {
+                let hint = if decimal_comma {
+                    "12.50 or 12,50"
+                } else {
+                    "use a point: 12.50"
+                };
                 problems.push(
                     format!("{place}: {field}"),
-                    format!("`{text}` is not a decimal number (use a point: 12.50)"),
+                    format!("`{text}` is not a decimal number ({hint})"),
                 );
                 Decimal::ZERO
             })
@@ -294,14 +336,25 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
     Ok((products, problems))
 }
 
+/// A decimal as written in a cell: with a point, or with a comma when `decimal_comma` (one
+/// comma and no point: `12,50`; a thousands separator is not a decimal).
+fn parse_decimal(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    if decimal_comma && !text.contains('.') && text.matches(',').count() == 1 {
+        return Decimal::from_str(&text.replace(',', ".")).ok();
+    }
+    Decimal::from_str(text).ok()
+}
+
 /// Checks the imported products with the rest of the store (their segments must exist, their
-/// amounts be valid), then writes them in one transaction and publishes.
+/// amounts be valid), then writes them in one transaction and publishes. `problems` (those of
+/// the file, from [`read_products`]) are reported with those found here, all at once.
 pub async fn import_products(
     state: &AppState,
     actor: &Actor,
     products: Vec<Imported>,
+    problems: Problems,
 ) -> ApiResult<UpsertSummary> {
-    import_checked(state, actor, products, Problems(Vec::new(), 0)).await
+    import_checked(state, actor, products, problems).await
 }
 
 /// [`import_products`], reporting `problems` (the file's own) with those found against the store.

@@ -142,8 +142,17 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (port 0 picks a free one) over `store`, which must be migrated.
     pub async fn bind(store: Arc<dyn Store>, addr: SocketAddr) -> anyhow::Result<Server> {
-        let state = AppState::new(store, Limits::default()).await?;
         let listener = TcpListener::bind(addr).await?;
+        Server::on_listener(store, listener).await
+    }
+
+    /// Serves `store` on a listener bound beforehand: `remise serve` binds first, so that a port
+    /// already taken fails before any database is created.
+    pub async fn on_listener(
+        store: Arc<dyn Store>,
+        listener: TcpListener,
+    ) -> anyhow::Result<Server> {
+        let state = AppState::new(store, Limits::default()).await?;
         let addr = listener.local_addr()?;
         Ok(Server {
             addr,

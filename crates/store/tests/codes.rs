@@ -1,6 +1,6 @@
 //! The behaviour of coupon codes and redemptions ([`remise_store::Codes`]) on every backend. Each
 //! test runs on a fresh SQLite file, and on a fresh PostgreSQL database when
-//! `REMISE_TEST_POSTGRES_URL` is set (it says it skipped otherwise).
+//! `REMISE_TEST_POSTGRES_URL` is set (cargo reports that variant as ignored otherwise).
 //!
 //! The 1,000,000-code insert is a release-mode measurement, ignored by default:
 //! `cargo test --release -p remise-store --test codes -- --ignored --nocapture`.

@@ -1,6 +1,6 @@
 //! The behaviour of distributions, the e-mail outbox and usage figures ([`remise_store::Mail`])
 //! on every backend. Each test runs on a fresh SQLite file, and on a fresh PostgreSQL database
-//! when `REMISE_TEST_POSTGRES_URL` is set (it says it skipped otherwise).
+//! when `REMISE_TEST_POSTGRES_URL` is set (cargo reports that variant as ignored otherwise).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

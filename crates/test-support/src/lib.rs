@@ -1,8 +1,9 @@
 //! Test helpers: a fresh SQLite file or a fresh PostgreSQL database per test, removed afterwards.
 //!
 //! PostgreSQL tests run only when `REMISE_TEST_POSTGRES_URL` names a server (an admin URL such as
-//! `postgres://postgres@127.0.0.1:5432/postgres`, whose user may create databases); otherwise
-//! [`TestPostgres::create`] returns `None` and the test says it skipped with [`POSTGRES_SKIPPED`].
+//! `postgres://postgres@127.0.0.1:5432/postgres`, whose user may create databases) when the tests
+//! are built: they are declared with [`postgres_test!`], which marks them `#[ignore]` otherwise, so
+//! that cargo reports them as ignored rather than passed.
 
 pub mod smtp;
 
@@ -16,8 +17,34 @@ use tempfile::TempDir;
 /// The environment variable holding the PostgreSQL admin URL.
 pub const POSTGRES_URL_VAR: &str = "REMISE_TEST_POSTGRES_URL";
 
-/// What a test prints (with `eprintln!`) when it skips PostgreSQL.
-pub const POSTGRES_SKIPPED: &str = "skipped on PostgreSQL: set REMISE_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)";
+/// Whether `REMISE_TEST_POSTGRES_URL` was set when the tests were built (PostgreSQL tests run).
+pub const POSTGRES_TESTS: bool = cfg!(postgres_tests);
+
+/// Declares a PostgreSQL test (an `async fn` with its attributes, such as `#[tokio::test]`): an
+/// ordinary test when `REMISE_TEST_POSTGRES_URL` was set at build time, else one marked
+/// `#[ignore]`, which cargo counts as ignored. (`cargo test -- --include-ignored` runs it anyway,
+/// and it fails for want of the variable rather than passing.)
+#[cfg(postgres_tests)]
+#[macro_export]
+macro_rules! postgres_test {
+    ($(#[$attr:meta])* $vis:vis async fn $name:ident() $body:block) => {
+        $(#[$attr])* $vis async fn $name() $body
+    };
+}
+
+/// Declares a PostgreSQL test (an `async fn` with its attributes, such as `#[tokio::test]`): an
+/// ordinary test when `REMISE_TEST_POSTGRES_URL` was set at build time, else one marked
+/// `#[ignore]`, which cargo counts as ignored. (`cargo test -- --include-ignored` runs it anyway,
+/// and it fails for want of the variable rather than passing.)
+#[cfg(not(postgres_tests))]
+#[macro_export]
+macro_rules! postgres_test {
+    ($(#[$attr:meta])* $vis:vis async fn $name:ident() $body:block) => {
+        $(#[$attr])*
+        #[ignore = "needs PostgreSQL: set REMISE_TEST_POSTGRES_URL when building the tests"]
+        $vis async fn $name() $body
+    };
+}
 
 /// Prefix of every test database's name.
 const DATABASE_PREFIX: &str = "remise_test_";
@@ -76,15 +103,32 @@ pub struct TestPostgres {
 }
 
 impl TestPostgres {
-    /// Creates a fresh database on the server named by `REMISE_TEST_POSTGRES_URL`, or returns
-    /// `None` when the variable is not set. Also drops test databases left over by runs that
-    /// ended more than an hour ago without dropping theirs.
+    /// Creates a fresh database on the server named by `REMISE_TEST_POSTGRES_URL`, for a test
+    /// declared with [`postgres_test!`]. Also drops test databases left over by runs that ended
+    /// more than an hour ago without dropping theirs.
+    ///
+    /// # Panics
+    /// When the variable is not set, or the server cannot be reached or refuses to create the
+    /// database: a test asked to run on PostgreSQL must not pass silently without it.
+    pub async fn create() -> TestPostgres {
+        match TestPostgres::if_configured().await {
+            Some(database) => database,
+            None => panic!(
+                "this test runs on PostgreSQL: set {POSTGRES_URL_VAR} (e.g. postgres://postgres@127.0.0.1:5432/postgres)"
+            ),
+        }
+    }
+
+    /// [`TestPostgres::create`], or `None` when `REMISE_TEST_POSTGRES_URL` is not set (for
+    /// measurements that cover PostgreSQL when they can).
     ///
     /// # Panics
     /// When the variable is set but the server cannot be reached or refuses to create the
-    /// database: a test asked to run on PostgreSQL must not pass silently without it.
-    pub async fn create() -> Option<TestPostgres> {
-        let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+    /// database.
+    pub async fn if_configured() -> Option<TestPostgres> {
+        let admin_url = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|url| !url.is_empty())?;
         let mut random = [0u8; 8];
         if let Err(error) = getrandom::fill(&mut random) {
             panic!("no random bytes for a database name: {error}");
@@ -201,7 +245,21 @@ fn database_url(url: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::database_url;
+    use super::{POSTGRES_TESTS, POSTGRES_URL_VAR, database_url};
+
+    /// The PostgreSQL tests were built for the environment they run in: a binary built without
+    /// the variable but run with it would ignore them while the run expects them.
+    #[test]
+    fn postgres_tests_are_built_as_the_environment_asks() {
+        let configured = std::env::var(POSTGRES_URL_VAR).is_ok_and(|url| !url.is_empty());
+        assert_eq!(
+            POSTGRES_TESTS,
+            configured,
+            "{POSTGRES_URL_VAR} was {} when the tests were built and is {} now: rebuild them",
+            if POSTGRES_TESTS { "set" } else { "not set" },
+            if configured { "set" } else { "not set" },
+        );
+    }
 
     #[test]
     fn replaces_the_database() {

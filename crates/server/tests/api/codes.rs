@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
-use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
+use remise_test_support::{TestPostgres, TestSqlite};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -1356,13 +1356,12 @@ async fn concurrent_reservations_over_two_instances_on_one_sqlite_file() {
     races(&sqlite.url, "SQLite").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_reservations_over_two_instances_on_one_postgres_database() {
-    let Some(database) = TestPostgres::create().await else {
-        eprintln!("{POSTGRES_SKIPPED}");
-        return;
-    };
-    races(&database.url, "PostgreSQL").await;
+remise_test_support::postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_reservations_over_two_instances_on_one_postgres_database() {
+        let database = TestPostgres::create().await;
+        races(&database.url, "PostgreSQL").await;
+    }
 }
 
 /// Guessing codes through cart evaluation is limited like the code check: unknown codes (neither

@@ -111,6 +111,39 @@ async fn imports_csv_with_attribute_columns() {
     );
 }
 
+/// As a French spreadsheet saves CSV: `;` between cells, decimal commas, commas inside names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_semicolon_csv_with_decimal_commas() {
+    let app = spawn_app().await;
+    let csv = "\u{feff}sku;name;price;tax_rate;segments\r\n\
+               FR-1;Puzzle, 500 pièces;12,50;0,055;jeux|peluches\r\n\
+               FR-2;Dés;3.00;;\r\n";
+    let reply = import(&app, "text/csv", csv).await;
+    reply.expect(200);
+    let one = app.get("/v1/products/FR-1", MANAGEMENT).await;
+    one.expect(200);
+    let data = &one.body["data"];
+    assert_eq!(data["name"], "Puzzle, 500 pièces");
+    assert_eq!(data["price"], "12.50");
+    assert_eq!(data["tax_rate"], "0.055");
+    assert_eq!(data["segments"], json!(["jeux", "peluches"]));
+    let two = app.get("/v1/products/FR-2", MANAGEMENT).await;
+    assert_eq!(two.body["data"]["price"], "3.00");
+
+    // A bad amount names its line and says what is accepted; a comma-separated file keeps
+    // reading a comma as a column separator.
+    let reply = import(&app, "text/csv", "sku;price\nX;1,2,3\n").await;
+    reply.expect(422);
+    assert_eq!(reply.body["errors"][0]["field"], "line 2: price");
+    assert_eq!(
+        reply.body["errors"][0]["message"],
+        "`1,2,3` is not a decimal number (12.50 or 12,50)"
+    );
+    let reply = import(&app, "text/csv", "sku,price\nX,\"1,5\"\n").await;
+    reply.expect(422);
+    assert_eq!(reply.body["errors"][0]["field"], "line 2: price");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_file_is_refused_whole_with_every_line_named() {
     let app = spawn_app().await;
@@ -152,7 +185,8 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
     reply.expect(422);
     assert_eq!(
         reply.error_fields(),
-        ["[0].price", "[2].colour", "[1]: segments[0]"]
+        ["[0].price", "[1]: segments[0]", "[2].colour"],
+        "in the order of the file, though found in two passes"
     );
     // Each message says what is wrong, without repeating the field.
     let messages: Vec<&str> = reply.body["errors"]
@@ -162,11 +196,11 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
         .map(|e| e["message"].as_str().unwrap_or(""))
         .collect();
     assert!(messages[0].starts_with("invalid value"), "{messages:?}");
+    assert_eq!(messages[1], "unknown segment `no-such-segment`");
     assert!(
-        messages[1].starts_with("unknown field `colour`"),
+        messages[2].starts_with("unknown field `colour`"),
         "{messages:?}"
     );
-    assert_eq!(messages[2], "unknown segment `no-such-segment`");
 
     // Duplicates and a missing column.
     let duplicate = "sku,price\nDUP,1.00\nDUP,2.00\n";

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::{MANAGEMENT, STOREFRONT, cart, line, load_demo, percent_off, spawn_app_on};
-use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
+use remise_test_support::{TestPostgres, TestSqlite};
 
 /// How soon another instance must serve a change (DESIGN: under a second).
 const PROPAGATION: Duration = Duration::from_secs(1);
@@ -126,11 +126,10 @@ async fn two_instances_on_one_sqlite_file() {
     two_instances(&sqlite.url).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_one_postgres_database() {
-    let Some(database) = TestPostgres::create().await else {
-        eprintln!("{POSTGRES_SKIPPED}");
-        return;
-    };
-    two_instances(&database.url).await;
+remise_test_support::postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_instances_on_one_postgres_database() {
+        let database = TestPostgres::create().await;
+        two_instances(&database.url).await;
+    }
 }

@@ -1,6 +1,6 @@
-//! What the store's test binaries share: a migrated store on every backend (a fresh SQLite file
-//! always; a fresh PostgreSQL database when `REMISE_TEST_POSTGRES_URL` is set) and the macro that
-//! runs each scenario on each of them.
+//! What the store's test binaries share: a migrated store on each backend (a fresh SQLite file or
+//! a fresh PostgreSQL database) and the macro that declares each scenario's test on each of them
+//! (the PostgreSQL ones ignored unless `REMISE_TEST_POSTGRES_URL` was set when they were built).
 
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use remise_store::{Actor, PromotionLimits, ReserveRequest, Store};
-use remise_test_support::{POSTGRES_SKIPPED, TestPostgres, TestSqlite};
+use remise_test_support::{TestPostgres, TestSqlite};
 use sqlx::{Connection, Executor};
 
 /// A fixed clock: writes take their time from the caller.
@@ -79,38 +79,60 @@ pub async fn migrated(url: &str) -> Arc<dyn Store> {
     store
 }
 
-/// SQLite always; PostgreSQL when configured.
-pub async fn backends() -> Vec<Backend> {
-    let sqlite = TestSqlite::new();
-    let mut backends = vec![Backend {
-        name: "sqlite",
-        url: sqlite.url.clone(),
-        store: migrated(&sqlite.url).await,
-        _sqlite: Some(sqlite),
-        _postgres: None,
-    }];
-    match TestPostgres::create().await {
-        Some(postgres) => backends.push(Backend {
+impl Backend {
+    /// A migrated store on a fresh SQLite file.
+    pub async fn sqlite() -> Backend {
+        let sqlite = TestSqlite::new();
+        Backend {
+            name: "sqlite",
+            url: sqlite.url.clone(),
+            store: migrated(&sqlite.url).await,
+            _sqlite: Some(sqlite),
+            _postgres: None,
+        }
+    }
+
+    /// A migrated store on a fresh PostgreSQL database (panics when none is configured).
+    pub async fn postgres() -> Backend {
+        Backend::on_postgres(TestPostgres::create().await).await
+    }
+
+    async fn on_postgres(postgres: TestPostgres) -> Backend {
+        Backend {
             name: "postgres",
             url: postgres.url.clone(),
             store: migrated(&postgres.url).await,
             _sqlite: None,
             _postgres: Some(postgres),
-        }),
-        None => eprintln!("{POSTGRES_SKIPPED}"),
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL when `REMISE_TEST_POSTGRES_URL` is set (for measurements).
+pub async fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::sqlite().await];
+    if let Some(postgres) = TestPostgres::if_configured().await {
+        backends.push(Backend::on_postgres(postgres).await);
     }
     backends
 }
 
-/// One `#[tokio::test]` per scenario (a function of the calling file's `scenarios` module taking
-/// a `&Backend`), run on every backend.
+/// Per scenario (a function of the calling file's `scenarios` module taking a `&Backend`), a
+/// module of that name with two tests, `sqlite` and `postgres`; the latter is ignored unless
+/// PostgreSQL is configured, so that cargo's count says which ran.
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn $name() {
-            for backend in common::backends().await {
-                eprintln!("{} on {}", stringify!($name), backend.name);
-                scenarios::$name(&backend).await;
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::scenarios::$name(&super::common::Backend::sqlite().await).await;
+            }
+
+            remise_test_support::postgres_test! {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::scenarios::$name(&super::common::Backend::postgres().await).await;
+                }
             }
         }
     )*};
