@@ -113,7 +113,11 @@ pub(crate) fn order_ties(members: &mut [Tied]) {
     if !members.iter().any(|t| t.exclusive) {
         return;
     }
-    let all: Decimal = members.iter().map(|t| t.value).sum();
+    // Saturating: the number of tied promotions is not bounded (see `crate::limits`); a sum at
+    // the ceiling still tells that no member gives more than all the others.
+    let all = members
+        .iter()
+        .fold(Decimal::ZERO, |sum, t| sum.saturating_add(t.value));
     let first = members
         .iter()
         .position(|t| t.exclusive && t.value > all - t.value);
@@ -150,5 +154,25 @@ fn item_shape(offer: ItemOffer) -> u8 {
         | ItemOffer::AmountOffLine(_)
         | ItemOffer::AmountOffTotal(_)
         | ItemOffer::CartAmountOff(..) => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_tied_values_do_not_overflow() {
+        let tied = |member, value| Tied {
+            member,
+            exclusive: true,
+            value,
+            rank: (0, std::cmp::Reverse(0)),
+        };
+        let half = Decimal::MAX / Decimal::TWO;
+        let mut members = [tied(0, half), tied(1, half), tied(2, half)];
+        order_ties(&mut members);
+        let order: Vec<usize> = members.iter().map(|t| t.member).collect();
+        assert_eq!(order, [0, 1, 2]);
     }
 }
