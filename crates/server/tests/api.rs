@@ -27,6 +27,8 @@ mod import;
 mod instances;
 #[path = "api/management.rs"]
 mod management;
+#[path = "api/numbers.rs"]
+mod numbers;
 #[path = "api/operations.rs"]
 mod operations;
 #[path = "api/postgres.rs"]
