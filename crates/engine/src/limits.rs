@@ -21,7 +21,9 @@
 //!   merchandise plus its shipping options;
 //! - the products the engine forms are an amount times a rate or (1 + rate) (≤ 2 × amount), or a
 //!   per-unit amount times a number of units (≤ 2A × U): at most 4 × 10^24, 10^4 times below the
-//!   ceiling;
+//!   ceiling; written at the currency's scale (at most 4 decimals in ISO 4217) such an amount's
+//!   mantissa is at most 4 × 10^28, still below the ceiling (a `Decimal` beyond it would lose
+//!   decimals, not panic, when rescaled);
 //! - the products of two amounts (a split in proportion, a share of a part's units) go through
 //!   [`crate::money::mul_div`], which computes `a × (b / c)` (with `b ≤ c`, so at most `a`) when
 //!   `a × b` would not fit;
