@@ -296,6 +296,25 @@ fn an_invalid_cart_lists_its_errors_with_paths() {
 }
 
 #[test]
+fn a_cart_beyond_the_limits_is_refused_with_its_fields_not_a_panic() {
+    // 10^27 on 100 units overflowed a Decimal; a tax rate of -1 divided by zero for a net
+    // customer; a negative quantity was a malformed cart where zero was an invalid one.
+    let cart = r#"{ "at": "2026-12-05T14:30:00+01:00", "display": "net",
+        "lines": [ { "sku": "GOLD", "quantity": 100, "price": 1e27 }, { "sku": "GAME-UNO", "quantity": -1 } ],
+        "shipping_options": [ { "method": "standard", "price": "4.90", "tax_rate": "-1" } ] }"#;
+    let run = remise_with_stdin(&["eval", "--rules", RULES, "--cart", "-"], cart);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    for expected in [
+        "lines[0].price: must be at most 1000000000000000",
+        "lines[1].quantity: must be at least 1",
+        "shipping_options[0].tax_rate: must be between 0 and 1",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}:\n{}", run.stderr);
+    }
+}
+
+#[test]
 fn an_unreadable_file_is_named() {
     let dir = temp_dir("unreadable");
     let missing = dir.join("no-such.cart.json");

@@ -82,7 +82,11 @@ pub struct CartLine {
     #[serde(default)]
     pub id: Option<String>,
     pub sku: String,
-    pub quantity: u32,
+    /// Units, from 1 to [`crate::limits::MAX_UNITS`] (the cart's lines together). Any integer is
+    /// read, so that a negative or too large quantity is refused by the engine with the same error
+    /// as a zero one, rather than as a malformed request.
+    #[serde(deserialize_with = "any_integer")]
+    pub quantity: i64,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -132,7 +136,7 @@ impl CartLine {
         CartLine {
             id: None,
             sku: sku.into(),
-            quantity,
+            quantity: i64::from(quantity),
             name: None,
             price: None,
             tax_rate: None,
@@ -145,6 +149,32 @@ impl CartLine {
             compare_at_price: None,
         }
     }
+}
+
+/// Reads any JSON integer (up to 128 bits); one beyond an `i64` becomes `i64::MAX` or `i64::MIN`,
+/// refused as out of range anyway.
+fn any_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+            Ok(n)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+        fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<i64, E> {
+            Ok(i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX }))
+        }
+        fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<i64, E> {
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+    }
+    // `any`: with serde_json's arbitrary precision, asking for an i64 fails on larger integers.
+    deserializer.deserialize_any(Visitor)
 }
 
 /// A code as presented: either a bare string (`"GIARDINO200"`, taken as usable) or an object saying

@@ -7,6 +7,7 @@ use smallvec::SmallVec;
 
 use crate::cart::Customer;
 use crate::error::FieldError;
+use crate::money::bound_problem;
 use crate::quote::{LocalTime, Reason, TimeOfDay, WEEKDAY_NAMES, Weekdays, Windows};
 use crate::rules::Display;
 use crate::snapshot::{Promotion, Snapshot};
@@ -40,6 +41,9 @@ impl Snapshot {
         display: Option<Display>,
         errors: &mut Vec<FieldError>,
     ) -> Option<Ctx<'a>> {
+        if let Some(problem) = customer.spent.and_then(bound_problem) {
+            errors.push(FieldError::new("customer.spent", problem));
+        }
         let now = match at.parse::<Timestamp>() {
             Ok(now) => now,
             Err(_) => {

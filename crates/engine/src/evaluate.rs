@@ -11,6 +11,7 @@ use crate::cart::{Cart, PresentedCode};
 use crate::compile::normalize_code;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::money::bound_problem;
 use crate::quote::{
     Gift, Nudge, NudgeKind, Optimization, ParcelInsert, PromotionOutcome, Quote, Reason, Status,
 };
@@ -329,6 +330,11 @@ impl Snapshot {
             })
             .collect();
         let vouchers = self.resolve_vouchers(cart, &mut errors);
+        for (id, usage) in &cart.usage {
+            if let Some(problem) = bound_problem(usage.granted) {
+                errors.push(FieldError::new(format!("usage.{id}.granted"), problem));
+            }
+        }
         let (Some(ctx), true) = (ctx, errors.is_empty()) else {
             return Err(Error::InvalidRequest(FieldErrors(errors)));
         };

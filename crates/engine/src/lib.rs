@@ -7,6 +7,7 @@
 //! - [`Snapshot::evaluate`]: a cart → a [`Quote`] that explains every promotion considered.
 //! - [`Snapshot::price`]: catalog prices for products in one customer context.
 //! - [`money`]: exact amounts, rounding, tax splits, largest-remainder allocation.
+//! - [`limits`]: the largest amounts and quantities accepted, and why nothing overflows below them.
 //!
 //! Evaluation never fails for business reasons: a promotion that does not apply comes back in the
 //! quote with the condition that failed. [`Error`] is only for input that cannot be used.
@@ -16,6 +17,7 @@ mod compile;
 mod context;
 mod error;
 mod evaluate;
+pub mod limits;
 pub mod money;
 mod parse;
 mod price;

@@ -2,6 +2,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::limits::MAX_AMOUNT;
 use crate::quote::Taxed;
 use crate::rules::{Display, Rounding};
 
@@ -51,8 +52,8 @@ impl Money {
     /// Why `amount` cannot be a price or an amount in this currency, if it cannot: every price,
     /// amount and threshold of rules and requests is checked by this one rule.
     pub fn amount_problem(&self, amount: Decimal) -> Option<String> {
-        if amount.is_sign_negative() && !amount.is_zero() {
-            Some(format!("must not be negative (got {amount})"))
+        if let Some(problem) = bound_problem(amount) {
+            Some(problem)
         } else if self.exact(amount).is_none() {
             Some(format!(
                 "{amount} has more decimals than {} allows ({})",
@@ -126,7 +127,7 @@ impl Money {
         let mut remainders: smallvec::SmallVec<[(Decimal, usize); 16]> = smallvec::SmallVec::new();
         let mut given = Decimal::ZERO;
         for (i, &w) in weights.iter().enumerate() {
-            let exact = total * weight(w) / sum;
+            let exact = mul_div(total, weight(w), sum);
             let floor = self.round_toward_zero(exact);
             given += floor;
             remainders.push(((exact - floor).abs(), i));
@@ -149,6 +150,30 @@ impl Money {
         let mut rounded = amount.round_dp_with_strategy(self.scale, RoundingStrategy::ToZero);
         rounded.rescale(self.scale);
         rounded
+    }
+}
+
+/// Why `amount` cannot be a money amount, whatever its decimals: negative, or above
+/// [`MAX_AMOUNT`] (see [`crate::limits`]).
+pub fn bound_problem(amount: Decimal) -> Option<String> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        Some(format!("must not be negative (got {amount})"))
+    } else if amount > MAX_AMOUNT {
+        Some(format!(
+            "must be at most {MAX_AMOUNT} (10^15) in the currency's unit (got {amount})"
+        ))
+    } else {
+        None
+    }
+}
+
+/// `a × b / c` for `0 ≤ b ≤ c` (a part `b` of a whole `c`): exact as written while `a × b` fits a
+/// `Decimal`, else `a × (b / c)`, which is at most `a` and cannot overflow (only carts near the
+/// limits of [`crate::limits`] take that path, where it rounds at the 28th digit).
+pub(crate) fn mul_div(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    match a.checked_mul(b) {
+        Some(product) => product / c,
+        None => a * (b / c),
     }
 }
 
@@ -189,6 +214,34 @@ mod tests {
         assert_eq!(parts, vec![dec!(5.00), dec!(5.00)]);
         eur().allocate(dec!(1.00), &[dec!(3), dec!(0), dec!(7)], &mut parts);
         assert_eq!(parts, vec![dec!(0.30), dec!(0.00), dec!(0.70)]);
+    }
+
+    #[test]
+    fn amounts_above_the_limit_are_refused() {
+        let limit = crate::limits::MAX_AMOUNT;
+        assert_eq!(eur().amount_problem(limit), None);
+        let above = eur().amount_problem(limit + dec!(0.01)).unwrap();
+        assert!(above.contains("at most 1000000000000000"), "{above}");
+        assert!(eur().amount_problem(Decimal::MAX).is_some());
+        assert!(eur().amount_problem(dec!(-0.01)).is_some());
+    }
+
+    #[test]
+    fn allocating_the_largest_amounts_does_not_overflow() {
+        // 10^15 × 2·10^24 does not fit a Decimal: the split goes through the share instead.
+        let mut parts = Vec::new();
+        let third = dec!(1_000_000_000_000_000_000_000);
+        eur().allocate(
+            dec!(1_000_000_000_000_000),
+            &[third, third * Decimal::TWO],
+            &mut parts,
+        );
+        assert_eq!(
+            parts,
+            vec![dec!(333333333333333.33), dec!(666666666666666.67)]
+        );
+        // Small figures keep the exact product.
+        assert_eq!(mul_div(dec!(0.01), dec!(3), dec!(6)), dec!(0.005));
     }
 
     #[test]

@@ -164,7 +164,7 @@ fn grand(quote: &Value) -> Decimal {
 /// The lowest total over every subset of the promotions and every cap on the number of
 /// applications of multi-unit ones, each evaluated with the priority strategy.
 fn brute_force(rules: &RuleSet, cart: &Cart) -> Decimal {
-    let units: u32 = cart.lines.iter().map(|l| l.quantity).sum();
+    let units = u32::try_from(cart.lines.iter().map(|l| l.quantity).sum::<i64>()).unwrap();
     let mut variants: Vec<Vec<Option<Promotion>>> = vec![vec![]];
     for promotion in &rules.promotions {
         let multi = matches!(

@@ -412,10 +412,12 @@ fn check_campaign(campaign: &Campaign, problems: &mut Vec<FieldProblem>) {
             "a permanent campaign has no end date",
         ));
     }
-    if let Some(budget) = campaign.budget
-        && budget < Decimal::ZERO
+    // The engine's bound on every money amount (not negative, at most 10^15).
+    if let Some(problem) = campaign
+        .budget
+        .and_then(remise_engine::money::bound_problem)
     {
-        problems.push(FieldProblem::new("budget", "must not be negative"));
+        problems.push(FieldProblem::new("budget", problem));
     }
     if let Some(page) = &campaign.landing_page {
         let valid = !page.slug.is_empty()

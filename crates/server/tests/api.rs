@@ -31,6 +31,8 @@ mod instances;
 mod limiter;
 #[path = "api/management.rs"]
 mod management;
+#[path = "api/numbers.rs"]
+mod numbers;
 #[path = "api/operations.rs"]
 mod operations;
 #[path = "api/postgres.rs"]

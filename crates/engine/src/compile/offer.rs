@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::{Compiler, names_products};
+use crate::limits::MAX_UNITS;
 use crate::money::Money;
 use crate::rules;
 use crate::snapshot::{
@@ -232,11 +233,16 @@ impl Compiler<'_> {
                 per_line,
                 partial_rewards,
             } => {
-                if *buy == 0 {
-                    self.error(format!("{path}.buy"), "must be at least 1");
-                }
-                if *get == 0 {
-                    self.error(format!("{path}.get"), "must be at least 1");
+                for (field, count) in [("buy", *buy), ("get", *get)] {
+                    if count == 0 {
+                        self.error(format!("{path}.{field}"), "must be at least 1");
+                    } else if count > MAX_UNITS {
+                        // No cart holds more; `buy + get` must fit a u32 (see `crate::limits`).
+                        self.error(
+                            format!("{path}.{field}"),
+                            format!("must be at most {MAX_UNITS} (got {count})"),
+                        );
+                    }
                 }
                 if *max_applications == Some(0) {
                     self.error(format!("{path}.max_applications"), "must be at least 1");

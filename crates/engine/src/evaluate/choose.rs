@@ -251,11 +251,13 @@ impl<'a> Evaluation<'a> {
             }
             return;
         }
-        let most_off: Decimal = walk.bounds[g..]
+        // Saturating: a bound summed over any number of promotions (see `crate::limits`).
+        let most_off = walk.bounds[g..]
             .iter()
             .flatten()
-            .map(|bound| self.most_off(bound))
-            .sum();
+            .fold(Decimal::ZERO, |sum, bound| {
+                sum.saturating_add(self.most_off(bound))
+            });
         // Ties keep the plan found first.
         if total - most_off.min(total) >= walk.best.0 {
             return;

@@ -5,7 +5,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use smallvec::SmallVec;
 
 use super::{Evaluation, Line, Part, UnitGroup};
-use crate::money::Money;
+use crate::money::{Money, mul_div};
 use crate::rules::{BudgetRule, PercentBasis, RoundingOf};
 use crate::snapshot::{ItemOffer, Promotion, Snapshot, UnitLimit};
 
@@ -104,7 +104,7 @@ pub(super) fn share(money: &Money, amount: Decimal, of: u32, units: u32) -> Deci
     if units >= of {
         amount
     } else {
-        money.round(amount * Decimal::from(units) / Decimal::from(of))
+        money.round(mul_div(amount, Decimal::from(units), Decimal::from(of)))
     }
 }
 
@@ -226,7 +226,8 @@ impl<'a> Evaluation<'a> {
                     let d = amount.min(left);
                     for (p, part) in line.parts.iter().enumerate() {
                         if part.is_open() {
-                            self.raw.push((l, p as u16, None, d * part.amount / left));
+                            self.raw
+                                .push((l, p as u16, None, mul_div(d, part.amount, left)));
                         }
                     }
                 }

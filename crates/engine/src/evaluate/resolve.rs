@@ -11,6 +11,7 @@ use super::{CartVoucher, Line, Part, ShippingLine};
 use crate::cart::Cart;
 use crate::compile::normalize_code;
 use crate::error::FieldError;
+use crate::limits::MAX_UNITS;
 use crate::money::rate_problem;
 use crate::rules::Display;
 use crate::snapshot::{Snapshot, attribute_key};
@@ -48,6 +49,8 @@ impl Snapshot {
             return lines;
         }
         let mut ids = rustc_hash::FxHashSet::default();
+        // Units of the lines so far, at most MAX_UNITS.
+        let mut units = 0u32;
         for (i, l) in cart.lines.iter().enumerate() {
             // Paths are written only when there is an error to report.
             let path = |field: &str| format!("lines[{i}].{field}");
@@ -58,16 +61,42 @@ impl Snapshot {
             if l.sku.is_empty() {
                 errors.push(FieldError::new(path("sku"), "must not be empty"));
             }
-            if l.quantity == 0 {
-                errors.push(FieldError::new(path("quantity"), "must be at least 1"));
-            }
-            let price = match (l.price, product) {
-                (Some(price), _) => {
-                    if let Some(problem) = money.amount_problem(price) {
-                        errors.push(FieldError::new(path("price"), problem));
-                    }
-                    price
+            // An invalid quantity, amount or rate is reported and replaced by zero (or left out),
+            // so that nothing is computed with it: the request is refused anyway.
+            let quantity = match u32::try_from(l.quantity) {
+                _ if l.quantity < 1 => {
+                    errors.push(FieldError::new(path("quantity"), "must be at least 1"));
+                    0
                 }
+                Ok(quantity) if quantity <= MAX_UNITS - units => {
+                    units += quantity;
+                    quantity
+                }
+                Ok(quantity) if quantity <= MAX_UNITS => {
+                    errors.push(FieldError::new(
+                        path("quantity"),
+                        format!(
+                            "a cart holds at most {MAX_UNITS} units, all lines together ({units} before this line)"
+                        ),
+                    ));
+                    0
+                }
+                _ => {
+                    errors.push(FieldError::new(
+                        path("quantity"),
+                        format!("must be at most {MAX_UNITS}"),
+                    ));
+                    0
+                }
+            };
+            let price = match (l.price, product) {
+                (Some(price), _) => match money.amount_problem(price) {
+                    Some(problem) => {
+                        errors.push(FieldError::new(path("price"), problem));
+                        Decimal::ZERO
+                    }
+                    None => price,
+                },
                 (None, Some(p)) => p.price,
                 (None, None) => {
                     errors.push(FieldError::new(
@@ -84,9 +113,25 @@ impl Snapshot {
                 .tax_rate
                 .or(product.map(|p| p.tax_rate))
                 .unwrap_or_default();
-            if let Some(problem) = rate_problem(tax_rate) {
-                errors.push(FieldError::new(path("tax_rate"), problem));
-            }
+            let tax_rate = match rate_problem(tax_rate) {
+                Some(problem) => {
+                    errors.push(FieldError::new(path("tax_rate"), problem));
+                    Decimal::ZERO
+                }
+                None => tax_rate,
+            };
+            let mut checked = |field: &str, amount: Option<Decimal>| {
+                amount.filter(|&a| match money.amount_problem(a) {
+                    Some(problem) => {
+                        errors.push(FieldError::new(path(field), problem));
+                        false
+                    }
+                    None => true,
+                })
+            };
+            let cost = checked("cost", l.cost);
+            let min_price = checked("min_price", l.min_price);
+            let compare_at_price = checked("compare_at_price", l.compare_at_price);
             let id: Cow<'c, str> = match &l.id {
                 Some(id) => Cow::Borrowed(id.as_str()),
                 None => position_id(i),
@@ -151,28 +196,18 @@ impl Snapshot {
             };
             let unit = in_display(price);
             let base_unit = money.round(unit);
-            let subtotal = money.round(unit * Decimal::from(l.quantity));
+            let subtotal = money.round(unit * Decimal::from(quantity));
             // Inline facts override the catalog's, one by one.
-            let floor = match (l.min_price.is_some() || l.cost.is_some(), product) {
+            let floor = match (min_price.is_some() || cost.is_some(), product) {
                 (true, _) | (false, None) => {
-                    crate::compile::product_floor(l.min_price, l.cost, self.floor_at_cost)
+                    crate::compile::product_floor(min_price, cost, self.floor_at_cost)
                 }
                 (false, Some(p)) => p.floor,
             };
             // A "was" price is a reference only when it is above the price.
-            let compare_at = l
-                .compare_at_price
+            let compare_at = compare_at_price
                 .or(product.and_then(|p| p.compare_at))
                 .filter(|c| *c > price);
-            for (field, amount) in [
-                ("cost", l.cost),
-                ("min_price", l.min_price),
-                ("compare_at_price", l.compare_at_price),
-            ] {
-                if let Some(problem) = amount.and_then(|a| money.amount_problem(a)) {
-                    errors.push(FieldError::new(path(field), problem));
-                }
-            }
             lines.push(Line {
                 id,
                 position: i,
@@ -182,7 +217,7 @@ impl Snapshot {
                     .as_deref()
                     .or(product.map(|p| &*p.name))
                     .unwrap_or(""),
-                quantity: l.quantity,
+                quantity,
                 tax_rate,
                 unit,
                 base_unit,
@@ -196,7 +231,7 @@ impl Snapshot {
                 discounts: SmallVec::new(),
                 parts: SmallVec::from_elem(
                     Part {
-                        units: l.quantity,
+                        units: quantity,
                         amount: subtotal,
                         base: subtotal,
                         claimed: false,
@@ -248,14 +283,18 @@ impl Snapshot {
                 ));
             }
             codes.push(code);
-            if v.amount <= Decimal::ZERO {
-                errors.push(FieldError::new(
-                    path("amount"),
-                    format!("must be greater than 0 (got {})", v.amount),
-                ));
-            } else if let Some(problem) = money.amount_problem(v.amount) {
-                errors.push(FieldError::new(path("amount"), problem));
-            }
+            let problem = if v.amount <= Decimal::ZERO {
+                Some(format!("must be greater than 0 (got {})", v.amount))
+            } else {
+                money.amount_problem(v.amount)
+            };
+            let amount = match problem {
+                Some(problem) => {
+                    errors.push(FieldError::new(path("amount"), problem));
+                    money.zero()
+                }
+                None => money.round(v.amount),
+            };
             for (j, sku) in v.skus.iter().enumerate() {
                 if sku.is_empty() {
                     errors.push(FieldError::new(
@@ -276,7 +315,7 @@ impl Snapshot {
             }
             vouchers.push(CartVoucher {
                 code: &v.code,
-                amount: money.round(v.amount),
+                amount,
                 skus: &v.skus,
                 selections,
                 granted: money.zero(),
@@ -305,21 +344,26 @@ impl Snapshot {
                     format!("duplicate method `{}`", o.method),
                 ));
             }
-            if let Some(problem) = money.amount_problem(o.price) {
-                errors.push(FieldError::new(path("price"), problem));
-            }
-            if let Some(problem) = rate_problem(o.tax_rate) {
-                errors.push(FieldError::new(path("tax_rate"), problem));
-            }
-            let price = money.round(money.in_display(
-                o.price,
-                o.tax_rate,
-                self.prices_include_tax,
-                display,
-            ));
+            // Invalid figures are reported and replaced by zero: a rate of -1 would divide by zero.
+            let price = match money.amount_problem(o.price) {
+                Some(problem) => {
+                    errors.push(FieldError::new(path("price"), problem));
+                    Decimal::ZERO
+                }
+                None => o.price,
+            };
+            let tax_rate = match rate_problem(o.tax_rate) {
+                Some(problem) => {
+                    errors.push(FieldError::new(path("tax_rate"), problem));
+                    Decimal::ZERO
+                }
+                None => o.tax_rate,
+            };
+            let price =
+                money.round(money.in_display(price, tax_rate, self.prices_include_tax, display));
             options.push(ShippingLine {
                 method: &o.method,
-                tax_rate: o.tax_rate,
+                tax_rate,
                 price,
                 amount: price,
                 discounts: SmallVec::new(),

@@ -152,22 +152,24 @@ pub(crate) fn rank<'p>(
             .map(|t| t.value)
             .max()
             .unwrap_or_default();
-        let mut all: Decimal = tied.iter().map(|t| t.value).sum();
+        // Saturating: the number of tied promotions is not bounded (see `crate::limits`); a sum
+        // at the ceiling still tells that no member gives more than all the others.
+        let mut all = sum(&tied);
         // Values are never negative: once the others reach the best exclusive one, none goes
         // first, and the values left unasked would not change that.
         for (t, &(member, p)) in tied.iter_mut().zip(members) {
-            if all >= best + best {
+            if all >= best.saturating_add(best) {
                 break;
             }
             if !t.valued {
                 t.value = value(member, p);
-                all += t.value;
+                all = all.saturating_add(t.value);
             }
         }
     }
     tied.sort_by_key(|t| t.rank);
     if valuation.exclusive {
-        let all: Decimal = tied.iter().map(|t| t.value).sum();
+        let all = sum(&tied);
         let first = tied
             .iter()
             .position(|t| t.exclusive && t.value > all - t.value);
@@ -176,6 +178,11 @@ pub(crate) fn rank<'p>(
         }
     }
     tied.iter().map(|t| t.member).collect()
+}
+
+fn sum(tied: &[Tied]) -> Decimal {
+    tied.iter()
+        .fold(Decimal::ZERO, |sum, t| sum.saturating_add(t.value))
 }
 
 /// How an offer acts on a price, in the order stackable offers should apply: a price set, units
@@ -206,5 +213,25 @@ fn item_shape(offer: ItemOffer) -> u8 {
         | ItemOffer::AmountOffLine(_)
         | ItemOffer::AmountOffTotal(_)
         | ItemOffer::CartAmountOff(..) => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_tied_values_do_not_overflow() {
+        let tied = |member, value| Tied {
+            member,
+            exclusive: true,
+            valued: true,
+            value,
+            rank: (CLOSING, std::cmp::Reverse(millionths(value))),
+        };
+        let half = Decimal::MAX / Decimal::TWO;
+        let members = [tied(0, half), tied(1, half), tied(2, half)];
+        // A plain sum panics.
+        assert_eq!(sum(&members), Decimal::MAX);
     }
 }

@@ -56,11 +56,12 @@ async fn wrong_shapes_name_the_field() {
     reply.expect_problem(400, Some("coupon"));
     assert!(reply.text.contains("unknown field"), "{}", reply.text);
 
+    // A negative quantity is well-formed: a 422 like zero (`numbers.rs`).
     let mut negative = cart(&[("GAME-UNO", 1)]);
     negative["lines"][0]["quantity"] = json!(-1);
     app.evaluate(&negative)
         .await
-        .expect_problem(400, Some("lines[0].quantity"));
+        .expect_problem(422, Some("lines[0].quantity"));
     let mut text = cart(&[("GAME-UNO", 1)]);
     text["lines"][0]["quantity"] = json!("two");
     app.evaluate(&text)
