@@ -5,6 +5,7 @@
 //! [`TestPostgres::create`] returns `None` and the test says it skipped with [`POSTGRES_SKIPPED`].
 
 pub mod smtp;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::thread;
