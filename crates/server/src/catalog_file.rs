@@ -17,6 +17,10 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::body::from_value;
+
+/// Fuzzing of the readers (proptest, run by `cargo test`).
+#[cfg(test)]
+mod fuzz;
 use crate::documents::{Document, check_id};
 use crate::model::broken_documents;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
@@ -167,10 +171,64 @@ fn read_json(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>
     Ok((products, problems))
 }
 
-fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+/// Counts lines as a person reads them in an editor, for the places of CSV rows: the csv crate's
+/// own count ignores blank lines and takes a CRLF or a lone CR as no line end at all.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Counted up to here (records come in order, so counting is linear overall).
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first character at or after `byte` that is not a line end (a record's
+    /// position may point at the end of the line before it, or at blank lines).
+    fn at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut start = usize::try_from(byte)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.offset {
+            // Not expected (positions only grow): count again from the start.
+            (self.offset, self.line) = (0, 1);
+        }
+        for i in self.offset..start {
+            let ends_line = match bytes[i] {
+                b'\n' => true,
+                // A CR ends a line unless the LF of a CRLF follows.
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends_line {
+                self.line += 1;
+            }
+        }
+        self.offset = start;
+        self.line
+    }
+}
+
+fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+    // Read whole (as JSON is) so that rows are named by the file's own lines.
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| ApiError::validation("line 1", format!("the file could not be read: {e}")))?;
+    let mut lines = Lines::new(&bytes);
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(bytes.as_slice());
     let headers = csv
         .headers()
         .map_err(|e| ApiError::validation("line 1", format!("the header could not be read: {e}")))?
@@ -229,12 +287,12 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| lines.at(p.byte()));
                 problems.push(format!("line {line}"), error.to_string());
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if products.len() >= max_rows {
             return Err(ApiError::PayloadTooLarge(format!(
                 "more than {max_rows} products in one import"
