@@ -504,7 +504,9 @@ pub async fn send_due(
     store: &dyn Store,
     settings: &MailSettings,
 ) -> Result<usize, remise_store::Error> {
-    let sender = Sender::new(settings);
+    // Built at the first due message: building TLS parameters reads the system's certificates,
+    // which the worker's idle ticks should not do every second.
+    let mut sender: Option<Result<Sender, MailError>> = None;
     let lease = millis(settings.retry.lease);
     let mut sent = 0;
     for _ in 0..MAX_PER_RUN {
@@ -512,7 +514,8 @@ pub async fn send_due(
         let Some(message) = store.claim_mail(now, now.saturating_add(lease)).await? else {
             break;
         };
-        match deliver(store, settings, &sender, &message).await {
+        let sender = sender.get_or_insert_with(|| Sender::new(settings));
+        match deliver(store, settings, sender, &message).await {
             Ok(()) => {
                 store.mail_sent(&message.id, now_millis()).await?;
                 sent += 1;
