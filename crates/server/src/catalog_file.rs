@@ -219,6 +219,18 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// What is wrong with a row the csv crate could not read, without the crate's own position
+/// (whose line count differs from [`Lines`]).
+fn row_error(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields, but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
 fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
     // Read whole (as JSON is) so that rows are named by the file's own lines.
     let mut bytes = Vec::new();
@@ -288,7 +300,7 @@ fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>,
             Ok(record) => record,
             Err(error) => {
                 let line = error.position().map_or(0, |p| lines.at(p.byte()));
-                problems.push(format!("line {line}"), error.to_string());
+                problems.push(format!("line {line}"), row_error(&error));
                 continue;
             }
         };

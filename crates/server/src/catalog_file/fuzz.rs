@@ -344,3 +344,27 @@ fn lines_are_named_the_same_whatever_the_line_endings() {
         assert_eq!(fields, ["line 3: price", "line 5: price"], "{end:?}");
     }
 }
+
+/// A row the csv crate cannot read is named by its line too, and its message does not give the
+/// crate's own (different) line number.
+#[test]
+fn a_ragged_or_non_utf8_row_is_named_by_its_line() {
+    let mut text = b"sku,name,price\r\n\r\nA,One,1.00,extra\r\nB,Two,".to_vec();
+    text.extend_from_slice(&[0xff, 0xfe]);
+    text.extend_from_slice(b"\r\n");
+    let Err(ApiError::Validation(problems)) = read_products(text.as_slice(), FileFormat::Csv, 10)
+    else {
+        panic!("read");
+    };
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.field.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("line 3", "4 fields, but the header has 3"),
+            ("line 4", "the row is not UTF-8 text")
+        ]
+    );
+}
