@@ -19,6 +19,7 @@ mod database;
 mod eval;
 mod explain;
 mod input;
+mod mail_options;
 mod output;
 mod price;
 mod serve;
@@ -120,6 +121,10 @@ fn report(error: &anyhow::Error) -> ExitCode {
         for field_error in &invalid.errors {
             let _ = writeln!(stderr, "  {field_error}");
         }
+        ExitCode::from(2)
+    } else if let Some(usage) = error.downcast_ref::<clap::Error>() {
+        // Already "error: …".
+        let _ = write!(stderr, "{usage}");
         ExitCode::from(2)
     } else {
         let _ = writeln!(stderr, "error: {error:#}");

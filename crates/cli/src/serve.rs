@@ -7,14 +7,14 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use remise_server::mail::{MailConfig, MailSettings};
+use remise_server::mail::MailConfig;
 use remise_server::{Server, demo};
 
 use crate::database::{Database, runtime};
+use crate::mail_options::{self, MailOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,16 +26,8 @@ pub struct Args {
     /// Start with an empty store instead of loading the demo data into an empty database.
     #[arg(long)]
     no_demo: bool,
-    /// The SMTP server that sends distributed codes: HOST or HOST:PORT (plain SMTP, port 25 by
-    /// default). Without it, e-mails are written as .eml files into --mail-dir.
-    #[arg(long, env = "REMISE_SMTP", value_name = "HOST[:PORT]")]
-    smtp: Option<String>,
-    /// The From address of e-mails.
-    #[arg(long, env = "REMISE_MAIL_FROM")]
-    mail_from: Option<String>,
-    /// Where e-mails go when no SMTP server is given.
-    #[arg(long, env = "REMISE_MAIL_DIR", default_value = "outbox-mail")]
-    mail_dir: PathBuf,
+    #[command(flatten)]
+    mail: MailOptions,
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds; past
     /// it the process exits (status 1) even if some are still running. A second signal exits
     /// at once.
@@ -58,33 +50,19 @@ pub enum LogFormat {
     Json,
 }
 
-impl Args {
-    fn mail(&self) -> Result<MailSettings> {
-        let (host, port) = match self.smtp.as_deref() {
-            None => (None, None),
-            Some(text) => match text.rsplit_once(':') {
-                Some((host, port)) => {
-                    let port = port
-                        .parse()
-                        .with_context(|| format!("--smtp {text}: the port is not a number"))?;
-                    (Some(host.to_owned()), Some(port))
-                }
-                None => (Some(text.to_owned()), None),
-            },
-        };
-        let config = MailConfig::from_options(
-            host,
-            port,
-            Some(self.mail_dir.clone()),
-            self.mail_from.clone(),
-        );
-        Ok(MailSettings::new(config))
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     init_logs(args.log_format);
-    let mail = args.mail()?;
+    let mail = args
+        .mail
+        .settings(std::env::var(mail_options::PASSWORD_VAR).ok())?;
+    if let MailConfig::Smtp { relay, .. } = &mail.config
+        && relay.sends_password_in_clear()
+    {
+        eprintln!(
+            "warning: the SMTP password is sent in clear to {} (--smtp-tls none)",
+            relay.describe()
+        );
+    }
     let deadline = Duration::from_secs(args.shutdown_timeout);
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
@@ -222,13 +200,7 @@ fn init_logs(format: LogFormat) {
 fn print_welcome(server: &Server, database: &str, loaded_demo: bool, mail: &MailConfig) {
     let base = format!("http://{}", server.addr);
     println!("Remise is listening on {base} (database: {database})");
-    match mail {
-        MailConfig::Smtp { host, port, .. } => println!("  e-mail:         SMTP {host}:{port}"),
-        MailConfig::Directory { path, .. } => println!(
-            "  e-mail:         written to {} (no SMTP server: --smtp HOST:PORT)",
-            path.display()
-        ),
-    }
+    println!("  e-mail:         {}", mail_options::describe(mail));
     println!("  API reference:  {base}/docs   (OpenAPI: {base}/openapi.json)");
     println!("  health:         {base}/health   metrics: {base}/metrics");
     if loaded_demo {

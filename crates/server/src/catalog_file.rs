@@ -9,7 +9,7 @@
 //! format's product shape.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::Read;
 use std::str::FromStr;
 
 use remise_engine::rules::Product;
@@ -19,6 +19,10 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::body::from_value;
+
+/// Fuzzing of the readers (proptest, run by `cargo test`).
+#[cfg(test)]
+mod fuzz;
 use crate::documents::{Document, check_id};
 use crate::model::broken_documents;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
@@ -195,19 +199,81 @@ fn delimiter(header: &[u8]) -> u8 {
     }
 }
 
-fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
-    let mut reader = BufReader::new(reader);
-    let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(|e| {
-        ApiError::validation("line 1", format!("the header could not be read: {e}"))
-    })?;
-    let delimiter = delimiter(&header);
+/// Counts lines as a person reads them in an editor, for the places of CSV rows: the csv crate's
+/// own count ignores blank lines and takes a CRLF or a lone CR as no line end at all.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Counted up to here (records come in order, so counting is linear overall).
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first character at or after `byte` that is not a line end (a record's
+    /// position may point at the end of the line before it, or at blank lines).
+    fn at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut start = usize::try_from(byte)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.offset {
+            // Not expected (positions only grow): count again from the start.
+            (self.offset, self.line) = (0, 1);
+        }
+        for i in self.offset..start {
+            let ends_line = match bytes[i] {
+                b'\n' => true,
+                // A CR ends a line unless the LF of a CRLF follows.
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends_line {
+                self.line += 1;
+            }
+        }
+        self.offset = start;
+        self.line
+    }
+}
+
+/// What is wrong with a row the csv crate could not read, without the crate's own position
+/// (whose line count differs from [`Lines`]).
+fn row_error(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields, but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
+    // Read whole (as JSON is) so that rows are named by the file's own lines.
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| ApiError::validation("line 1", format!("the file could not be read: {e}")))?;
+    let mut lines = Lines::new(&bytes);
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = delimiter(header);
     // A decimal comma only where a comma cannot be a column separator.
     let decimal_comma = delimiter == b';';
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .delimiter(delimiter)
-        .from_reader(Cursor::new(header).chain(reader));
+        .from_reader(bytes.as_slice());
     let headers = csv
         .headers()
         .map_err(|e| ApiError::validation("line 1", format!("the header could not be read: {e}")))?
@@ -266,12 +332,12 @@ fn read_csv(reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Pro
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                problems.push(format!("line {line}"), error.to_string());
+                let line = error.position().map_or(0, |p| lines.at(p.byte()));
+                problems.push(format!("line {line}"), row_error(&error));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if products.len() >= max_rows {
             return Err(ApiError::PayloadTooLarge(format!(
                 "more than {max_rows} products in one import"

@@ -5,7 +5,8 @@
 //! messages one at a time (a lease keeps other workers, in this instance or another, off a message
 //! while it is being sent), renders each from its distribution ([`render`]: subject and body in
 //! French or English, the codes one per line and as a CSV attachment), hands it to the configured
-//! relay over plain SMTP or writes it as an `.eml` file into a directory ([`MailConfig`]), and
+//! relay over SMTP (plain, STARTTLS or TLS, with or without a password: [`SmtpRelay`]) or writes
+//! it as an `.eml` file into a directory ([`MailConfig`]), and
 //! records the outcome: sent, retried later with an exponential back-off, or given up after
 //! [`RetryPolicy::max_attempts`] (a person can put it back with `retry_mail`). [`spawn_worker`]
 //! runs it every [`WORKER_INTERVAL`].
@@ -14,18 +15,24 @@
 //! was marked sent leaves it leased, and it is sent again when the lease runs out. The
 //! `Message-ID` is the outbox id (`<id@remise>`), so a receiver can recognise the copy.
 //!
-//! Mail goes to the operator's own relay, without TLS (see the `lettre` entry of the workspace's
-//! `Cargo.toml` for what to add when a relay needs it).
+//! A relay that refuses the password or presents a certificate that is not trusted ends the
+//! run at the first message (recorded on it, retried later like an outage): the other messages
+//! would meet the same refusal, and relays count failed logins.
+
+mod transport;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lettre::Address;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::{Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use remise_store::{Distribution, Kind, Millis, OutboxMessage, Store, now_millis};
 use tokio::task::JoinHandle;
+
+use transport::Sender;
+pub use transport::{CaCertificates, SmtpCredentials, SmtpRelay, TlsMode};
 
 /// How often the worker looks for due messages.
 pub const WORKER_INTERVAL: Duration = Duration::from_secs(1);
@@ -36,19 +43,15 @@ pub const DEFAULT_DIRECTORY: &str = "./outbox-mail";
 /// The sender's address when none is configured.
 pub const DEFAULT_FROM: &str = "Remise <remise@localhost>";
 
-/// The port of an SMTP relay when none is given.
-pub const DEFAULT_SMTP_PORT: u16 = 25;
-
 /// The most messages one [`send_due`] call handles; the rest wait for the next call.
 const MAX_PER_RUN: usize = 100;
 
 /// Where the messages go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailConfig {
-    /// A relay spoken to in plain SMTP (no TLS, no authentication).
+    /// An SMTP relay.
     Smtp {
-        host: String,
-        port: u16,
+        relay: SmtpRelay,
         /// The `From` address, e.g. `Remise <codes@example.com>`.
         from: String,
     },
@@ -58,8 +61,9 @@ pub enum MailConfig {
 }
 
 impl MailConfig {
-    /// SMTP when a host is given (port 25 unless told), otherwise a directory
-    /// ([`DEFAULT_DIRECTORY`] unless told); `from` defaults to [`DEFAULT_FROM`].
+    /// Plain SMTP when a host is given (port 25 unless told; [`MailConfig::smtp`] for TLS and
+    /// authentication), otherwise a directory ([`DEFAULT_DIRECTORY`] unless told); `from`
+    /// defaults to [`DEFAULT_FROM`].
     pub fn from_options(
         smtp_host: Option<String>,
         smtp_port: Option<u16>,
@@ -69,14 +73,36 @@ impl MailConfig {
         let from = from.unwrap_or_else(|| DEFAULT_FROM.to_owned());
         match smtp_host {
             Some(host) => MailConfig::Smtp {
-                host,
-                port: smtp_port.unwrap_or(DEFAULT_SMTP_PORT),
+                relay: SmtpRelay::plain(host, smtp_port.unwrap_or(TlsMode::None.default_port())),
                 from,
             },
             None => MailConfig::Directory {
                 path: directory.unwrap_or_else(|| PathBuf::from(DEFAULT_DIRECTORY)),
                 from,
             },
+        }
+    }
+
+    /// Through `relay`, from `from` ([`DEFAULT_FROM`] when `None`).
+    pub fn smtp(relay: SmtpRelay, from: Option<String>) -> MailConfig {
+        MailConfig::Smtp {
+            relay,
+            from: from.unwrap_or_else(|| DEFAULT_FROM.to_owned()),
+        }
+    }
+
+    /// What can be checked before sending: the `From` address, and the relay's settings
+    /// ([`SmtpRelay::check`]).
+    pub fn check(&self) -> Result<(), MailError> {
+        self.from()
+            .parse::<Mailbox>()
+            .map_err(|error| MailError::Address {
+                address: self.from().to_owned(),
+                message: format!("{error}"),
+            })?;
+        match self {
+            MailConfig::Smtp { relay, .. } => relay.check(),
+            MailConfig::Directory { .. } => Ok(()),
         }
     }
 
@@ -177,10 +203,42 @@ pub enum MailError {
     Store(#[from] remise_store::Error),
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("{}", authentication_refused(relay, user, message))]
+    Authentication {
+        relay: String,
+        /// Empty when no user was configured and the relay asked for one.
+        user: String,
+        message: String,
+    },
+    #[error(
+        "the certificate of the SMTP relay {relay} is not trusted ({reason}){}",
+        if *with_ca_file { ": it is not signed by the configured CA file" } else {
+            ": for a relay with a private CA, configure its CA certificate file"
+        }
+    )]
+    Certificate {
+        relay: String,
+        reason: String,
+        with_ca_file: bool,
+    },
+    #[error("the CA certificate file {path}: {message}")]
+    CaFile { path: String, message: String },
+    #[error("SMTP settings: {0}")]
+    Config(String),
     #[error("writing the message into {path}: {message}")]
     File { path: String, message: String },
     #[error("no answer from the mail server within {0:?}")]
     Timeout(Duration),
+}
+
+fn authentication_refused(relay: &str, user: &str, message: &str) -> String {
+    if user.is_empty() {
+        format!(
+            "the SMTP relay {relay} requires authentication (configure a user and password): {message}"
+        )
+    } else {
+        format!("the SMTP relay {relay} refused the password of user `{user}`: {message}")
+    }
 }
 
 impl MailError {
@@ -190,6 +248,18 @@ impl MailError {
         matches!(
             self,
             MailError::Address { .. } | MailError::Build(_) | MailError::MissingDistribution(_)
+        )
+    }
+
+    /// Whether every message would meet it (the relay's settings are wrong: password,
+    /// certificate, TLS parameters): the run stops at the first.
+    pub fn is_relay_wide(&self) -> bool {
+        matches!(
+            self,
+            MailError::Authentication { .. }
+                | MailError::Certificate { .. }
+                | MailError::CaFile { .. }
+                | MailError::Config(_)
         )
     }
 }
@@ -360,57 +430,6 @@ fn millis(duration: Duration) -> Millis {
     Millis::try_from(duration.as_millis()).unwrap_or(Millis::MAX)
 }
 
-/// The transport of one [`send_due`] call.
-enum Sender {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Directory {
-        path: PathBuf,
-        transport: AsyncFileTransport<Tokio1Executor>,
-    },
-}
-
-impl Sender {
-    fn new(settings: &MailSettings) -> Sender {
-        match &settings.config {
-            MailConfig::Smtp { host, port, .. } => Sender::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-                    .port(*port)
-                    .timeout(Some(settings.retry.send_timeout()))
-                    .build(),
-            ),
-            MailConfig::Directory { path, .. } => Sender::Directory {
-                path: path.clone(),
-                transport: AsyncFileTransport::new(path),
-            },
-        }
-    }
-
-    async fn send(&self, email: lettre::Message, timeout: Duration) -> Result<(), MailError> {
-        match self {
-            Sender::Smtp(transport) => {
-                match tokio::time::timeout(timeout, transport.send(email)).await {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(error)) => Err(MailError::Smtp(error)),
-                    Err(_) => Err(MailError::Timeout(timeout)),
-                }
-            }
-            Sender::Directory { path, transport } => {
-                let file_error = |message: String| MailError::File {
-                    path: path.display().to_string(),
-                    message,
-                };
-                // One cheap call when the directory exists.
-                std::fs::create_dir_all(path).map_err(|e| file_error(e.to_string()))?;
-                transport
-                    .send(email)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| file_error(e.to_string()))
-            }
-        }
-    }
-}
-
 /// What a message needs from the store besides itself.
 struct Content {
     distribution: Distribution,
@@ -456,9 +475,12 @@ async fn name_of(store: &dyn Store, kind: Kind, id: &str) -> Result<String, Mail
 async fn deliver(
     store: &dyn Store,
     settings: &MailSettings,
-    sender: &Sender,
+    sender: &Result<Sender, MailError>,
     message: &OutboxMessage,
 ) -> Result<(), MailError> {
+    let sender = sender
+        .as_ref()
+        .map_err(|error| MailError::Config(error.to_string()))?;
     let content = content(store, message).await?;
     let email = render(
         message,
@@ -475,13 +497,16 @@ async fn deliver(
 /// handled); returns how many were sent. Each is claimed with a lease of
 /// [`RetryPolicy::lease`], then marked sent, or failed with the time of its next attempt (none
 /// when it reached [`RetryPolicy::max_attempts`] or cannot succeed). A message that fails does
-/// not stop the others; an error of the store while claiming or recording does (the message
-/// then waits for its lease to run out).
+/// not stop the others, unless the relay's settings are wrong ([`MailError::is_relay_wide`]: the
+/// failure is recorded on the first message and the others wait for the next run); an error of
+/// the store while claiming or recording does (the message then waits for its lease to run out).
 pub async fn send_due(
     store: &dyn Store,
     settings: &MailSettings,
 ) -> Result<usize, remise_store::Error> {
-    let sender = Sender::new(settings);
+    // Built at the first due message: building TLS parameters reads the system's certificates,
+    // which the worker's idle ticks should not do every second.
+    let mut sender: Option<Result<Sender, MailError>> = None;
     let lease = millis(settings.retry.lease);
     let mut sent = 0;
     for _ in 0..MAX_PER_RUN {
@@ -489,7 +514,8 @@ pub async fn send_due(
         let Some(message) = store.claim_mail(now, now.saturating_add(lease)).await? else {
             break;
         };
-        match deliver(store, settings, &sender, &message).await {
+        let sender = sender.get_or_insert_with(|| Sender::new(settings));
+        match deliver(store, settings, sender, &message).await {
             Ok(()) => {
                 store.mail_sent(&message.id, now_millis()).await?;
                 sent += 1;
@@ -508,6 +534,7 @@ pub async fn send_due(
                     settings.retry.retry_at(message.attempts, now_millis())
                 };
                 store.mail_failed(&message.id, &text, retry_at).await?;
+                let stop = error.is_relay_wide();
                 match retry_at {
                     Some(at) => tracing::warn!(
                         message = %message.id,
@@ -522,6 +549,9 @@ pub async fn send_due(
                         attempts = message.attempts,
                         "mail given up: {text}"
                     ),
+                }
+                if stop {
+                    break;
                 }
             }
         }
@@ -728,8 +758,7 @@ mod tests {
         assert_eq!(
             MailConfig::from_options(Some("relay".to_owned()), None, None, None),
             MailConfig::Smtp {
-                host: "relay".to_owned(),
-                port: 25,
+                relay: SmtpRelay::plain("relay", 25),
                 from: DEFAULT_FROM.to_owned()
             }
         );

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use remise_server::mail::{self, MailConfig, MailSettings, RetryPolicy};
+use remise_server::mail::{self, MailConfig, MailSettings, RetryPolicy, SmtpRelay};
 use remise_store::{
     Actor, Batch, DistributeRequest, Distribution, Draft, Kind, MailState, OutboxMessage, Store,
     now_millis,
@@ -161,8 +161,7 @@ impl Shop {
 fn smtp(port: u16, retry: RetryPolicy) -> MailSettings {
     MailSettings {
         config: MailConfig::Smtp {
-            host: "127.0.0.1".to_owned(),
-            port,
+            relay: SmtpRelay::plain("127.0.0.1", port),
             from: FROM.to_owned(),
         },
         retry,
@@ -186,6 +185,10 @@ async fn dead_port() -> u16 {
     sink.stop().await;
     port
 }
+
+/// TLS and authentication against the sink playing a real relay.
+#[path = "mail/tls.rs"]
+mod tls;
 
 // ---------------------------------------------------------------------------------------------
 // Just enough MIME to read a message: headers, multipart bodies, base64 and quoted-printable,

@@ -6,6 +6,7 @@
 //! that cargo reports them as ignored rather than passed.
 
 pub mod smtp;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::thread;
