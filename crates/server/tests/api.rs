@@ -35,6 +35,8 @@ mod management;
 mod numbers;
 #[path = "api/operations.rs"]
 mod operations;
+#[path = "api/patch.rs"]
+mod patch;
 #[path = "api/postgres.rs"]
 mod postgres;
 #[path = "api/storefront.rs"]

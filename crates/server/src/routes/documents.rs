@@ -47,6 +47,9 @@ pub fn add_routes(
                 .put(move |state, caller, id, headers, body| {
                     replace(kind, state, caller, id, headers, body)
                 })
+                .patch(move |state, caller, id, headers, body| {
+                    patch(kind, state, caller, id, headers, body)
+                })
                 .delete(move |state, caller, id, headers| delete(kind, state, caller, id, headers)),
         );
     if kind.soft_deleted() {
@@ -183,6 +186,45 @@ async fn replace(
     let document = read_replacement(kind, &id, body.json_value()?)?;
     let record = write(&state, &caller, Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
+}
+
+/// Changes only the fields a JSON Merge Patch (RFC 7396) names: `null` removes a field, an
+/// object is merged field by field, anything else replaces the field. The result is checked and
+/// written like a replacement, under the same `If-Match`.
+async fn patch(
+    kind: Kind,
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let version = if_match(&headers)?;
+    let change = merge_patch(body.json_value()?)?;
+    let record = state
+        .store
+        .get(kind, &id)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or_else(|| remise_store::Error::not_found(kind, &id))?;
+    let mut value = record.body;
+    json_patch::merge(&mut value, &change);
+    let document = read_replacement(kind, &id, value)?;
+    let record = write(&state, &caller, Change::Update(document, version)).await?;
+    Ok(document_response(StatusCode::OK, &record))
+}
+
+/// A merge patch of a document: an object (any other JSON value would replace the whole
+/// document, which a replacement says better).
+pub fn merge_patch(value: Value) -> ApiResult<Value> {
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(ApiError::validation(
+            "",
+            "a merge patch must be a JSON object naming the fields to change",
+        ))
+    }
 }
 
 async fn delete(

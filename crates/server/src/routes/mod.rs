@@ -58,6 +58,7 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("get", "/v1/landing/{slug}".to_owned()),
         ("get", "/v1/settings".to_owned()),
         ("put", "/v1/settings".to_owned()),
+        ("patch", "/v1/settings".to_owned()),
         ("post", "/v1/products/import".to_owned()),
         ("get", "/v1/api-keys".to_owned()),
         ("post", "/v1/api-keys".to_owned()),
@@ -95,7 +96,7 @@ pub fn routes() -> Vec<(&'static str, String)> {
         let item = documents::item_path(collection, kind);
         routes.push(("get", format!("/v1/{collection}")));
         routes.push(("post", format!("/v1/{collection}")));
-        for method in ["get", "put", "delete"] {
+        for method in ["get", "put", "patch", "delete"] {
             routes.push((method, item.clone()));
         }
         if kind.soft_deleted() {
@@ -124,7 +125,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(from_fn_with_state(state.clone(), crate::auth::storefront));
 
     let mut management = Router::new()
-        .route("/v1/settings", get(settings::get).put(settings::put))
+        .route(
+            "/v1/settings",
+            get(settings::get).put(settings::put).patch(settings::patch),
+        )
         .route(
             "/v1/products/import",
             post(import::products).layer(DefaultBodyLimit::max(limits.import_bytes)),

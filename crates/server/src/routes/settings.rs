@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use remise_store::{Kind, SETTINGS_ID};
 
-use super::documents::{Change, write};
+use super::documents::{Change, merge_patch, write};
 use super::{document_response, if_match};
 use crate::AppState;
 use crate::auth::Caller;
@@ -22,6 +22,30 @@ pub async fn get(State(state): State<Arc<AppState>>) -> ApiResult<Response> {
         .get(Kind::Settings, SETTINGS_ID)
         .await?
         .ok_or_else(|| remise_store::Error::not_found(Kind::Settings, SETTINGS_ID))?;
+    Ok(document_response(StatusCode::OK, &record))
+}
+
+/// Changes the fields a JSON Merge Patch names (see `documents::patch`).
+pub async fn patch(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let version = if_match(&headers)?;
+    let change = merge_patch(body.json_value()?)?;
+    let record = state
+        .store
+        .get(Kind::Settings, SETTINGS_ID)
+        .await?
+        .ok_or_else(|| remise_store::Error::not_found(Kind::Settings, SETTINGS_ID))?;
+    let mut value = record.body;
+    json_patch::merge(&mut value, &change);
+    if let Some(map) = value.as_object_mut() {
+        map.remove("id");
+    }
+    let document = Document::read(Kind::Settings, value, "")?;
+    let record = write(&state, &caller, Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
 

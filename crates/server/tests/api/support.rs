@@ -309,6 +309,18 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// A PATCH (JSON Merge Patch), with `If-Match: "<version>"` when a version is given.
+    pub async fn patch(&self, path: &str, key: &str, body: &Value, if_match: Option<i64>) -> Reply {
+        let mut request = self
+            .with_key(Method::PATCH, path, key)
+            .header(header::CONTENT_TYPE, "application/merge-patch+json")
+            .body(body.to_string());
+        if let Some(version) = if_match {
+            request = request.header(header::IF_MATCH, format!("\"{version}\""));
+        }
+        self.send(request).await
+    }
+
     /// A DELETE, with `If-Match: "<version>"` when a version is given.
     pub async fn delete(&self, path: &str, key: &str, if_match: Option<i64>) -> Reply {
         let mut request = self.with_key(Method::DELETE, path, key);
