@@ -80,6 +80,8 @@ pub struct AppState {
     writes: Mutex<()>,
     /// Batch quota changes of this instance, one at a time (see `routes::codes::set_quota`).
     quota_changes: Mutex<()>,
+    /// Code generations running in the background on this instance.
+    generations: routes::Generations,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             limits,
             writes: Mutex::new(()),
             quota_changes: Mutex::new(()),
+            generations: routes::Generations::default(),
         }))
     }
 }

@@ -23,6 +23,8 @@ mod distribution;
 mod documents;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/generation.rs"]
+mod generation;
 #[path = "api/import.rs"]
 mod import;
 #[path = "api/instances.rs"]

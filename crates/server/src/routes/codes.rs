@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::documents::page_size;
+use super::generation;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::Body;
@@ -383,23 +384,58 @@ pub async fn add_codes(
     Ok(())
 }
 
+/// The batch as the API shows it, with how far the generation of its codes went.
+async fn full_view(state: &AppState, batch: &Batch) -> ApiResult<Value> {
+    let counts = state.store.batch_counts(&batch.id, now_millis()).await?;
+    let mut view = batch_view(batch, &counts);
+    view["generation"] = generation::view(state, batch, &counts);
+    Ok(view)
+}
+
+/// 201 with the batch when its codes were generated in the request; 202 with its URL when they
+/// are being generated in the background.
+async fn generated(state: &AppState, batch: &Batch, done: bool) -> ApiResult<Response> {
+    let view = full_view(state, batch).await?;
+    if done {
+        return Ok((StatusCode::CREATED, Json(view)).into_response());
+    }
+    let location = format!("/v1/batches/{}", batch.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
 pub async fn create_batch(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     body: Body,
 ) -> ApiResult<Response> {
     let new: NewBatch = body.json()?;
-    let (batch, counts) = generate_batch(&state, &caller.actor(), new, &|_| {}).await?;
-    Ok((StatusCode::CREATED, Json(batch_view(&batch, &counts))).into_response())
+    let actor = caller.actor();
+    let batch = new_batch(&state, &actor, new).await?;
+    let done = generation::generate(&state, &actor, &batch, u64::from(batch.quota)).await?;
+    generated(&state, &batch, done).await
 }
 
-/// Checks a batch request, creates the batch and generates its codes.
+/// Checks a batch request, creates the batch and generates its codes (the CLI, with a progress
+/// bar).
 pub async fn generate_batch(
     state: &AppState,
     actor: &Actor,
     new: NewBatch,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> ApiResult<(Batch, BatchCounts)> {
+    let batch = new_batch(state, actor, new).await?;
+    add_codes(state, actor, &batch, u64::from(batch.quota), progress).await?;
+    let counts = state.store.batch_counts(&batch.id, now_millis()).await?;
+    Ok((batch, counts))
+}
+
+/// Checks a batch request and creates the batch, without codes yet.
+async fn new_batch(state: &AppState, actor: &Actor, new: NewBatch) -> ApiResult<Batch> {
     let published = state.publisher.current();
     let model = &published.model;
     let mut problems = Vec::new();
@@ -436,17 +472,13 @@ pub async fn generate_batch(
         created_at: now_millis(),
     };
     state.store.create_batch(actor, &batch).await?;
-    add_codes(state, actor, &batch, u64::from(batch.quota), progress).await?;
-    let counts = state.store.batch_counts(&batch.id, now_millis()).await?;
-    Ok((batch, counts))
+    Ok(batch)
 }
 
 pub async fn list_batches(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
-    let now = now_millis();
     let mut items = Vec::new();
     for batch in state.store.list_batches().await? {
-        let counts = state.store.batch_counts(&batch.id, now).await?;
-        items.push(batch_view(&batch, &counts));
+        items.push(full_view(&state, &batch).await?);
     }
     Ok(Json(json!({ "items": items })))
 }
@@ -464,8 +496,7 @@ pub async fn get_batch(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let batch = find_batch(&state, &id).await?;
-    let counts = state.store.batch_counts(&id, now_millis()).await?;
-    Ok(Json(batch_view(&batch, &counts)))
+    Ok(Json(full_view(&state, &batch).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -474,13 +505,14 @@ struct Quota {
     quota: u32,
 }
 
-/// Growing a quota adds codes; shrinking it disables codes never used.
+/// Growing a quota adds codes (in the background when they are many: 202); shrinking it
+/// disables codes never used. Setting the quota a batch has completes a generation that stopped.
 pub async fn set_quota(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     body: Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let Quota { quota } = body.json()?;
     if !(1..=MAX_QUOTA).contains(&quota) {
         return Err(ApiError::validation("quota", format!("1 to {MAX_QUOTA}")));
@@ -489,6 +521,7 @@ pub async fn set_quota(
     // One quota change at a time (on this instance): each reads the counts, then adds or
     // disables codes; two at once would both add the difference they read.
     let _one_at_a_time = state.quota_changes.lock().await;
+    state.generations.check_idle(&id)?;
     let counts = state.store.batch_counts(&id, now_millis()).await?;
     let enabled = counts.generated - counts.disabled;
     // Codes already used cannot be disabled: the quota then stops at what could be reached, and
@@ -507,16 +540,26 @@ pub async fn set_quota(
         .store
         .set_batch_quota(&caller.actor(), &id, reached_quota)
         .await?;
-    if reached > enabled {
-        add_codes(&state, &caller.actor(), &batch, reached - enabled, &|_| {}).await?;
-    }
-    let counts = state.store.batch_counts(&id, now_millis()).await?;
-    let mut view = batch_view(&batch, &counts);
+    let done = if reached > enabled {
+        generation::generate(&state, &caller.actor(), &batch, reached - enabled).await?
+    } else {
+        true
+    };
+    let mut view = full_view(&state, &batch).await?;
     if reached_quota != quota {
         view["warning"] = json!(format!(
             "{reached_quota} codes are in use or distributed and cannot be disabled: the quota is \
              {reached_quota}, not {quota}"
         ));
     }
-    Ok(Json(view))
+    if done {
+        return Ok(Json(view).into_response());
+    }
+    let location = format!("/v1/batches/{}", batch.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
 }

@@ -6,6 +6,9 @@ mod audit;
 pub mod codes;
 pub mod distribution;
 mod documents;
+mod generation;
+
+pub use generation::Generations;
 mod import;
 mod operations;
 mod redemptions;
