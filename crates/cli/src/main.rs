@@ -47,6 +47,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the HTTP API (loads the demo store into an empty database unless --no-demo).
+    #[command(
+        after_help = "Code look-ups are rate-limited per customer and per visitor: a shop \
+                            forwards its visitor's address (IP or any client identifier) in the \
+                            `Remise-Client-Address` request header; without it and without a \
+                            customer id, a key's anonymous visitors share one allowance \
+                            (settings' `code_attempts_per_minute`, counted in the database \
+                            across instances)."
+    )]
     Serve(serve::Args),
     /// Apply pending database migrations.
     Migrate(database::MigrateArgs),

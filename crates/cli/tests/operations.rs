@@ -481,7 +481,7 @@ fn codes_export_into_a_pipe_closed_early_ends_quietly() {
 }
 
 #[test]
-fn serve_help_documents_the_shutdown_deadline_and_the_log_format() {
+fn serve_help_documents_the_shutdown_deadline_the_log_format_and_the_limiter_header() {
     let help = remise(&["serve", "--help"]);
     success(&help);
     for text in [
@@ -491,6 +491,7 @@ fn serve_help_documents_the_shutdown_deadline_and_the_log_format() {
         "--log-format <LOG_FORMAT>",
         "REMISE_LOG_FORMAT",
         "[possible values: text, json]",
+        "Remise-Client-Address",
     ] {
         assert!(
             help.stdout.contains(text),
