@@ -566,7 +566,7 @@ impl<'a> Evaluation<'a> {
                 pairs.extend(ids.iter().map(|&p| (u64::from(p) << 16) | li as u64));
             });
         }
-        pairs.sort_unstable();
+        sort_pairs(&mut pairs, snap.promotions.len());
         pairs.dedup();
 
         let line_count = self.lines.len();
@@ -949,3 +949,30 @@ impl<'a> Evaluation<'a> {
             .collect()
     }
 }
+
+/// Sorts `(promotion << 16 | line)` pairs pushed line by line. Many pairs (a large cart against
+/// many promotions) are placed by counting, in one pass over them and one over the promotions,
+/// instead of a comparison sort; the placement is stable, so each promotion's lines stay in the
+/// ascending order they were pushed in.
+fn sort_pairs(pairs: &mut Vec<u64>, promotions: usize) {
+    if pairs.len() < 256 || pairs.len() * 4 < promotions {
+        pairs.sort_unstable();
+        return;
+    }
+    // Promotion indices are below `promotions` (they index the snapshot's promotions).
+    let mut next = vec![0u32; promotions + 1];
+    for &pair in pairs.iter() {
+        next[(pair >> 16) as usize + 1] += 1;
+    }
+    for i in 1..next.len() {
+        next[i] += next[i - 1];
+    }
+    let mut sorted = vec![0u64; pairs.len()];
+    for &pair in pairs.iter() {
+        let slot = &mut next[(pair >> 16) as usize];
+        sorted[*slot as usize] = pair;
+        *slot += 1;
+    }
+    *pairs = sorted;
+}
+
