@@ -975,4 +975,3 @@ fn sort_pairs(pairs: &mut Vec<u64>, promotions: usize) {
     }
     *pairs = sorted;
 }
-

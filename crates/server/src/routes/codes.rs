@@ -392,20 +392,19 @@ async fn full_view(state: &AppState, batch: &Batch) -> ApiResult<Value> {
     Ok(view)
 }
 
-/// 201 with the batch when its codes were generated in the request; 202 with its URL when they
-/// are being generated in the background.
-async fn generated(state: &AppState, batch: &Batch, done: bool) -> ApiResult<Response> {
-    let view = full_view(state, batch).await?;
+/// `status` with the batch when its codes were generated in the request; 202 with its URL when
+/// they are being generated in the background.
+fn generated(status: StatusCode, batch: &Batch, view: Value, done: bool) -> Response {
     if done {
-        return Ok((StatusCode::CREATED, Json(view)).into_response());
+        return (status, Json(view)).into_response();
     }
     let location = format!("/v1/batches/{}", batch.id);
-    Ok((
+    (
         StatusCode::ACCEPTED,
         [(axum::http::header::LOCATION, location)],
         Json(view),
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn create_batch(
@@ -417,7 +416,8 @@ pub async fn create_batch(
     let actor = caller.actor();
     let batch = new_batch(&state, &actor, new).await?;
     let done = generation::generate(&state, &actor, &batch, u64::from(batch.quota)).await?;
-    generated(&state, &batch, done).await
+    let view = full_view(&state, &batch).await?;
+    Ok(generated(StatusCode::CREATED, &batch, view, done))
 }
 
 /// Checks a batch request, creates the batch and generates its codes (the CLI, with a progress
@@ -552,14 +552,5 @@ pub async fn set_quota(
              {reached_quota}, not {quota}"
         ));
     }
-    if done {
-        return Ok(Json(view).into_response());
-    }
-    let location = format!("/v1/batches/{}", batch.id);
-    Ok((
-        StatusCode::ACCEPTED,
-        [(axum::http::header::LOCATION, location)],
-        Json(view),
-    )
-        .into_response())
+    Ok(generated(StatusCode::OK, &batch, view, done))
 }

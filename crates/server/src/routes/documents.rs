@@ -200,31 +200,31 @@ async fn patch(
     body: Body,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    let change = merge_patch(body.json_value()?)?;
-    let record = state
-        .store
-        .get(kind, &id)
-        .await?
-        .filter(|r| r.deleted_at.is_none())
-        .ok_or_else(|| remise_store::Error::not_found(kind, &id))?;
-    let mut value = record.body;
-    json_patch::merge(&mut value, &change);
+    let value = patched(&state, kind, &id, &body).await?;
     let document = read_replacement(kind, &id, value)?;
     let record = write(&state, &caller, Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
 
-/// A merge patch of a document: an object (any other JSON value would replace the whole
-/// document, which a replacement says better).
-pub fn merge_patch(value: Value) -> ApiResult<Value> {
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err(ApiError::validation(
+/// The live document `id` with the merge patch of `body` applied. A patch is an object (any other
+/// JSON value would replace the whole document, which a replacement says better).
+pub async fn patched(state: &AppState, kind: Kind, id: &str, body: &Body) -> ApiResult<Value> {
+    let change = body.json_value()?;
+    if !change.is_object() {
+        return Err(ApiError::validation(
             "",
             "a merge patch must be a JSON object naming the fields to change",
-        ))
+        ));
     }
+    let record = state
+        .store
+        .get(kind, id)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or_else(|| remise_store::Error::not_found(kind, id))?;
+    let mut value = record.body;
+    json_patch::merge(&mut value, &change);
+    Ok(value)
 }
 
 async fn delete(

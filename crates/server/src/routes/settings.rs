@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use remise_store::{Kind, SETTINGS_ID};
 
-use super::documents::{Change, merge_patch, write};
+use super::documents::{Change, patched, write};
 use super::{document_response, if_match};
 use crate::AppState;
 use crate::auth::Caller;
@@ -33,20 +33,8 @@ pub async fn patch(
     body: Body,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    let change = merge_patch(body.json_value()?)?;
-    let record = state
-        .store
-        .get(Kind::Settings, SETTINGS_ID)
-        .await?
-        .ok_or_else(|| remise_store::Error::not_found(Kind::Settings, SETTINGS_ID))?;
-    let mut value = record.body;
-    json_patch::merge(&mut value, &change);
-    if let Some(map) = value.as_object_mut() {
-        map.remove("id");
-    }
-    let document = Document::read(Kind::Settings, value, "")?;
-    let record = write(&state, &caller, Change::Update(document, version)).await?;
-    Ok(document_response(StatusCode::OK, &record))
+    let value = patched(&state, Kind::Settings, SETTINGS_ID, &body).await?;
+    update(&state, &caller, value, version).await
 }
 
 pub async fn put(
@@ -56,13 +44,21 @@ pub async fn put(
     body: Body,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    let mut value = body.json_value()?;
+    update(&state, &caller, body.json_value()?, version).await
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    mut value: serde_json::Value,
+    version: i64,
+) -> ApiResult<Response> {
     // The settings document has no id field in its body (the envelope's `id` is tolerated).
     // Not `read_replacement`: it would put the id field back, which `Settings` refuses.
     if let Some(map) = value.as_object_mut() {
         map.remove("id");
     }
     let document = Document::read(Kind::Settings, value, "")?;
-    let record = write(&state, &caller, Change::Update(document, version)).await?;
+    let record = write(state, caller, Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
