@@ -3,23 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{MANAGEMENT, STOREFRONT, TestApp, cart, outcome, percent_off, spawn_app};
-
-/// A storefront key of a second shop front (the kiosk); returns its secret.
-async fn kiosk_key(app: &TestApp) -> String {
-    let created = app
-        .post(
-            "/v1/api-keys",
-            MANAGEMENT,
-            &json!({ "name": "kiosk", "scope": "storefront" }),
-        )
-        .await;
-    created.expect(201);
-    created.body["secret"]
-        .as_str()
-        .expect("the secret")
-        .to_owned()
-}
+use crate::support::{
+    MANAGEMENT, STOREFRONT, TestApp, cart, outcome, percent_off, spawn_app, storefront_key,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_cannot_claim_what_a_code_unlocks_nor_its_usage() {
@@ -87,7 +73,7 @@ async fn codes_are_named_in_reasons_to_management_callers_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redemptions_belong_to_the_key_that_made_them() {
     let app = spawn_app().await;
-    let kiosk = kiosk_key(&app).await;
+    let kiosk = storefront_key(&app, "kiosk").await;
     let reserved = app
         .post(
             "/v1/redemptions",

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     MANAGEMENT, Reply, STOREFRONT, TestApp, cart, load_demo, percent_off, spawn_app, spawn_app_on,
+    storefront_key,
 };
 use remise_test_support::TestSqlite;
 
@@ -61,21 +62,6 @@ fn limited(reply: &Reply) {
     assert!((1..=60).contains(&retry), "Retry-After: {retry}");
 }
 
-async fn new_key(app: &TestApp, name: &str) -> String {
-    let created = app
-        .post(
-            "/v1/api-keys",
-            MANAGEMENT,
-            &json!({ "name": name, "scope": "storefront" }),
-        )
-        .await;
-    created.expect(201);
-    created.body["secret"]
-        .as_str()
-        .expect("a secret")
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_never_lock_the_shops_key() {
     let app = spawn_app().await;
@@ -115,8 +101,8 @@ async fn failures_never_lock_the_shops_key() {
 
     // A customer's failures add up across keys and addresses: 2 through one key, 1 through
     // another.
-    let web = new_key(&app, "web").await;
-    let b2b = new_key(&app, "b2b").await;
+    let web = storefront_key(&app, "web").await;
+    let b2b = storefront_key(&app, "b2b").await;
     for i in 0..2 {
         let reply = check(
             &app,

@@ -429,3 +429,19 @@ pub fn percent_off(id: &str, sku: &str, percent: u32, campaign: Option<&str>) ->
     }
     body
 }
+
+/// A new storefront key named `name`; returns its secret.
+pub async fn storefront_key(app: &TestApp, name: &str) -> String {
+    let created = app
+        .post(
+            "/v1/api-keys",
+            MANAGEMENT,
+            &json!({ "name": name, "scope": "storefront" }),
+        )
+        .await;
+    created.expect(201);
+    created.body["secret"]
+        .as_str()
+        .expect("the secret")
+        .to_owned()
+}
