@@ -215,7 +215,10 @@ async fn follow_store(state: Arc<AppState>) {
         {
             tracing::error!("reservations could not be expired: {error}");
         }
-        if let Err(error) = ratelimit::forget_old(state.store.as_ref()).await {
+        // About once a minute: windows last one.
+        if ticks.is_multiple_of((60_000 / POLL_INTERVAL.as_millis() as u64).max(1))
+            && let Err(error) = ratelimit::forget_old(state.store.as_ref()).await
+        {
             tracing::error!("old failed look-ups could not be forgotten: {error}");
         }
         // About once an hour.

@@ -8,10 +8,12 @@
 //! of the limit needs no shared state, but an instance must know how many others there are, and
 //! a restart resets it.)
 //!
-//! The API key is never a subject: one storefront key serves every customer of a shop, and
-//! locking it would lock them all out. A look-up with neither a customer nor a client address
-//! (the shop forwards the visitor's address in [`CLIENT_HEADER`]) counts for the key's anonymous
-//! visitors together.
+//! The API key is not a subject at the store's limit: one storefront key serves every customer of
+//! a shop, and locking it would lock them all out. A look-up with neither a customer nor a client
+//! address (the shop forwards the visitor's address in [`CLIENT_HEADER`]) counts for the key's
+//! anonymous visitors together. Since customer ids and addresses come from the caller, a key is
+//! also counted, as a backstop, against [`KEY_FACTOR`] times the limit: inventing a new customer
+//! per guess still meets a ceiling, far above what a shop's honest customers reach together.
 
 use axum::http::HeaderMap;
 use remise_store::{Millis, Store, now_millis};
@@ -21,13 +23,19 @@ use crate::problem::ApiError;
 
 const WINDOW: Millis = 60_000;
 
+/// How many times the limit a key's failures may reach in a window, all customers together.
+pub const KEY_FACTOR: u32 = 50;
+
 /// The header in which a shop forwards its visitor's address (any identifier of the client, at
 /// most [`CLIENT_MAX`] characters).
 pub const CLIENT_HEADER: &str = "remise-client-address";
 const CLIENT_MAX: usize = 100;
 
-/// Who a look-up counts for.
-pub struct Subjects(Vec<String>);
+/// Who a look-up counts for: the customer and client, and the key.
+pub struct Subjects {
+    people: Vec<String>,
+    key: Vec<String>,
+}
 
 impl Subjects {
     /// The customer when there is one, the client address the shop forwards when it does, else
@@ -58,7 +66,10 @@ impl Subjects {
         if subjects.is_empty() {
             subjects.push(format!("anonymous:{}", caller.id));
         }
-        Ok(Subjects(subjects))
+        Ok(Subjects {
+            people: subjects,
+            key: vec![format!("key:{}", caller.id)],
+        })
     }
 }
 
@@ -70,7 +81,10 @@ fn window(now: Millis) -> Millis {
 pub async fn check(store: &dyn Store, subjects: &Subjects, limit: u32) -> Result<(), ApiError> {
     let now = now_millis();
     let start = window(now);
-    if store.failed_lookups(&subjects.0, start).await? >= limit {
+    let key_limit = limit.saturating_mul(KEY_FACTOR);
+    if store.failed_lookups(&subjects.people, start).await? >= limit
+        || store.failed_lookups(&subjects.key, start).await? >= key_limit
+    {
         let left = (start + WINDOW - now).max(1);
         return Err(ApiError::TooManyRequests {
             retry_after: u64::try_from((left + 999) / 1000).unwrap_or(60),
@@ -81,9 +95,9 @@ pub async fn check(store: &dyn Store, subjects: &Subjects, limit: u32) -> Result
 
 /// Counts one failed look-up for each subject.
 pub async fn record_failure(store: &dyn Store, subjects: &Subjects) -> Result<(), ApiError> {
-    store
-        .record_failed_lookup(&subjects.0, window(now_millis()))
-        .await?;
+    let window = window(now_millis());
+    store.record_failed_lookup(&subjects.people, window).await?;
+    store.record_failed_lookup(&subjects.key, window).await?;
     Ok(())
 }
 

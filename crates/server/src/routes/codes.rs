@@ -359,9 +359,9 @@ pub async fn add_codes(
 ) -> ApiResult<()> {
     let format = format_of(batch);
     let mut missing = count;
+    // Rounds that lost codes to collisions: past 20, the format's code space is nearly full.
     let mut rounds = 0;
     while missing > 0 {
-        rounds += 1;
         if rounds > 20 {
             return Err(ApiError::Conflict(format!(
                 "the code space of this format is nearly full: {missing} codes could not be made; use longer codes"
@@ -379,6 +379,9 @@ pub async fn add_codes(
             .add_batch_codes(actor, &batch.id, &codes)
             .await?;
         missing -= added;
+        if added < chunk as u64 {
+            rounds += 1;
+        }
         progress(count - missing);
     }
     Ok(())

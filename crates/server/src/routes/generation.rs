@@ -77,6 +77,8 @@ pub async fn generate(
 ) -> ApiResult<bool> {
     if count <= IN_REQUEST {
         add_codes(state, actor, batch, count, &|_| {}).await?;
+        // A failure recorded earlier is over.
+        state.generations.finish(&batch.id, Ok(()));
         return Ok(true);
     }
     state.generations.set(&batch.id, None);
@@ -96,10 +98,11 @@ pub async fn generate(
 /// stopped with its instance, or running on another one; setting the quota again completes it).
 pub fn view(state: &AppState, batch: &Batch, counts: &BatchCounts) -> Value {
     let enabled = counts.generated - counts.disabled;
+    let complete = enabled >= u64::from(batch.quota);
     let (status, error) = match state.generations.status(&batch.id) {
         Status::Running => ("running", None),
+        _ if complete => ("complete", None),
         Status::Failed(error) => ("failed", Some(error)),
-        Status::Unknown if enabled >= u64::from(batch.quota) => ("complete", None),
         Status::Unknown => ("incomplete", None),
     };
     let mut view = json!({ "state": status, "generated": enabled, "quota": batch.quota });

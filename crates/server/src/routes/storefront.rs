@@ -102,9 +102,11 @@ pub async fn evaluate(
 }
 
 /// What only the store knows cannot come from the caller: over HTTP a code is a string (the
-/// store says what it unlocks and whether it is usable) and usage is counted by the store.
+/// store says what it unlocks and whether it is usable). (The usage of the promotions the store
+/// counts — those its codes unlock — is replaced by the store's in `resolve_codes`; the shop may
+/// pass the others' until the store keeps an orders ledger.)
 fn refuse_claims(cart: &Cart) -> ApiResult<()> {
-    let mut problems: Vec<FieldProblem> = cart
+    let problems: Vec<FieldProblem> = cart
         .codes
         .iter()
         .enumerate()
@@ -116,12 +118,6 @@ fn refuse_claims(cart: &Cart) -> ApiResult<()> {
             )
         })
         .collect();
-    if !cart.usage.is_empty() {
-        problems.push(FieldProblem::new(
-            "usage",
-            "is counted by the store and cannot be sent",
-        ));
-    }
     if problems.is_empty() {
         Ok(())
     } else {

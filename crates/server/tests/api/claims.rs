@@ -8,7 +8,7 @@ use crate::support::{
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cart_cannot_claim_what_a_code_unlocks_nor_its_usage() {
+async fn a_cart_cannot_claim_what_a_code_unlocks_nor_its_uses() {
     let app = spawn_app().await;
     let mut promotion = percent_off("uno-code", "GAME-UNO", 50, None);
     promotion["conditions"] = json!({ "coupon": { "codes": [] } });
@@ -25,13 +25,6 @@ async fn a_cart_cannot_claim_what_a_code_unlocks_nor_its_usage() {
     app.evaluate(&claimed)
         .await
         .expect_problem(422, Some("codes[1]"));
-
-    // Usage is the store's count: a cart cannot say a promotion was never used.
-    let mut usage = cart(&[("GAME-UNO", 1)]);
-    usage["usage"] = json!({ "uno-code": { "uses": 0, "customer_uses": 0 } });
-    app.evaluate(&usage)
-        .await
-        .expect_problem(422, Some("usage"));
 
     // The code as a string is looked up, and the store does not know it.
     let mut plain = cart(&[("GAME-UNO", 1)]);
@@ -129,4 +122,45 @@ async fn redemptions_belong_to_the_key_that_made_them() {
         .await;
     cancelled.expect(200);
     assert_eq!(cancelled.body["state"], "cancelled");
+}
+
+/// The uses of a promotion the store counts (its codes' redemptions) are the store's, whatever
+/// the cart says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_cannot_claim_a_promotion_was_not_used() {
+    let app = spawn_app().await;
+    let mut promotion = percent_off("uno-once", "GAME-UNO", 50, None);
+    promotion["conditions"] = json!({ "coupon": { "codes": [] } });
+    promotion["limits"] = json!({ "total_uses": 1 });
+    app.post("/v1/promotions", MANAGEMENT, &promotion)
+        .await
+        .expect(201);
+    app.post(
+        "/v1/coupons",
+        MANAGEMENT,
+        &json!({ "code": "UNO-ONCE", "promotion": "uno-once" }),
+    )
+    .await
+    .expect(201);
+    let reserved = app
+        .post(
+            "/v1/redemptions",
+            STOREFRONT,
+            &json!({ "code": "UNO-ONCE", "order_id": "o1", "idempotency_key": "o1" }),
+        )
+        .await;
+    reserved.expect(201);
+
+    let mut claimed = cart(&[("GAME-UNO", 1)]);
+    claimed["codes"] = json!(["uno-once"]);
+    claimed["usage"] = json!({ "uno-once": { "uses": 0, "customer_uses": 0 } });
+    let quote = app.evaluate(&claimed).await;
+    quote.expect(200);
+    let uno = outcome(&quote.body, "uno-once");
+    assert_eq!(uno["status"], "rejected", "{}", quote.text);
+    assert_eq!(
+        uno["reason"]["code"], "usage_limit_reached",
+        "{}",
+        quote.text
+    );
 }

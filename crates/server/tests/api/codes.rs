@@ -1369,6 +1369,7 @@ remise_test_support::postgres_test! {
 /// ten codes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evaluation_does_not_let_codes_be_guessed() {
+    crate::support::fresh_window().await;
     let app = spawn_app().await;
     change_settings(&app, |s| s["code_attempts_per_minute"] = json!(3))
         .await

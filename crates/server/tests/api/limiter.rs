@@ -1,17 +1,18 @@
-//! The code limiter: failed look-ups are counted per customer and per client address, never per
-//! API key, one code at a time, in the database that every instance shares.
+//! The code limiter: failed look-ups are counted per customer and per client address (the key only
+//! as a backstop), one code at a time, in the database that every instance shares.
 
 use serde_json::{Value, json};
 
 use crate::support::{
-    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, load_demo, percent_off, spawn_app, spawn_app_on,
-    storefront_key,
+    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, fresh_window, load_demo, percent_off, spawn_app,
+    spawn_app_on, storefront_key,
 };
 use remise_test_support::TestSqlite;
 
 const CLIENT: &str = "Remise-Client-Address";
 
 async fn setup(app: &TestApp) {
+    fresh_window().await;
     let mut promotion = percent_off("uno-code", "GAME-UNO", 50, None);
     promotion["conditions"] = json!({ "coupon": { "codes": [] } });
     app.post("/v1/promotions", MANAGEMENT, &promotion)
@@ -195,4 +196,28 @@ async fn instances_share_the_counts() {
     drop(a);
     let c = spawn_app_on(&sqlite.url).await;
     limited(&check(&c, STOREFRONT, "known-1", "?customer=C-30", None).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventing_customers_meets_the_keys_backstop() {
+    let app = spawn_app().await;
+    setup(&app).await;
+    // Limit 3: a key's failures, all customers together, stop at 50 times that.
+    let kiosk = storefront_key(&app, "kiosk").await;
+    for i in 0..150 {
+        let reply = check(
+            &app,
+            &kiosk,
+            &format!("G-{i}"),
+            &format!("?customer=C-{i}"),
+            None,
+        )
+        .await;
+        assert!(!usable(&reply), "{}", reply.text);
+    }
+    limited(&check(&app, &kiosk, "known-1", "?customer=C-NEW", None).await);
+    // Another key is not concerned.
+    assert!(usable(
+        &check(&app, STOREFRONT, "known-1", "?customer=C-NEW", None).await
+    ));
 }
