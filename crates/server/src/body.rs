@@ -84,8 +84,10 @@ pub fn malformed(error: &serde_json::Error) -> ApiError {
 ///
 /// JSON Schema counts `1.0` as an integer and clients (JavaScript, schemathesis) write such
 /// numbers, so an integral number written with a fraction is read as that integer where an integer
-/// is expected. Only the failing place is rewritten (a decimal amount elsewhere keeps its scale),
-/// and a refusal reports the number as it was written.
+/// is expected. Only the place serde names is rewritten, so a decimal elsewhere keeps its scale;
+/// inside an internally tagged enum (an offer) serde names the enum, whose whole value is then
+/// rewritten (an integral decimal there loses its trailing zeros, not its value). A refusal
+/// reports the number as it was written.
 pub fn from_value<T: DeserializeOwned>(mut value: Value, prefix: &str) -> ApiResult<T> {
     // The refusal before the last rewrite: reported if rewriting that place did not help.
     let mut before_rewrite: Option<serde_path_to_error::Error<serde_json::Error>> = None;

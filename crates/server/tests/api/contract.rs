@@ -79,7 +79,25 @@ async fn integers_may_be_written_with_a_fraction() {
     refused.expect_problem(400, Some("lines[0].quantity"));
     assert!(refused.text.contains("1.5"), "{}", refused.text);
 
-    // In a management body too; a decimal amount keeps its scale.
+    // In a management body too, inside an internally tagged offer as well; a decimal amount
+    // elsewhere keeps its scale.
+    let mut promotion = percent_off("whole-units", "GAME-UNO", 10, None);
+    promotion["priority"] = json!(70.0);
+    promotion["offer"]["max_units"] = json!(3.0);
+    let made = app.post("/v1/promotions", MANAGEMENT, &promotion).await;
+    made.expect(201);
+    assert_eq!(made.body["data"]["priority"], 70, "{}", made.text);
+    assert_eq!(made.body["data"]["offer"]["max_units"], 3, "{}", made.text);
+    promotion["offer"]["max_units"] = json!(3.5);
+    app.put(
+        "/v1/promotions/whole-units",
+        MANAGEMENT,
+        &promotion,
+        Some(1),
+    )
+    .await
+    .expect_problem(400, Some("offer"));
+
     coupon_promotion(&app, "whole-uses", "WHOLE-USES").await;
     let made = app
         .post(
