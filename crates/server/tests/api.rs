@@ -17,6 +17,8 @@ mod auth;
 mod claims;
 #[path = "api/codes.rs"]
 mod codes;
+#[path = "api/contract.rs"]
+mod contract;
 #[path = "api/distribution.rs"]
 mod distribution;
 #[path = "api/documents.rs"]

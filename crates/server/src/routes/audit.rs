@@ -14,7 +14,16 @@ use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
 /// Audited entities that are not documents.
-const OTHER_ENTITIES: [&str; 4] = ["api_key", "coupon", "batch", "distribution"];
+const OTHER_ENTITIES: [&str; 5] = ["api_key", "coupon", "batch", "distribution", "voucher"];
+
+/// Every audited entity, as `/v1/audit` names them (the document's `entity` enum lists these).
+pub fn entities() -> Vec<&'static str> {
+    Kind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .chain(OTHER_ENTITIES)
+        .collect()
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,9 +60,7 @@ pub async fn list(
     {
         return Err(ApiError::validation(
             "entity",
-            format!(
-                "unknown entity `{entity}` (settings, product, segment, selection, customer_group, campaign, promotion, relay, api_key, coupon, batch, distribution)"
-            ),
+            format!("unknown entity `{entity}` ({})", entities().join(", ")),
         ));
     }
     let limit = page_size(params.limit)?;
@@ -83,4 +90,28 @@ pub async fn list(
         })
         .collect();
     Ok(Json(json!({ "items": items, "next_before": next })))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::entities;
+    use crate::routes::operations::OPENAPI;
+
+    /// The document's `entity` enums (the filter and the entries) list every audited entity.
+    #[test]
+    fn the_document_names_every_audited_entity() {
+        let document: Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+        let filter = document["paths"]["/v1/audit"]["get"]["parameters"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["name"] == "entity"))
+            .map(|p| p["schema"]["enum"].clone())
+            .unwrap_or_default();
+        let entry =
+            &document["components"]["schemas"]["AuditEntry"]["properties"]["entity"]["enum"];
+        let expected = serde_json::json!(entities());
+        assert_eq!(filter, expected, "the entity filter");
+        assert_eq!(entry, &expected, "AuditEntry.entity");
+    }
 }

@@ -110,6 +110,15 @@ async fn list(
             "only campaigns filter by status",
         ));
     }
+    // An unknown status is refused rather than matching nothing, as the document's enum says.
+    if let Some(status) = &params.status
+        && serde_json::from_value::<CampaignStatus>(Value::String(status.clone())).is_err()
+    {
+        return Err(ApiError::validation(
+            "status",
+            format!("unknown status `{status}` (draft, active, paused, ended, archived)"),
+        ));
+    }
     let limit = page_size(params.limit)?;
     let query = ListQuery {
         deleted: params.deleted,

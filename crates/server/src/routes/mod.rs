@@ -355,6 +355,45 @@ mod tests {
         );
     }
 
+    /// The refusals every route of a kind gives are in the document: 422 where a query value can
+    /// be refused (`limit` outside 1–500, a bad `at`, an unknown `status` or `entity`), 400 and
+    /// 428 where `If-Match` is read.
+    #[test]
+    fn openapi_lists_the_refusals_of_query_values_and_if_match() {
+        let document: Value = serde_json::from_str(operations::OPENAPI).unwrap_or_default();
+        let mut missing = Vec::new();
+        let paths = document["paths"].as_object().cloned().unwrap_or_default();
+        for (path, item) in &paths {
+            for method in ["get", "put", "post", "delete", "patch"] {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let parameters: Vec<&str> = operation["parameters"]
+                    .as_array()
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|p| p["$ref"].as_str().or(p["name"].as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let has = |name: &str| parameters.iter().any(|p| p.ends_with(name));
+                let mut expected = Vec::new();
+                if ["/Limit", "/At", "entity", "status"].into_iter().any(has) {
+                    expected.push("422");
+                }
+                if has("/IfMatch") {
+                    expected.extend(["400", "428"]);
+                }
+                for status in expected {
+                    if operation["responses"].get(status).is_none() {
+                        missing.push(format!("{method} {path}: {status}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "undocumented refusals: {missing:?}");
+    }
+
     /// The OpenAPI document describes exactly the routes the router serves.
     #[test]
     fn openapi_describes_every_route_and_no_other() {
