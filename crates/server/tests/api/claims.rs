@@ -4,17 +4,19 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    MANAGEMENT, STOREFRONT, TestApp, cart, outcome, percent_off, spawn_app, storefront_key,
+    MANAGEMENT, STOREFRONT, TestApp, cart, code_only, outcome, spawn_app, storefront_key,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_cannot_claim_what_a_code_unlocks_nor_its_uses() {
     let app = spawn_app().await;
-    let mut promotion = percent_off("uno-code", "GAME-UNO", 50, None);
-    promotion["conditions"] = json!({ "coupon": { "codes": [] } });
-    app.post("/v1/promotions", MANAGEMENT, &promotion)
-        .await
-        .expect(201);
+    app.post(
+        "/v1/promotions",
+        MANAGEMENT,
+        &code_only("uno-code", "GAME-UNO", 50),
+    )
+    .await
+    .expect(201);
 
     // The engine's detailed form of a code, inventing what it unlocks.
     let mut claimed = cart(&[("GAME-UNO", 1)]);
@@ -129,8 +131,7 @@ async fn redemptions_belong_to_the_key_that_made_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_cannot_claim_a_promotion_was_not_used() {
     let app = spawn_app().await;
-    let mut promotion = percent_off("uno-once", "GAME-UNO", 50, None);
-    promotion["conditions"] = json!({ "coupon": { "codes": [] } });
+    let mut promotion = code_only("uno-once", "GAME-UNO", 50);
     promotion["limits"] = json!({ "total_uses": 1 });
     app.post("/v1/promotions", MANAGEMENT, &promotion)
         .await

@@ -15,26 +15,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::support::{
-    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, line, load_demo, outcome, percent_off,
+    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, code_only, line, load_demo, outcome, percent_off,
     promotion_status, spawn_app, spawn_app_on,
 };
 
 /// The alphabet of generated codes: no 0/O, 1/I/L.
 const ALPHABET: &str = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-/// A promotion that only a code unlocks: `percent` % off `sku`.
-///
-/// The engine checks codes only for promotions with `conditions.coupon`: a promotion without it
-/// applies whatever codes the cart holds (see `a_promotion_without_a_coupon_condition_…` below),
-/// so a stored coupon "unlocking" it would change nothing. `"coupon": {"codes": []}` lists no code
-/// of the promotion's own; the promotion is then unlocked only by a presented code whose details
-/// name it (`CodeDetails::promotions`, which the server fills in for a stored coupon), and without
-/// one the quote rejects it with `coupon_not_presented`.
-fn code_only(id: &str, sku: &str, percent: u32) -> Value {
-    let mut body = percent_off(id, sku, percent, None);
-    body["conditions"] = json!({ "coupon": { "codes": [] } });
-    body
-}
 
 async fn add_promotion(app: &TestApp, body: &Value) {
     app.post("/v1/promotions", MANAGEMENT, body)

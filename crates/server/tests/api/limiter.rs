@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, fresh_window, load_demo, percent_off, spawn_app,
+    MANAGEMENT, Reply, STOREFRONT, TestApp, cart, code_only, fresh_window, load_demo, spawn_app,
     spawn_app_on, storefront_key,
 };
 use remise_test_support::TestSqlite;
@@ -13,11 +13,13 @@ const CLIENT: &str = "Remise-Client-Address";
 
 async fn setup(app: &TestApp) {
     fresh_window().await;
-    let mut promotion = percent_off("uno-code", "GAME-UNO", 50, None);
-    promotion["conditions"] = json!({ "coupon": { "codes": [] } });
-    app.post("/v1/promotions", MANAGEMENT, &promotion)
-        .await
-        .expect(201);
+    app.post(
+        "/v1/promotions",
+        MANAGEMENT,
+        &code_only("uno-code", "GAME-UNO", 50),
+    )
+    .await
+    .expect(201);
     app.post(
         "/v1/coupons",
         MANAGEMENT,

@@ -458,3 +458,17 @@ pub async fn fresh_window() {
         tokio::time::sleep(std::time::Duration::from_millis(60_000 - into + 100)).await;
     }
 }
+
+/// A promotion that only a code unlocks: `percent` % off `sku`.
+///
+/// The engine checks codes only for promotions with `conditions.coupon`: a promotion without it
+/// applies whatever codes the cart holds (see `a_promotion_without_a_coupon_condition_…` below),
+/// so a stored coupon "unlocking" it would change nothing. `"coupon": {"codes": []}` lists no code
+/// of the promotion's own; the promotion is then unlocked only by a presented code whose details
+/// name it (`CodeDetails::promotions`, which the server fills in for a stored coupon), and without
+/// one the quote rejects it with `coupon_not_presented`.
+pub fn code_only(id: &str, sku: &str, percent: u32) -> Value {
+    let mut body = percent_off(id, sku, percent, None);
+    body["conditions"] = json!({ "coupon": { "codes": [] } });
+    body
+}
