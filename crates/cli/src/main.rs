@@ -12,6 +12,7 @@
 //! Exit status: 0 on success, 1 when a file cannot be read or output cannot be written, 2 when the
 //! input is invalid (every error is listed on stderr with its path) or the command line is wrong.
 
+mod api_keys;
 mod catalog;
 mod check;
 mod codes;
@@ -75,6 +76,19 @@ enum Command {
     Check(check::Args),
     /// Print the catalog prices of products for one customer context, as JSON.
     Price(price::Args),
+    /// API keys in the database: create one (its secret is printed once), list, revoke.
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeys),
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeys {
+    /// Create a key; its secret alone goes to stdout, shown this once.
+    Create(api_keys::CreateArgs),
+    /// List the keys (id, scope, state, prefix, name), never their secrets.
+    List(api_keys::ListArgs),
+    /// Revoke a key by its id.
+    Revoke(api_keys::RevokeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +127,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
         Command::Price(args) => price::run(args),
+        Command::ApiKeys(ApiKeys::Create(args)) => api_keys::create(args),
+        Command::ApiKeys(ApiKeys::List(args)) => api_keys::list(args),
+        Command::ApiKeys(ApiKeys::Revoke(args)) => api_keys::revoke(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

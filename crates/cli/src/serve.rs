@@ -82,6 +82,14 @@ pub fn run(args: &Args) -> Result<()> {
             .await?
             .with_mail(mail.clone());
         print_welcome(&server, &args.database.url, loaded_demo, &mail.config);
+        let keys = server.state.store.list_api_keys().await?;
+        if keys.iter().all(|k| k.revoked_at.is_some()) {
+            println!(
+                "  no API key yet: create the first one with\n    \
+                 remise api-keys create --name admin --scope management --database {}",
+                args.database.url
+            );
+        }
         tracing::info!(addr = %server.addr, "listening");
         serve_until_stopped(server, &mut signals, deadline).await
     })?;

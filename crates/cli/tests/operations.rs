@@ -500,3 +500,104 @@ fn serve_help_documents_the_shutdown_deadline_the_log_format_and_the_limiter_hea
         );
     }
 }
+
+/// The status line of `GET path` with `key`, over a plain connection.
+fn get_status(addr: &str, path: &str, key: &str) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_first_key_is_made_from_the_command_line() {
+    let serve = Serve::start("api-keys", &["--no-demo"]);
+    let url = sqlite_url(&serve._dir);
+    let list = remise(&["api-keys", "list", "--database", &url]);
+    success(&list);
+    assert!(list.stdout.is_empty(), "{}", list.stdout);
+    assert!(
+        list.stderr.contains("remise api-keys create"),
+        "{}",
+        list.stderr
+    );
+
+    let created = remise(&[
+        "api-keys",
+        "create",
+        "--name",
+        "admin",
+        "--scope",
+        "management",
+        "--database",
+        &url,
+    ]);
+    success(&created);
+    let secret = created.stdout.trim().to_owned();
+    assert!(
+        secret.starts_with("rk_") && secret.len() == 67,
+        "the secret alone on stdout: {secret:?}"
+    );
+    assert!(
+        created.stderr.contains("shown this once"),
+        "{}",
+        created.stderr
+    );
+
+    // The running server accepts it (it reloads keys on its poll).
+    let start = Instant::now();
+    while get_status(&serve.addr, "/v1/settings", &secret) != "HTTP/1.1 200 OK" {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the key is not accepted"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+
+    let list = remise(&["api-keys", "list", "--database", &url]);
+    let line = list.stdout.lines().next().expect("one key").to_owned();
+    assert!(
+        line.contains("\tmanagement\tactive\t") && line.ends_with("\tadmin"),
+        "{line}"
+    );
+    assert!(!list.stdout.contains(&secret), "a list never shows secrets");
+    let id = line.split('\t').next().expect("the id").to_owned();
+
+    success(&remise(&["api-keys", "revoke", &id, "--database", &url]));
+    let start = Instant::now();
+    while get_status(&serve.addr, "/v1/settings", &secret) != "HTTP/1.1 401 Unauthorized" {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the key still works"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+
+    // Mistakes are refused, and change nothing.
+    let unnamed = remise(&[
+        "api-keys",
+        "create",
+        "--name",
+        " ",
+        "--scope",
+        "storefront",
+        "--database",
+        &url,
+    ]);
+    assert_eq!(unnamed.code, Some(2), "{}", unnamed.stderr);
+    let unknown = remise(&["api-keys", "revoke", "key_nope", "--database", &url]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(
+        unknown.stderr.contains("no API key `key_nope`"),
+        "{}",
+        unknown.stderr
+    );
+    let list = remise(&["api-keys", "list", "--database", &url]);
+    assert_eq!(list.stdout.lines().count(), 1, "{}", list.stdout);
+}

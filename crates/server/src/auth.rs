@@ -51,6 +51,17 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A new key named `name` (1 to 100 characters once trimmed) with its secret, which is shown
+/// once: only its hash is stored.
+pub fn new_key(name: &str, scope: Scope) -> Result<(ApiKey, String), ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+    }
+    let secret = new_secret()?;
+    Ok((key_for(&secret, name, scope), secret))
+}
+
 /// A key record for `secret`; its id is the hash's first 16 hex digits.
 pub fn key_for(secret: &str, name: &str, scope: Scope) -> ApiKey {
     let hash = hash_secret(secret);

@@ -37,7 +37,7 @@ use remise_store::{Actor, Kind, Store};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-pub use auth::{hash_secret, new_secret};
+pub use auth::{hash_secret, new_key, new_secret};
 pub use problem::{ApiError, FieldProblem};
 pub use published::POLL_INTERVAL;
 

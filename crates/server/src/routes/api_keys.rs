@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::AppState;
-use crate::auth::{Caller, key_for, new_secret};
+use crate::auth::{Caller, new_key};
 use crate::body::Body;
 use crate::model::rfc3339;
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,12 +57,7 @@ pub async fn create(
     body: Body,
 ) -> ApiResult<Response> {
     let new: NewKey = body.json()?;
-    let name = new.name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
-    }
-    let secret = new_secret()?;
-    let key = key_for(&secret, name, new.scope);
+    let (key, secret) = new_key(&new.name, new.scope)?;
     state.store.create_api_key(&caller.actor(), &key).await?;
     Ok((
         StatusCode::CREATED,
