@@ -82,15 +82,73 @@ pub async fn generate(
         return Ok(true);
     }
     state.generations.set(&batch.id, None);
-    let (state, actor, batch) = (state.clone(), actor.clone(), batch.clone());
+    let (state, actor, id) = (state.clone(), actor.clone(), batch.id.clone());
+    let running = Running {
+        state: state.clone(),
+        batch: id.clone(),
+        ended: false,
+    };
     tokio::spawn(async move {
-        let outcome = add_codes(&state, &actor, &batch, count, &|_| {}).await;
+        let mut running = running;
+        let outcome = top_up(&state, &actor, &id).await;
         if let Err(error) = &outcome {
-            tracing::error!(batch = %batch.id, "code generation failed: {error}");
+            tracing::error!(batch = %id, "code generation failed: {error}");
         }
-        state.generations.finish(&batch.id, outcome);
+        state.generations.finish(&id, outcome);
+        running.end();
     });
     Ok(false)
+}
+
+/// Adds codes to the batch, a chunk at a time, until it holds its quota as the store has it
+/// now: a quota changed meanwhile (through another instance) is followed, not overshot by more
+/// than the chunk in flight.
+async fn top_up(state: &AppState, actor: &Actor, id: &str) -> ApiResult<()> {
+    const CHUNK: u64 = 100_000;
+    loop {
+        let Some(batch) = state.store.get_batch(id).await? else {
+            return Ok(());
+        };
+        let counts = state
+            .store
+            .batch_counts(id, remise_store::now_millis())
+            .await?;
+        let enabled = counts.generated - counts.disabled;
+        let missing = u64::from(batch.quota).saturating_sub(enabled);
+        if missing == 0 {
+            return Ok(());
+        }
+        add_codes(state, actor, &batch, missing.min(CHUNK), &|_| {}).await?;
+    }
+}
+
+/// Marks a generation failed if its task ends without saying how (a panic): it would otherwise
+/// stay `running`, and its batch's quota locked, on this instance.
+struct Running {
+    state: Arc<AppState>,
+    batch: String,
+    ended: bool,
+}
+
+impl Running {
+    fn end(&mut self) {
+        self.ended = true;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.state.generations.set(
+            &self.batch,
+            Some(
+                "the generation stopped unexpectedly; set the quota again to complete it"
+                    .to_owned(),
+            ),
+        );
+    }
 }
 
 /// `{state, generated, quota[, error]}`: `running` here, `failed` here (with why), else
