@@ -13,6 +13,8 @@ mod support;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/batches.rs"]
+mod batches;
 #[path = "api/claims.rs"]
 mod claims;
 #[path = "api/codes.rs"]
