@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::codes::{add_coupon, add_promotion};
 use crate::support::{
     MANAGEMENT, STOREFRONT, TestApp, cart, code_only, outcome, spawn_app, storefront_key,
 };
@@ -133,12 +134,9 @@ async fn a_cart_cannot_claim_a_promotion_was_not_used() {
     let app = spawn_app().await;
     let mut promotion = code_only("uno-once", "GAME-UNO", 50);
     promotion["limits"] = json!({ "total_uses": 1 });
-    app.post("/v1/promotions", MANAGEMENT, &promotion)
-        .await
-        .expect(201);
-    app.post(
-        "/v1/coupons",
-        MANAGEMENT,
+    add_promotion(&app, &promotion).await;
+    add_coupon(
+        &app,
         &json!({ "code": "UNO-ONCE", "promotion": "uno-once" }),
     )
     .await

@@ -4,16 +4,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{MANAGEMENT, Reply, STOREFRONT, TestApp, cart, spawn_app, toyshop_cart};
-
-async fn evaluate_raw(app: &TestApp, body: &str) -> Reply {
-    app.send(
-        app.with_key(Method::POST, "/v1/carts/evaluate", STOREFRONT)
-            .header("content-type", "application/json")
-            .body(body.to_owned()),
-    )
-    .await
-}
+use crate::support::{
+    MANAGEMENT, STOREFRONT, TestApp, cart, evaluate_raw, spawn_app, toyshop_cart,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_json_names_its_position() {

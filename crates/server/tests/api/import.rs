@@ -3,16 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{MANAGEMENT, Reply, STOREFRONT, TestApp, spawn_app};
-
-async fn import(app: &TestApp, content_type: &str, body: &str) -> Reply {
-    app.send(
-        app.with_key(Method::POST, "/v1/products/import", MANAGEMENT)
-            .header("content-type", content_type)
-            .body(body.to_owned()),
-    )
-    .await
-}
+use crate::support::{MANAGEMENT, STOREFRONT, import_products, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_a_json_array_then_finds_it_unchanged() {
@@ -22,13 +13,13 @@ async fn imports_a_json_array_then_finds_it_unchanged() {
         { "sku": "IMP-2", "name": "Imported two", "price": "20.00", "tax_rate": "0.20", "segments": ["marvel"], "brand": "Hasbro" },
     ]);
     let text = products.to_string();
-    let first = import(&app, "application/json", &text).await;
+    let first = import_products(&app, "application/json", &text).await;
     first.expect(200);
     assert_eq!(
         first.body,
         json!({ "created": 2, "updated": 0, "unchanged": 0 })
     );
-    let again = import(&app, "application/json", &text).await;
+    let again = import_products(&app, "application/json", &text).await;
     assert_eq!(
         again.body,
         json!({ "created": 0, "updated": 0, "unchanged": 2 })
@@ -39,7 +30,7 @@ async fn imports_a_json_array_then_finds_it_unchanged() {
     let mut changed = products.clone();
     changed[0]["price"] = json!("9.00");
     let wrapped = json!({ "products": changed }).to_string();
-    let third = import(&app, "application/json", &wrapped).await;
+    let third = import_products(&app, "application/json", &wrapped).await;
     assert_eq!(
         third.body,
         json!({ "created": 0, "updated": 1, "unchanged": 1 })
@@ -81,7 +72,7 @@ async fn imports_csv_with_attribute_columns() {
     let csv = "sku,name,price,tax_rate,segments,brand,tags,attr.colour,attr.age\n\
                CSV-1,Puzzle 500 pièces,12.50,0.20,jeux|peluches,Ravensburger,noël|promo,rouge,8+\n\
                CSV-2, Dés ,3.00,0.20,,,,,\n";
-    let reply = import(&app, "text/csv; charset=utf-8", csv).await;
+    let reply = import_products(&app, "text/csv; charset=utf-8", csv).await;
     reply.expect(200);
     assert_eq!(
         reply.body,
@@ -104,7 +95,7 @@ async fn imports_csv_with_attribute_columns() {
     assert_eq!(two.body["data"]["attributes"], json!({}));
     assert!(two.body["data"]["brand"].is_null());
 
-    let again = import(&app, "text/csv", csv).await;
+    let again = import_products(&app, "text/csv", csv).await;
     assert_eq!(
         again.body,
         json!({ "created": 0, "updated": 0, "unchanged": 2 })
@@ -118,7 +109,7 @@ async fn imports_semicolon_csv_with_decimal_commas() {
     let csv = "\u{feff}sku;name;price;tax_rate;segments\r\n\
                FR-1;Puzzle, 500 pièces;12,50;0,055;jeux|peluches\r\n\
                FR-2;Dés;3.00;;\r\n";
-    let reply = import(&app, "text/csv", csv).await;
+    let reply = import_products(&app, "text/csv", csv).await;
     reply.expect(200);
     let one = app.get("/v1/products/FR-1", MANAGEMENT).await;
     one.expect(200);
@@ -132,14 +123,14 @@ async fn imports_semicolon_csv_with_decimal_commas() {
 
     // A bad amount names its line and says what is accepted; a comma-separated file keeps
     // reading a comma as a column separator.
-    let reply = import(&app, "text/csv", "sku;price\nX;1,2,3\n").await;
+    let reply = import_products(&app, "text/csv", "sku;price\nX;1,2,3\n").await;
     reply.expect(422);
     assert_eq!(reply.body["errors"][0]["field"], "line 2: price");
     assert_eq!(
         reply.body["errors"][0]["message"],
         "`1,2,3` is not a decimal number (12.50 or 12,50)"
     );
-    let reply = import(&app, "text/csv", "sku,price\nX,\"1,5\"\n").await;
+    let reply = import_products(&app, "text/csv", "sku,price\nX,\"1,5\"\n").await;
     reply.expect(422);
     assert_eq!(reply.body["errors"][0]["field"], "line 2: price");
 }
@@ -157,7 +148,7 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
                BAD-2,Two,douze,jeux\n\
                BAD-3,Three,3.00,\n\
                BAD-4,Four,4.00,no-such-segment\n";
-    let reply = import(&app, "text/csv", csv).await;
+    let reply = import_products(&app, "text/csv", csv).await;
     reply.expect(422);
     assert_eq!(
         reply.error_fields(),
@@ -168,7 +159,7 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
 
     // A price that reads but is not valid, the same way.
     let csv = csv.replace("douze", "-3");
-    let reply = import(&app, "text/csv", &csv).await;
+    let reply = import_products(&app, "text/csv", &csv).await;
     reply.expect(422);
     assert_eq!(
         reply.error_fields(),
@@ -181,7 +172,7 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
         { "sku": "BAD-2", "name": "Two", "price": "2.00", "segments": ["no-such-segment"] },
         { "sku": "BAD-3", "name": "Three", "price": "2.00", "colour": "red" },
     ]);
-    let reply = import(&app, "application/json", &json.to_string()).await;
+    let reply = import_products(&app, "application/json", &json.to_string()).await;
     reply.expect(422);
     assert_eq!(
         reply.error_fields(),
@@ -204,12 +195,12 @@ async fn a_bad_file_is_refused_whole_with_every_line_named() {
 
     // Duplicates and a missing column.
     let duplicate = "sku,price\nDUP,1.00\nDUP,2.00\n";
-    let reply = import(&app, "text/csv", duplicate).await;
+    let reply = import_products(&app, "text/csv", duplicate).await;
     reply.expect(422);
     assert_eq!(reply.error_fields(), ["line 3: sku"]);
-    let reply = import(&app, "text/csv", "sku,name\nX,Y\n").await;
+    let reply = import_products(&app, "text/csv", "sku,name\nX,Y\n").await;
     reply.expect_problem(422, Some("line 1"));
-    let reply = import(&app, "text/csv", "sku,price,colour\nX,1.00,red\n").await;
+    let reply = import_products(&app, "text/csv", "sku,price,colour\nX,1.00,red\n").await;
     reply.expect_problem(422, Some("line 1, column 3"));
 
     // Nothing was written.
@@ -226,7 +217,7 @@ async fn an_import_may_be_larger_than_other_bodies() {
     // 3 MiB (over the 2 MiB of other routes), mostly padding that cells lose when trimmed.
     let padding = " ".repeat(3 * 1024 * 1024);
     let csv = format!("sku,name,price\nBIG-1,{padding}Big one{padding},1.00\n");
-    let reply = import(&app, "text/csv", &csv).await;
+    let reply = import_products(&app, "text/csv", &csv).await;
     reply.expect(200);
     assert_eq!(reply.body["created"], 1);
     let big = app.get("/v1/products/BIG-1", MANAGEMENT).await;
@@ -236,16 +227,16 @@ async fn an_import_may_be_larger_than_other_bodies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_needs_csv_or_json() {
     let app = spawn_app().await;
-    let reply = import(&app, "text/plain", "sku,price\nX,1.00\n").await;
+    let reply = import_products(&app, "text/plain", "sku,price\nX,1.00\n").await;
     reply.expect(415);
     assert_eq!(reply.body["type"], "/problems/unsupported-media-type");
-    import(&app, "application/xml", "<products/>")
+    import_products(&app, "application/xml", "<products/>")
         .await
         .expect(415);
-    import(&app, "application/json", "{ not json")
+    import_products(&app, "application/json", "{ not json")
         .await
         .expect(400);
-    import(&app, "application/json", "{ \"sku\": \"X\" }")
+    import_products(&app, "application/json", "{ \"sku\": \"X\" }")
         .await
         .expect(422);
     app.get("/v1/products/X", MANAGEMENT).await.expect(404);

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::codes::{add_coupon, add_promotion};
 use crate::support::{
     MANAGEMENT, Reply, STOREFRONT, TestApp, cart, code_only, fresh_window, load_demo, spawn_app,
     spawn_app_on, storefront_key,
@@ -13,20 +14,10 @@ const CLIENT: &str = "Remise-Client-Address";
 
 async fn setup(app: &TestApp) {
     fresh_window().await;
-    app.post(
-        "/v1/promotions",
-        MANAGEMENT,
-        &code_only("uno-code", "GAME-UNO", 50),
-    )
-    .await
-    .expect(201);
-    app.post(
-        "/v1/coupons",
-        MANAGEMENT,
-        &json!({ "code": "KNOWN-1", "promotion": "uno-code" }),
-    )
-    .await
-    .expect(201);
+    add_promotion(app, &code_only("uno-code", "GAME-UNO", 50)).await;
+    add_coupon(app, &json!({ "code": "KNOWN-1", "promotion": "uno-code" }))
+        .await
+        .expect(201);
     let settings = app.get("/v1/settings", MANAGEMENT).await;
     let mut body = settings.body["data"].clone();
     body["code_attempts_per_minute"] = json!(3);

@@ -1,28 +1,11 @@
 //! Numbers beyond the limits (issue 10, points 7, 8 and 16): an amount above 10^15, a negative tax
 //! rate or a quantity below 1 is a 422 naming its field, never a 500, and nothing is stored.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{AT, MANAGEMENT, Reply, STOREFRONT, TestApp, cart, spawn_app};
-
-async fn evaluate_raw(app: &TestApp, body: &str) -> Reply {
-    app.send(
-        app.with_key(Method::POST, "/v1/carts/evaluate", STOREFRONT)
-            .header("content-type", "application/json")
-            .body(body.to_owned()),
-    )
-    .await
-}
-
-async fn import_csv(app: &TestApp, csv: &str) -> Reply {
-    app.send(
-        app.with_key(Method::POST, "/v1/products/import", MANAGEMENT)
-            .header("content-type", "text/csv")
-            .body(csv.to_owned()),
-    )
-    .await
-}
+use crate::support::{
+    AT, MANAGEMENT, Reply, STOREFRONT, cart, evaluate_raw, import_products, spawn_app,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_with_a_price_beyond_the_limit_is_422_naming_the_field() {
@@ -104,7 +87,7 @@ async fn the_management_api_refuses_amounts_beyond_the_limit_and_stores_nothing(
     let csv = "sku,name,price,tax_rate\n\
                GOLD,Gold,1000000000000000000000000000,0.20\n\
                LEAD,Lead,1.00,-1\n";
-    let reply = import_csv(&app, csv).await;
+    let reply = import_products(&app, "text/csv", csv).await;
     reply.expect(422);
     assert_eq!(reply.error_fields(), ["line 2: price", "line 3: tax_rate"]);
     // A campaign's budget is a money amount too.

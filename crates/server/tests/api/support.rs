@@ -472,3 +472,23 @@ pub fn code_only(id: &str, sku: &str, percent: u32) -> Value {
     body["conditions"] = json!({ "coupon": { "codes": [] } });
     body
 }
+
+/// A cart evaluation of a raw body, with the storefront key.
+pub async fn evaluate_raw(app: &TestApp, body: &str) -> Reply {
+    app.send(
+        app.with_key(Method::POST, "/v1/carts/evaluate", STOREFRONT)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned()),
+    )
+    .await
+}
+
+/// A product import of `body` declared as `content_type`, with the management key.
+pub async fn import_products(app: &TestApp, content_type: &str, body: &str) -> Reply {
+    app.send(
+        app.with_key(Method::POST, "/v1/products/import", MANAGEMENT)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.to_owned()),
+    )
+    .await
+}

@@ -1,10 +1,9 @@
 //! The rules merchants bring from other platforms (issue 9), through the management API: stored,
 //! checked with the field's path, and served.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{MANAGEMENT, TestApp, cart, dec, line, outcome, spawn_app};
+use crate::support::{MANAGEMENT, cart, dec, import_products, line, outcome, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_promotion_in_the_new_vocabulary_is_stored_and_served() {
@@ -150,7 +149,7 @@ async fn product_floors_come_from_the_catalog_import() {
     let app = spawn_app().await;
     let csv = "sku,name,price,tax_rate,cost,min_price,compare_at_price\n\
                FLOOR-1,Lampe,40.00,0.20,30.00,,50.00\n";
-    let reply = import(&app, csv).await;
+    let reply = import_products(&app, "text/csv", csv).await;
     reply.expect(200);
     let product = app.get("/v1/products/FLOOR-1", MANAGEMENT).await;
     assert_eq!(product.body["data"]["cost"], "30.00");
@@ -178,15 +177,6 @@ async fn product_floors_come_from_the_catalog_import() {
     assert_eq!(outcome(&quote.body, "lamp-half")["lost_to_floors"], "10.00");
 
     // A negative cost is refused with its line.
-    let bad = import(&app, "sku,price,cost\nFLOOR-2,10.00,-1.00\n").await;
+    let bad = import_products(&app, "text/csv", "sku,price,cost\nFLOOR-2,10.00,-1.00\n").await;
     bad.expect(422);
-}
-
-async fn import(app: &TestApp, csv: &str) -> crate::support::Reply {
-    app.send(
-        app.with_key(Method::POST, "/v1/products/import", MANAGEMENT)
-            .header("content-type", "text/csv")
-            .body(csv.to_owned()),
-    )
-    .await
 }
