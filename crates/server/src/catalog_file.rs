@@ -259,6 +259,20 @@ fn row_error(error: &csv::Error) -> String {
     }
 }
 
+/// The columns of a catalog CSV, besides `attr.<key>` ones.
+const COLUMNS: [&str; 10] = [
+    "sku",
+    "name",
+    "price",
+    "tax_rate",
+    "segments",
+    "brand",
+    "tags",
+    "cost",
+    "min_price",
+    "compare_at_price",
+];
+
 fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>, Problems)> {
     // Read whole (as JSON is) so that rows are named by the file's own lines.
     let mut bytes = Vec::new();
@@ -281,22 +295,13 @@ fn read_csv(mut reader: impl Read, max_rows: usize) -> ApiResult<(Vec<Imported>,
     let column = |name: &str| headers.iter().position(|h| h == name);
     let mut problems = Problems(Vec::new(), 0);
     for (i, header) in headers.iter().enumerate() {
-        let known = [
-            "sku",
-            "name",
-            "price",
-            "tax_rate",
-            "segments",
-            "brand",
-            "tags",
-            "cost",
-            "min_price",
-            "compare_at_price",
-        ];
-        if !known.contains(&header) && !header.starts_with("attr.") {
+        if !COLUMNS.contains(&header) && !header.starts_with("attr.") {
             problems.push(
                 format!("line 1, column {}", i + 1),
-                format!("unknown column `{header}` (sku, name, price, tax_rate, segments, brand, tags, cost, min_price, compare_at_price, attr.<key>)"),
+                format!(
+                    "unknown column `{header}` ({}, attr.<key>)",
+                    COLUMNS.join(", ")
+                ),
             );
         }
     }

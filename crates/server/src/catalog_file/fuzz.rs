@@ -31,19 +31,12 @@ fn config() -> Config {
     }
 }
 
-const HEADER: [&str; 11] = [
-    "sku",
-    "name",
-    "price",
-    "tax_rate",
-    "segments",
-    "brand",
-    "tags",
-    "cost",
-    "min_price",
-    "compare_at_price",
-    "attr.color",
-];
+/// Every column, one attribute among them.
+fn header() -> Vec<&'static str> {
+    let mut header = super::COLUMNS.to_vec();
+    header.push("attr.color");
+    header
+}
 
 fn seed_rows() -> Vec<Vec<String>> {
     let rows = [
@@ -143,7 +136,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 /// The seed file (header first) with `mutations` applied.
 fn mutated(mutations: &[Mutation]) -> Vec<Vec<String>> {
-    let mut rows = vec![HEADER.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    let mut rows = vec![header().iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
     rows.extend(seed_rows());
     for mutation in mutations {
         let n = rows.len();
@@ -274,7 +267,7 @@ proptest! {
         value in prop::sample::select(vec!["NaN", "79228162514264337593543950336", "douze", "--1", "12.5.0", "½"]),
         crlf in any::<bool>(),
     ) {
-        let index = HEADER.iter().position(|h| *h == column).unwrap();
+        let index = header().iter().position(|h| *h == column).unwrap();
         let mutations = [Mutation::Cell(row + 1, index, value.to_owned())];
         let rows = mutated(&mutations);
         let result = read_all(text(&rows, crlf, false).as_bytes(), FileFormat::Csv, MAX_ROWS);
