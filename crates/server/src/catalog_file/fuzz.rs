@@ -263,7 +263,8 @@ proptest! {
     fn a_bad_number_is_named_by_its_line_and_column(
         row in 0..3usize,
         column in prop::sample::select(vec!["price", "tax_rate", "cost", "min_price", "compare_at_price"]),
-        // (Not `1e27`: it reads as a decimal today; bounding amounts is issue 10 point 7.)
+        // (Not `1e27`: it reads as a number, and its bound is checked with the product, after
+        // reading: `api/numbers.rs`.)
         value in prop::sample::select(vec!["NaN", "79228162514264337593543950336", "douze", "--1", "12.5.0", "½"]),
         crlf in any::<bool>(),
     ) {
