@@ -1,7 +1,9 @@
 //! Compile a [`RuleSet`] into a [`Snapshot`]: check every field (all errors, each with its path),
 //! intern names, resolve the segment tree, sort promotions and build the target index.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use jiff::civil::{DateTime, Time};
 use jiff::tz::TimeZone;
@@ -17,8 +19,11 @@ use crate::snapshot::{
     Semantics, SkuEntry, Snapshot, Targets, UnitLimit, attribute_key,
 };
 
+mod apply;
 mod conditions;
 mod offer;
+
+pub use apply::RuleChange;
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
 /// file's indices even when elements before them could not be read.
@@ -45,7 +50,7 @@ pub(crate) fn compile_at(
     let mut c = Compiler {
         errors,
         positions,
-        names: Names::default(),
+        names: Cow::Owned(Names::default()),
     };
     let snapshot = c.run(rules);
     match snapshot {
@@ -84,20 +89,50 @@ fn path_key(path: &str) -> Vec<(String, u64)> {
 struct Compiler<'p> {
     errors: Vec<FieldError>,
     positions: Option<&'p Positions>,
-    names: Names,
+    /// Borrowed from the snapshot a change is applied to, copied only when a new name comes.
+    names: Cow<'p, Names>,
+}
+
+/// The tables of [`Names`].
+#[derive(Clone, Copy)]
+enum Table {
+    Segments,
+    Selections,
+    Brands,
+    Attributes,
+    Tags,
+    Groups,
+    Channels,
+}
+
+impl Names {
+    fn table(&self, table: Table) -> &FxHashMap<Box<str>, u32> {
+        match table {
+            Table::Segments => &self.segments,
+            Table::Selections => &self.selections,
+            Table::Brands => &self.brands,
+            Table::Attributes => &self.attributes,
+            Table::Tags => &self.tags,
+            Table::Groups => &self.groups,
+            Table::Channels => &self.channels,
+        }
+    }
+
+    fn table_mut(&mut self, table: Table) -> &mut FxHashMap<Box<str>, u32> {
+        match table {
+            Table::Segments => &mut self.segments,
+            Table::Selections => &mut self.selections,
+            Table::Brands => &mut self.brands,
+            Table::Attributes => &mut self.attributes,
+            Table::Tags => &mut self.tags,
+            Table::Groups => &mut self.groups,
+            Table::Channels => &mut self.channels,
+        }
+    }
 }
 
 fn pos(list: Option<&Vec<usize>>, i: usize) -> usize {
     list.and_then(|l| l.get(i).copied()).unwrap_or(i)
-}
-
-fn intern(map: &mut FxHashMap<Box<str>, u32>, name: &str) -> u32 {
-    if let Some(&id) = map.get(name) {
-        return id;
-    }
-    let id = map.len() as u32;
-    map.insert(name.into(), id);
-    id
 }
 
 fn sorted(mut ids: Vec<u32>) -> Ids {
@@ -193,6 +228,17 @@ impl Compiler<'_> {
         self.errors.push(FieldError::new(path, message));
     }
 
+    /// The id of a name, interned if new. Ids are never reused: a table only grows.
+    fn intern(&mut self, table: Table, name: &str) -> u32 {
+        if let Some(&id) = self.names.table(table).get(name) {
+            return id;
+        }
+        let map = self.names.to_mut().table_mut(table);
+        let id = map.len() as u32;
+        map.insert(name.into(), id);
+        id
+    }
+
     fn run(&mut self, rules: &RuleSet) -> Option<Snapshot> {
         if rules.format != RULES_FORMAT {
             self.error(
@@ -227,7 +273,7 @@ impl Compiler<'_> {
 
         let mut group_display = Vec::new();
         for (name, settings) in &store.groups {
-            let id = intern(&mut self.names.groups, name) as usize;
+            let id = self.intern(Table::Groups, name) as usize;
             group_display.resize(id + 1, None);
             group_display[id] = Some(settings.display);
         }
@@ -236,7 +282,7 @@ impl Compiler<'_> {
         let (products, mut skus) = self.products(&rules.catalog, store, &money, &segment_lineage);
         self.selections(&rules.catalog.selections, &mut skus);
 
-        let mut promotions: Vec<(Option<Timestamp>, Promotion, Option<Targets>)> = Vec::new();
+        let mut promotions: Vec<Arc<Promotion>> = Vec::new();
         let mut seen_ids = FxHashMap::default();
         for (i, promotion) in rules.promotions.iter().enumerate() {
             let path = format!(
@@ -250,26 +296,20 @@ impl Compiler<'_> {
                 );
             }
             if let Some(compiled) = self.promotion(&path, promotion, &money, &time_zone, &skus) {
-                promotions.push(compiled);
+                promotions.push(Arc::new(compiled));
             }
         }
         if !self.errors.is_empty() {
             return None;
         }
-        promotions.sort_by(|(a_created, a, _), (b_created, b, _)| {
-            b.priority
-                .cmp(&a.priority)
-                .then_with(|| match (a_created, b_created) {
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                })
-                .then_with(|| a.id.cmp(&b.id))
-        });
-
-        let index = self.index(&promotions, &mut skus, segment_lineage.len());
-        let promotions = promotions.into_iter().map(|(_, p, _)| p).collect();
+        sort_promotions(&mut promotions);
+        let index = build_index(&promotions, segment_lineage.len());
+        let selection_members = rules
+            .catalog
+            .selections
+            .iter()
+            .map(|s| s.skus.iter().map(|sku| sku.as_str().into()).collect())
+            .collect();
         Some(Snapshot {
             money,
             time_zone,
@@ -279,13 +319,14 @@ impl Compiler<'_> {
             thresholds_include_tax: store.thresholds_include_tax,
             floor_at_cost: store.floor_at_cost,
             semantics: Semantics::resolve(store.compatibility, store.semantics),
-            names: std::mem::take(&mut self.names),
+            names: Arc::new(std::mem::take(&mut self.names).into_owned()),
             group_display,
-            segment_lineage,
-            skus,
+            segment_lineage: Arc::new(segment_lineage),
+            skus: Arc::new(skus),
             products,
+            selection_members,
             promotions,
-            index,
+            index: Arc::new(index),
         })
     }
 
@@ -307,7 +348,7 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            intern(&mut self.names.segments, &segment.id);
+            self.intern(Table::Segments, &segment.id);
             defined_at.push(i);
             parents.push(None);
         }
@@ -350,38 +391,14 @@ impl Compiler<'_> {
         store: &rules::StoreSettings,
         money: &Money,
         lineage: &[Ids],
-    ) -> (Vec<Product>, FxHashMap<Box<str>, SkuEntry>) {
+    ) -> (Vec<Arc<Product>>, FxHashMap<Box<str>, SkuEntry>) {
         let positions = self.positions.map(|p| &p.products);
         let mut products = Vec::with_capacity(catalog.products.len());
         let mut skus: FxHashMap<Box<str>, SkuEntry> = FxHashMap::default();
         skus.reserve(catalog.products.len());
         for (i, product) in catalog.products.iter().enumerate() {
             let path = format!("catalog.products[{}]", pos(positions, i));
-            if product.sku.is_empty() {
-                self.error(format!("{path}.sku"), "must not be empty");
-            }
-            self.check_price(&format!("{path}.price"), product.price, money);
-            self.check_rate(&format!("{path}.tax_rate"), product.tax_rate);
-            for (field, amount) in [
-                ("cost", product.cost),
-                ("min_price", product.min_price),
-                ("compare_at_price", product.compare_at_price),
-            ] {
-                if let Some(amount) = amount {
-                    self.check_price(&format!("{path}.{field}"), amount, money);
-                }
-            }
-            let floor = product_floor(product.min_price, product.cost, store.floor_at_cost);
-            let mut segments = Vec::new();
-            for (j, segment) in product.segments.iter().enumerate() {
-                match self.names.segments.get(segment.as_str()) {
-                    Some(&id) => segments.extend_from_slice(&lineage[id as usize]),
-                    None => self.error(
-                        format!("{path}.segments[{j}]"),
-                        format!("unknown segment `{segment}`"),
-                    ),
-                }
-            }
+            let compiled = self.product(&path, product, store.floor_at_cost, money, lineage);
             let entry = skus.entry(product.sku.as_str().into()).or_default();
             if entry.product.is_some() {
                 self.error(
@@ -391,34 +408,71 @@ impl Compiler<'_> {
                 continue;
             }
             entry.product = Some(products.len() as u32);
-            let brand = product
-                .brand
-                .as_deref()
-                .map(|b| intern(&mut self.names.brands, b));
-            let attributes = product
-                .attributes
-                .iter()
-                .map(|(k, v)| intern(&mut self.names.attributes, &attribute_key(k, v)))
-                .collect();
-            let tags = product
-                .tags
-                .iter()
-                .map(|t| intern(&mut self.names.tags, t))
-                .collect();
-            products.push(Product {
-                sku: product.sku.as_str().into(),
-                name: product.name.as_str().into(),
-                price: product.price,
-                tax_rate: product.tax_rate,
-                floor,
-                compare_at: product.compare_at_price,
-                segments: sorted(segments),
-                brand,
-                attributes: sorted(attributes),
-                tags: sorted(tags),
-            });
+            products.push(Arc::new(compiled));
         }
         (products, skus)
+    }
+
+    /// One product's own checks (its sku's uniqueness is the caller's) and its compiled form.
+    fn product(
+        &mut self,
+        path: &str,
+        product: &rules::Product,
+        floor_at_cost: bool,
+        money: &Money,
+        lineage: &[Ids],
+    ) -> Product {
+        if product.sku.is_empty() {
+            self.error(format!("{path}.sku"), "must not be empty");
+        }
+        self.check_price(&format!("{path}.price"), product.price, money);
+        self.check_rate(&format!("{path}.tax_rate"), product.tax_rate);
+        for (field, amount) in [
+            ("cost", product.cost),
+            ("min_price", product.min_price),
+            ("compare_at_price", product.compare_at_price),
+        ] {
+            if let Some(amount) = amount {
+                self.check_price(&format!("{path}.{field}"), amount, money);
+            }
+        }
+        let floor = product_floor(product.min_price, product.cost, floor_at_cost);
+        let mut segments = Vec::new();
+        for (j, segment) in product.segments.iter().enumerate() {
+            match self.names.segments.get(segment.as_str()) {
+                Some(&id) => segments.extend_from_slice(&lineage[id as usize]),
+                None => self.error(
+                    format!("{path}.segments[{j}]"),
+                    format!("unknown segment `{segment}`"),
+                ),
+            }
+        }
+        let brand = product
+            .brand
+            .as_deref()
+            .map(|b| self.intern(Table::Brands, b));
+        let attributes = product
+            .attributes
+            .iter()
+            .map(|(k, v)| self.intern(Table::Attributes, &attribute_key(k, v)))
+            .collect();
+        let tags = product
+            .tags
+            .iter()
+            .map(|t| self.intern(Table::Tags, t))
+            .collect();
+        Product {
+            sku: product.sku.as_str().into(),
+            name: product.name.as_str().into(),
+            price: product.price,
+            tax_rate: product.tax_rate,
+            floor,
+            compare_at: product.compare_at_price,
+            segments: sorted(segments),
+            brand,
+            attributes: sorted(attributes),
+            tags: sorted(tags),
+        }
     }
 
     /// Interns selections and records, per sku, the selections that hold it.
@@ -438,7 +492,7 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            let id = intern(&mut self.names.selections, &selection.id);
+            let id = self.intern(Table::Selections, &selection.id);
             for sku in &selection.skus {
                 members_of.entry(sku.as_str().into()).or_default().push(id);
             }
@@ -496,18 +550,18 @@ impl Compiler<'_> {
         let brands = targets
             .brands
             .iter()
-            .map(|b| intern(&mut self.names.brands, b))
+            .map(|b| self.intern(Table::Brands, b))
             .collect();
         let attributes = targets
             .attributes
             .iter()
             .flat_map(|(k, values)| values.iter().map(move |v| attribute_key(k, v)))
-            .map(|key| intern(&mut self.names.attributes, &key))
+            .map(|key| self.intern(Table::Attributes, &key))
             .collect();
         let tags = targets
             .tags
             .iter()
-            .map(|t| intern(&mut self.names.tags, t))
+            .map(|t| self.intern(Table::Tags, t))
             .collect();
         let unit_price = targets
             .unit_price
@@ -555,7 +609,7 @@ impl Compiler<'_> {
         money: &Money,
         zone: &TimeZone,
         skus: &FxHashMap<Box<str>, SkuEntry>,
-    ) -> Option<(Option<Timestamp>, Promotion, Option<Targets>)> {
+    ) -> Option<Promotion> {
         let before = self.errors.len();
         if p.id.trim().is_empty() {
             self.error(format!("{path}.id"), "must not be empty");
@@ -624,7 +678,7 @@ impl Compiler<'_> {
                 p.audience
                     .groups
                     .iter()
-                    .map(|g| intern(&mut self.names.groups, g))
+                    .map(|g| self.intern(Table::Groups, g))
                     .collect(),
             ),
             customers: p
@@ -644,7 +698,7 @@ impl Compiler<'_> {
             p.audience
                 .channels
                 .iter()
-                .map(|c| intern(&mut self.names.channels, c))
+                .map(|c| self.intern(Table::Channels, c))
                 .collect(),
         );
         let mut channel_names: Vec<Box<str>> = p
@@ -683,100 +737,106 @@ impl Compiler<'_> {
             && conditions.min_line_quantity == 0
             && conditions.cart_contains.is_empty()
             && conditions.history.is_none();
-        Some((
-            created_at,
-            Promotion {
-                id: p.id.as_str().into(),
-                name: if p.name.is_empty() {
-                    p.id.as_str()
-                } else {
-                    p.name.as_str()
-                }
-                .into(),
-                priority: p.priority,
-                combination: p.combination,
-                all,
-                exclude,
-                unit_price,
-                skip_discounted: p.skip_discounted,
-                channels,
-                channel_names: channel_names.into_boxed_slice(),
-                audience,
-                validity,
-                conditions,
-                offer,
-                limits: Limits {
-                    total_uses: p.limits.total_uses,
-                    uses_per_customer: p.limits.uses_per_customer,
-                    budget: p.limits.budget.map(|b| money.round(b)),
-                },
-                is_catalog,
+        Some(Promotion {
+            id: p.id.as_str().into(),
+            name: if p.name.is_empty() {
+                p.id.as_str()
+            } else {
+                p.name.as_str()
+            }
+            .into(),
+            priority: p.priority,
+            combination: p.combination,
+            all,
+            exclude,
+            unit_price,
+            skip_discounted: p.skip_discounted,
+            channels,
+            channel_names: channel_names.into_boxed_slice(),
+            audience,
+            validity,
+            conditions,
+            offer,
+            limits: Limits {
+                total_uses: p.limits.total_uses,
+                uses_per_customer: p.limits.uses_per_customer,
+                budget: p.limits.budget.map(|b| money.round(b)),
             },
+            is_catalog,
+            created_at,
             targets,
-        ))
+        })
     }
+}
 
-    fn index(
-        &mut self,
-        promotions: &[(Option<Timestamp>, Promotion, Option<Targets>)],
-        skus: &mut FxHashMap<Box<str>, SkuEntry>,
-        segment_count: usize,
-    ) -> Index {
-        fn add(lists: &mut Vec<Vec<u32>>, key: u32, promotion: u32) {
-            let key = key as usize;
-            if lists.len() <= key {
-                lists.resize_with(key + 1, Vec::new);
-            }
-            lists[key].push(promotion);
+/// Sorts promotions in consideration order: priority desc, created_at asc (absent last), id asc.
+pub(crate) fn sort_promotions(promotions: &mut [Arc<Promotion>]) {
+    promotions.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| match (a.created_at, b.created_at) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// The target index of promotions in consideration order.
+pub(crate) fn build_index(promotions: &[Arc<Promotion>], segment_count: usize) -> Index {
+    fn add(lists: &mut Vec<Vec<u32>>, key: u32, promotion: u32) {
+        let key = key as usize;
+        if lists.len() <= key {
+            lists.resize_with(key + 1, Vec::new);
         }
-        let mut by_segment = vec![Vec::new(); segment_count];
-        let mut by_selection = Vec::new();
-        let mut by_brand = Vec::new();
-        let mut by_attribute = Vec::new();
-        let mut by_tag = Vec::new();
-        let mut by_sku: FxHashMap<&str, BTreeSet<u32>> = FxHashMap::default();
-        let mut all = Vec::new();
-        for (i, (_, promotion, targets)) in promotions.iter().enumerate() {
-            let i = i as u32;
-            let Some(targets) = targets else {
-                debug_assert!(promotion.all);
-                all.push(i);
-                continue;
-            };
-            for sku in &targets.skus {
-                by_sku.entry(sku).or_default().insert(i);
-            }
-            for &s in &targets.segments {
-                add(&mut by_segment, s, i);
-            }
-            for &s in &targets.selections {
-                add(&mut by_selection, s, i);
-            }
-            for &b in &targets.brands {
-                add(&mut by_brand, b, i);
-            }
-            for &a in &targets.attributes {
-                add(&mut by_attribute, a, i);
-            }
-            for &t in &targets.tags {
-                add(&mut by_tag, t, i);
-            }
+        lists[key].push(promotion);
+    }
+    let mut by_segment = vec![Vec::new(); segment_count];
+    let mut by_selection = Vec::new();
+    let mut by_brand = Vec::new();
+    let mut by_attribute = Vec::new();
+    let mut by_tag = Vec::new();
+    let mut by_sku: FxHashMap<&str, BTreeSet<u32>> = FxHashMap::default();
+    let mut all = Vec::new();
+    for (i, promotion) in promotions.iter().enumerate() {
+        let i = i as u32;
+        let Some(targets) = &promotion.targets else {
+            debug_assert!(promotion.all);
+            all.push(i);
+            continue;
+        };
+        for sku in &targets.skus {
+            by_sku.entry(sku).or_default().insert(i);
         }
-        let mut pending: Vec<(Box<str>, Ids)> = Vec::new();
-        for (sku, ids) in by_sku {
-            pending.push((sku.into(), ids.into_iter().collect()));
+        for &s in &targets.segments {
+            add(&mut by_segment, s, i);
         }
-        for (sku, ids) in pending {
-            skus.entry(sku).or_default().promotions = ids;
+        for &s in &targets.selections {
+            add(&mut by_selection, s, i);
         }
-        let boxed = |lists: Vec<Vec<u32>>| lists.into_iter().map(Vec::into_boxed_slice).collect();
-        Index {
-            by_segment: boxed(by_segment),
-            by_selection: boxed(by_selection),
-            by_brand: boxed(by_brand),
-            by_attribute: boxed(by_attribute),
-            by_tag: boxed(by_tag),
-            all: all.into_boxed_slice(),
+        for &b in &targets.brands {
+            add(&mut by_brand, b, i);
         }
+        for &a in &targets.attributes {
+            add(&mut by_attribute, a, i);
+        }
+        for &t in &targets.tags {
+            add(&mut by_tag, t, i);
+        }
+    }
+    let boxed = |lists: Vec<Vec<u32>>| lists.into_iter().map(Vec::into_boxed_slice).collect();
+    Index {
+        by_sku: by_sku
+            .into_iter()
+            .map(|(sku, ids)| (sku.into(), ids.into_iter().collect()))
+            .collect(),
+        by_segment: boxed(by_segment),
+        by_selection: boxed(by_selection),
+        by_brand: boxed(by_brand),
+        by_attribute: boxed(by_attribute),
+        by_tag: boxed(by_tag),
+        all: all.into_boxed_slice(),
     }
 }

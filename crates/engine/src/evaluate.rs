@@ -785,9 +785,11 @@ impl<'a> Evaluation<'a> {
             }
         }
         match &p.offer {
-            Offer::Gift { product, quantity } => {
-                if self.recording {
-                    let product = &self.snap.products[*product as usize];
+            Offer::Gift { sku, quantity } => {
+                // A gift's product is checked when the promotion or the product is written.
+                if self.recording
+                    && let Some(product) = self.snap.product(sku)
+                {
                     let unit = self.snap.money.in_display(
                         product.price,
                         product.tax_rate,

@@ -81,7 +81,7 @@ impl Snapshot {
                 let start = chain.amount;
                 let members: SmallVec<[(usize, &Promotion); 8]> = group
                     .iter()
-                    .map(|&i| (i as usize, &self.promotions[i as usize]))
+                    .map(|&i| (i as usize, &*self.promotions[i as usize]))
                     .collect();
                 // Handles are promotion indices, which are u32.
                 ranked = rank(&members, |_, p| discount(p, start))
@@ -206,7 +206,7 @@ impl Snapshot {
                         format!("`{sku}` is not in the catalog"),
                     ));
                 }
-                product.map(|p| &self.products[p as usize])
+                product.map(|p| &*self.products[p as usize])
             })
             .collect();
         self.price_products(request, products, errors)
@@ -214,7 +214,11 @@ impl Snapshot {
 
     /// Prices every product of the catalog in one context (price feeds, landing pages).
     pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice<'_>>> {
-        self.price_products(request, self.products.iter().collect(), Vec::new())
+        self.price_products(
+            request,
+            self.products.iter().map(|p| &**p).collect(),
+            Vec::new(),
+        )
     }
 
     fn price_products<'s>(

@@ -2,6 +2,8 @@
 //! segments carry their ancestors, and promotions are indexed by what they target so that a cart
 //! only meets the promotions that concern it.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
@@ -16,7 +18,11 @@ use crate::rules::{
 pub(crate) type Ids = Box<[u32]>;
 
 /// A compiled ruleset. Cheap to share between threads; a change publishes a new one.
-#[derive(Debug)]
+///
+/// The large parts are behind `Arc`s so that [`Snapshot::apply`] can build the next snapshot
+/// sharing what a change does not touch: the products (each one shared), the sku table, the
+/// names, the promotions (each one shared) and the target index.
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub(crate) money: Money,
     pub(crate) time_zone: TimeZone,
@@ -28,21 +34,25 @@ pub struct Snapshot {
     /// No promotion sells a product below its cost.
     pub(crate) floor_at_cost: bool,
     pub(crate) semantics: Semantics,
-    pub(crate) names: Names,
+    /// Grows only: a name interned by a document that has since changed matches nothing.
+    pub(crate) names: Arc<Names>,
     /// Display mode by group id.
     pub(crate) group_display: Vec<Option<Display>>,
     /// Per segment id: the segment and all its ancestors.
-    pub(crate) segment_lineage: Vec<Ids>,
-    pub(crate) skus: FxHashMap<Box<str>, SkuEntry>,
-    pub(crate) products: Vec<Product>,
+    pub(crate) segment_lineage: Arc<Vec<Ids>>,
+    pub(crate) skus: Arc<FxHashMap<Box<str>, SkuEntry>>,
+    /// In no particular order (a full compile keeps the rule set's); `SkuEntry::product` points here.
+    pub(crate) products: Vec<Arc<Product>>,
+    /// Per selection id: its skus, to update the sku table when the selection changes.
+    pub(crate) selection_members: Vec<Arc<[Box<str>]>>,
     /// In consideration order: priority desc, created_at asc (absent last), id asc.
-    pub(crate) promotions: Vec<Promotion>,
-    pub(crate) index: Index,
+    pub(crate) promotions: Vec<Arc<Promotion>>,
+    pub(crate) index: Arc<Index>,
 }
 
 /// String → id tables. Only names that appear in the catalog or in a promotion are interned: a name
 /// that is not here cannot match any target.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Names {
     pub segments: FxHashMap<Box<str>, u32>,
     pub selections: FxHashMap<Box<str>, u32>,
@@ -62,11 +72,9 @@ pub(crate) fn attribute_key(name: &str, value: &str) -> String {
     key
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct SkuEntry {
     pub product: Option<u32>,
-    /// Promotions that name this sku in their targets.
-    pub promotions: Ids,
     /// Selections that hold this sku.
     pub selections: Ids,
 }
@@ -133,6 +141,8 @@ pub(crate) struct Product {
 /// Every list is sorted by promotion index, that is in consideration order (priority first).
 #[derive(Debug, Default)]
 pub(crate) struct Index {
+    /// Promotions that name a sku in their targets.
+    pub by_sku: FxHashMap<Box<str>, Ids>,
     pub by_segment: Vec<Ids>,
     pub by_selection: Vec<Ids>,
     pub by_brand: Vec<Ids>,
@@ -164,6 +174,10 @@ pub(crate) struct Promotion {
     /// Offer and conditions make it a catalog promotion (DESIGN §1): its price is what the catalog
     /// shows when it is active for the customer.
     pub is_catalog: bool,
+    /// For the consideration order.
+    pub created_at: Option<Timestamp>,
+    /// What the index lists it under (`None`: every product, `all`).
+    pub targets: Option<Targets>,
 }
 
 /// A product matches when it matches any criterion (or there is none and `every` is set), and
@@ -307,7 +321,7 @@ pub(crate) enum Offer {
         methods: Box<[Box<str>]>,
     },
     Gift {
-        product: u32,
+        sku: Box<str>,
         quantity: u32,
     },
     ParcelInsert {
@@ -411,8 +425,8 @@ impl Snapshot {
     /// once; promotions that target every product are in `index.all`, not visited here.
     pub(crate) fn targeting_lists(&self, facts: &Facts<'_>, mut visit: impl FnMut(&[u32])) {
         let index = &self.index;
-        if let Some(entry) = self.skus.get(facts.sku) {
-            visit(&entry.promotions);
+        if let Some(promotions) = index.by_sku.get(facts.sku) {
+            visit(promotions);
         }
         for &s in facts.segments {
             visit(ids_at(&index.by_segment, s));
@@ -441,5 +455,11 @@ impl Snapshot {
 
     pub fn product_count(&self) -> usize {
         self.products.len()
+    }
+
+    /// The catalog product with this sku.
+    pub(crate) fn product(&self, sku: &str) -> Option<&Product> {
+        let index = self.skus.get(sku)?.product?;
+        self.products.get(index as usize).map(|p| &**p)
     }
 }

@@ -197,21 +197,15 @@ impl Compiler<'_> {
                 if *quantity == 0 {
                     self.error(format!("{path}.quantity"), "must be at least 1");
                 }
-                match skus.get(sku.as_str()).and_then(|e| e.product) {
-                    Some(product) => Offer::Gift {
-                        product,
-                        quantity: *quantity,
-                    },
-                    None => {
-                        self.error(
-                            format!("{path}.sku"),
-                            format!("`{sku}` is not in the catalog"),
-                        );
-                        Offer::Gift {
-                            product: 0,
-                            quantity: 0,
-                        }
-                    }
+                if skus.get(sku.as_str()).and_then(|e| e.product).is_none() {
+                    self.error(
+                        format!("{path}.sku"),
+                        format!("`{sku}` is not in the catalog"),
+                    );
+                }
+                Offer::Gift {
+                    sku: sku.as_str().into(),
+                    quantity: *quantity,
                 }
             }
             O::ParcelInsert { item, description } => {

@@ -1,0 +1,215 @@
+//! Changes of single documents applied to a snapshot: the next snapshot compiles only the changed
+//! documents and shares every part they do not touch (DESIGN §4, "writes cost what they change").
+//!
+//! What a change costs: a product replaced, its compiled form only; a product added or removed,
+//! a copy of the sku table's entries (pointers and small id lists, no strings compiled); a
+//! selection, the entries of its old and new skus; a promotion, its compiled form and the target
+//! index of all promotions (lists of integers). Changes to settings, segments (their lineage
+//! reaches every product under them) or removed selections (their name is known to vouchers) need
+//! a full [`compile`](super::compile): [`Snapshot::apply`] does not take them.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
+
+use super::{Compiler, Table, build_index, sort_promotions};
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::rules;
+use crate::snapshot::{SkuEntry, Snapshot};
+
+/// A change of one document, as the rule format writes it.
+#[derive(Debug, Clone, Copy)]
+pub enum RuleChange<'a> {
+    /// A product created or replaced.
+    Product(&'a rules::Product),
+    /// The product with this sku removed.
+    RemoveProduct(&'a str),
+    /// A selection created or replaced.
+    Selection(&'a rules::Selection),
+    /// A promotion created or replaced (in the form it is served: narrowed to its campaign).
+    Promotion(&'a rules::Promotion),
+    /// The promotion with this id no longer served.
+    RemovePromotion(&'a str),
+}
+
+impl Snapshot {
+    /// The snapshot with `changes` applied, equal in every answer to a full compile of the rule
+    /// set with the same changes. Products and selections are applied before promotions, so a
+    /// gift may name a product added by the same call. Errors carry paths such as
+    /// `products[SKU].price` or `promotions[ID].offer`.
+    pub fn apply(&self, changes: &[RuleChange<'_>]) -> Result<Snapshot> {
+        let mut next = self.clone();
+        let mut c = Compiler {
+            errors: Vec::new(),
+            positions: None,
+            names: Cow::Borrowed(&*self.names),
+        };
+        for change in changes {
+            match *change {
+                RuleChange::Product(product) => c.apply_product(&mut next, product),
+                RuleChange::RemoveProduct(sku) => remove_product(&mut next, sku),
+                RuleChange::Selection(selection) => c.apply_selection(&mut next, selection),
+                RuleChange::Promotion(_) | RuleChange::RemovePromotion(_) => {}
+            }
+        }
+        let mut promotions: Vec<(&str, Option<Arc<crate::snapshot::Promotion>>)> = Vec::new();
+        for change in changes {
+            match *change {
+                RuleChange::Promotion(p) => {
+                    let path = format!("promotions[{}]", p.id);
+                    let compiled = c.promotion(&path, p, &next.money, &next.time_zone, &next.skus);
+                    promotions.push((&p.id, compiled.map(Arc::new)));
+                }
+                RuleChange::RemovePromotion(id) => promotions.push((id, None)),
+                _ => {}
+            }
+        }
+        if !c.errors.is_empty() {
+            return Err(Error::InvalidRules(FieldErrors(c.errors)));
+        }
+        if !promotions.is_empty() {
+            let changed: FxHashSet<&str> = promotions.iter().map(|(id, _)| *id).collect();
+            next.promotions.retain(|p| !changed.contains(&*p.id));
+            // The last change of an id wins, as if applied one by one.
+            let mut last: Vec<_> = promotions.into_iter().rev().collect();
+            let mut seen = FxHashSet::default();
+            last.retain(|(id, _)| seen.insert(*id));
+            next.promotions
+                .extend(last.into_iter().filter_map(|(_, compiled)| compiled));
+            sort_promotions(&mut next.promotions);
+            next.index = Arc::new(build_index(&next.promotions, next.segment_lineage.len()));
+        }
+        if let Cow::Owned(names) = c.names {
+            next.names = Arc::new(names);
+        }
+        Ok(next)
+    }
+
+    /// One promotion's problems against this snapshot's catalog and settings, with paths within
+    /// the promotion (`offer.percent`): what compiling it in the full rule set would report.
+    pub fn check_promotion(&self, promotion: &rules::Promotion) -> Vec<FieldError> {
+        let mut c = self.checker();
+        c.promotion("", promotion, &self.money, &self.time_zone, &self.skus);
+        relative(c.errors)
+    }
+
+    /// One product's problems against this snapshot's segments and settings, with paths within
+    /// the product (`price`).
+    pub fn check_product(&self, product: &rules::Product) -> Vec<FieldError> {
+        let mut c = self.checker();
+        c.product(
+            "",
+            product,
+            self.floor_at_cost,
+            &self.money,
+            &self.segment_lineage,
+        );
+        relative(c.errors)
+    }
+
+    fn checker(&self) -> Compiler<'_> {
+        Compiler {
+            errors: Vec::new(),
+            positions: None,
+            names: Cow::Borrowed(&*self.names),
+        }
+    }
+}
+
+/// `.offer.percent` → `offer.percent`: the paths of a document compiled under the empty path.
+fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if let Some(rest) = e.path.strip_prefix('.') {
+                e.path = rest.to_owned();
+            }
+            e
+        })
+        .collect()
+}
+
+impl Compiler<'_> {
+    fn apply_product(&mut self, next: &mut Snapshot, product: &rules::Product) {
+        let path = format!("products[{}]", product.sku);
+        let compiled = Arc::new(self.product(
+            &path,
+            product,
+            next.floor_at_cost,
+            &next.money,
+            &next.segment_lineage,
+        ));
+        match next.skus.get(product.sku.as_str()).and_then(|e| e.product) {
+            Some(at) => next.products[at as usize] = compiled,
+            None => {
+                let at = next.products.len() as u32;
+                next.products.push(compiled);
+                Arc::make_mut(&mut next.skus)
+                    .entry(product.sku.as_str().into())
+                    .or_default()
+                    .product = Some(at);
+            }
+        }
+    }
+
+    fn apply_selection(&mut self, next: &mut Snapshot, selection: &rules::Selection) {
+        let id = self.intern(Table::Selections, &selection.id);
+        let members: Arc<[Box<str>]> = selection.skus.iter().map(|s| s.as_str().into()).collect();
+        let old = next
+            .selection_members
+            .get(id as usize)
+            .cloned()
+            .unwrap_or_default();
+        let skus = Arc::make_mut(&mut next.skus);
+        for sku in old.iter() {
+            if !members.contains(sku)
+                && let Some(entry) = skus.get_mut(sku)
+            {
+                entry.selections = entry
+                    .selections
+                    .iter()
+                    .copied()
+                    .filter(|&s| s != id)
+                    .collect();
+                if entry.product.is_none() && entry.selections.is_empty() {
+                    skus.remove(sku);
+                }
+            }
+        }
+        for sku in members.iter() {
+            let entry: &mut SkuEntry = skus.entry(sku.clone()).or_default();
+            if let Err(at) = entry.selections.binary_search(&id) {
+                let mut ids = entry.selections.to_vec();
+                ids.insert(at, id);
+                entry.selections = ids.into_boxed_slice();
+            }
+        }
+        let slot = id as usize;
+        if next.selection_members.len() <= slot {
+            next.selection_members
+                .resize_with(slot + 1, Default::default);
+        }
+        next.selection_members[slot] = members;
+    }
+}
+
+/// Removes a product; the last product takes its place, so the list stays dense.
+fn remove_product(next: &mut Snapshot, sku: &str) {
+    let Some(at) = next.skus.get(sku).and_then(|e| e.product) else {
+        return;
+    };
+    let skus = Arc::make_mut(&mut next.skus);
+    next.products.swap_remove(at as usize);
+    if let Some(moved) = next.products.get(at as usize)
+        && let Some(entry) = skus.get_mut(&*moved.sku)
+    {
+        entry.product = Some(at);
+    }
+    if let Some(entry) = skus.get_mut(sku) {
+        entry.product = None;
+        if entry.selections.is_empty() {
+            skus.remove(sku);
+        }
+    }
+}
