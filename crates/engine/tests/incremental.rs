@@ -167,7 +167,7 @@ enum Op {
     PutProduct(Product),
     RemoveProduct(usize),
     PutSelection(Selection),
-    PutPromotion(Promotion),
+    PutPromotion(Box<Promotion>),
     RemovePromotion(usize),
 }
 
@@ -176,7 +176,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => product().prop_map(Op::PutProduct),
         1 => (0..SKUS.len() - 1).prop_map(Op::RemoveProduct),
         1 => selection().prop_map(Op::PutSelection),
-        3 => promotion().prop_map(Op::PutPromotion),
+        3 => promotion().prop_map(|p| Op::PutPromotion(Box::new(p))),
         1 => (0..6usize).prop_map(Op::RemovePromotion),
     ]
 }
@@ -239,7 +239,6 @@ impl State {
                 selections: self.selections.values().cloned().collect(),
             },
             promotions: self.promotions.values().cloned().collect(),
-            ..RuleSet::default()
         }
     }
 
@@ -259,7 +258,7 @@ impl State {
                 RuleChange::Selection(s)
             }
             Op::PutPromotion(p) => {
-                self.promotions.insert(p.id.clone(), p.clone());
+                self.promotions.insert(p.id.clone(), (**p).clone());
                 RuleChange::Promotion(p)
             }
             Op::RemovePromotion(i) => {
