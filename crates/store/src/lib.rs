@@ -157,6 +157,27 @@ pub struct UpsertSummary {
     pub unchanged: u64,
 }
 
+/// What changed in the store after a revision ([`Store::changes_since`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeLog {
+    /// Every document changed after that revision, up to `revision`, each as it is now.
+    Changes {
+        revision: i64,
+        documents: Vec<ChangedDocument>,
+    },
+    /// More changed than asked for, or some changes predate the change log: load everything.
+    Reload,
+}
+
+/// A document of the change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedDocument {
+    pub kind: Kind,
+    pub id: String,
+    /// As stored now; `None` when it was removed or soft-deleted.
+    pub record: Option<Record>,
+}
+
 /// What a change did, as written in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,6 +303,11 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
     /// Every live (not deleted) document of every kind, with the revision they were read at, in
     /// one consistent read: what a snapshot is built from.
     async fn load_all(&self) -> Result<(i64, Vec<Record>)>;
+
+    /// The documents changed after revision `since`, as they are now, read in one consistent
+    /// read; [`ChangeLog::Reload`] when more than `max` changed. How an instance follows the
+    /// others without reloading the store.
+    async fn changes_since(&self, since: i64, max: u32) -> Result<ChangeLog>;
 
     /// Creates a document at version 1. A document with that kind and id, even soft-deleted,
     /// gives [`Error::AlreadyExists`].

@@ -18,7 +18,7 @@ use sqlx::{Postgres, Transaction};
 
 use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
 use crate::{
-    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
+    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
     ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage,
@@ -92,6 +92,16 @@ impl Store for PostgresStore {
         let all = sql::load_all(&mut Conn::Postgres(&mut tx)).await?;
         tx.commit().await?;
         Ok(all)
+    }
+
+    async fn changes_since(&self, since: i64, max: u32) -> Result<ChangeLog> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let changes = sql::changes_since(&mut Conn::Postgres(&mut tx), since, max).await?;
+        tx.commit().await?;
+        Ok(changes)
     }
 
     async fn create(&self, actor: &Actor, kind: Kind, draft: Draft) -> Result<Record> {

@@ -13,8 +13,8 @@ use serde_json::Value;
 use sqlx::{PgConnection, SqliteConnection};
 
 use crate::{
-    Action, Actor, ApiKey, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Millis, Record,
-    Result, Scope, UpsertSummary,
+    Action, Actor, ApiKey, AuditEntry, AuditQuery, ChangeLog, ChangedDocument, Draft, Error, Kind,
+    ListQuery, Millis, Record, Result, Scope, UpsertSummary,
 };
 
 /// The `entity` of API keys in the audit log, and the `kind` of their errors.
@@ -244,17 +244,43 @@ struct AuditWrite {
     after: Option<String>,
 }
 
-/// Appends audit lines, many per statement.
+/// Appends audit lines that are not document changes (API keys, codes): they have no revision.
 async fn insert_audit(
     conn: &mut Conn<'_>,
     at: Millis,
     actor: &str,
     entries: &[AuditWrite],
 ) -> Result<()> {
+    insert_audit_at(conn, at, actor, None, entries).await
+}
+
+/// Records document changes: bumps the store's revision and appends their audit lines stamped
+/// with it, the change log other instances follow ([`changes_since`]). Called once per
+/// transaction; the revision row stays locked until it commits, so revisions commit in order.
+async fn record_changes(
+    conn: &mut Conn<'_>,
+    at: Millis,
+    actor: &str,
+    entries: &[AuditWrite],
+) -> Result<i64> {
+    let revision = bump_revision(conn).await?;
+    insert_audit_at(conn, at, actor, Some(revision), entries).await?;
+    Ok(revision)
+}
+
+/// Appends audit lines, many per statement.
+async fn insert_audit_at(
+    conn: &mut Conn<'_>,
+    at: Millis,
+    actor: &str,
+    revision: Option<i64>,
+    entries: &[AuditWrite],
+) -> Result<()> {
     for chunk in entries.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES {}",
-            values(conn, chunk.len(), &["?"; 7]),
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, revision) \
+             VALUES {}",
+            values(conn, chunk.len(), &["?"; 8]),
         );
         on!(conn, |c| {
             let mut query = sqlx::query(&sql);
@@ -266,7 +292,8 @@ async fn insert_audit(
                     .bind(entry.entity.as_str())
                     .bind(entry.entity_id.as_str())
                     .bind(entry.before.as_deref())
-                    .bind(entry.after.as_deref());
+                    .bind(entry.after.as_deref())
+                    .bind(revision);
             }
             query.execute(c).await.map(|done| done.rows_affected())
         })?;
@@ -274,14 +301,13 @@ async fn insert_audit(
     Ok(())
 }
 
-async fn bump_revision(conn: &mut Conn<'_>) -> Result<()> {
-    on!(conn, |c| sqlx::query(
-        "UPDATE revision SET value = value + 1 WHERE id = 1"
+/// Moves the store's revision on by one; returns the new value.
+async fn bump_revision(conn: &mut Conn<'_>) -> Result<i64> {
+    Ok(on!(conn, |c| sqlx::query_scalar(
+        "UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value"
     )
-    .execute(c)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(())
+    .fetch_one(c)
+    .await)?)
 }
 
 /// The stored row, read to be changed in this transaction.
@@ -406,6 +432,96 @@ pub(crate) async fn load_all(conn: &mut Conn<'_>) -> Result<(i64, Vec<Record>)> 
     Ok((revision, records))
 }
 
+/// The documents changed after revision `since`, read from the change log in the caller's one
+/// read transaction. [`ChangeLog::Reload`] when more than `max` changed, or when a revision in
+/// between left no line in the log (written before the log existed).
+pub(crate) async fn changes_since(conn: &mut Conn<'_>, since: i64, max: u32) -> Result<ChangeLog> {
+    let current = revision(conn).await?;
+    if current <= since {
+        return Ok(ChangeLog::Changes {
+            revision: current,
+            documents: Vec::new(),
+        });
+    }
+    let logged: i64 = on!(conn, |c| sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT revision) FROM audit_log WHERE revision > $1 AND revision <= $2"
+    )
+    .bind(since)
+    .bind(current)
+    .fetch_one(c)
+    .await)?;
+    if logged != current - since {
+        return Ok(ChangeLog::Reload);
+    }
+    let sql = concat!(
+        "SELECT c.entity, c.entity_id, d.body, d.parent, d.status, d.version, d.created_at, \
+         d.updated_at, d.deleted_at FROM (SELECT DISTINCT entity, entity_id FROM audit_log \
+         WHERE revision > $1 AND revision <= $2 LIMIT $3) c \
+         LEFT JOIN documents d ON d.kind = c.entity AND d.id = c.entity_id"
+    );
+    let rows: Vec<ChangeRow> = on!(conn, |c| sqlx::query_as(sql)
+        .bind(since)
+        .bind(current)
+        .bind(i64::from(max) + 1)
+        .fetch_all(c)
+        .await)?;
+    if rows.len() > max as usize {
+        return Ok(ChangeLog::Reload);
+    }
+    let mut documents = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind = Kind::parse(&row.entity).ok_or_else(|| {
+            corrupt(
+                &row.entity,
+                &row.entity_id,
+                "unknown kind in the change log",
+            )
+        })?;
+        let record = match (row.body, row.version, row.created_at, row.updated_at) {
+            (Some(body), Some(version), Some(created_at), Some(updated_at))
+                if row.deleted_at.is_none() =>
+            {
+                let doc = DocRow {
+                    kind: row.entity,
+                    id: row.entity_id.clone(),
+                    body,
+                    parent: row.parent,
+                    status: row.status,
+                    version,
+                    created_at,
+                    updated_at,
+                    deleted_at: None,
+                };
+                Some(doc.into_record()?)
+            }
+            _ => None,
+        };
+        documents.push(ChangedDocument {
+            kind,
+            id: row.entity_id,
+            record,
+        });
+    }
+    Ok(ChangeLog::Changes {
+        revision: current,
+        documents,
+    })
+}
+
+/// A changed document, joined to what is stored now (nothing when it was removed).
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    entity: String,
+    entity_id: String,
+    body: Option<String>,
+    parent: Option<String>,
+    status: Option<String>,
+    version: Option<i64>,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+    deleted_at: Option<i64>,
+}
+
 pub(crate) async fn create(
     conn: &mut Conn<'_>,
     actor: &Actor,
@@ -438,8 +554,7 @@ pub(crate) async fn create(
         before: None,
         after: Some(text),
     };
-    insert_audit(conn, now, &actor.0, &[audit]).await?;
-    bump_revision(conn).await?;
+    record_changes(conn, now, &actor.0, &[audit]).await?;
     Ok(Record {
         kind,
         id: draft.id,
@@ -486,8 +601,7 @@ pub(crate) async fn update(
         before: Some(audit_body(&row.body)),
         after: Some(text),
     };
-    insert_audit(conn, now, &actor.0, &[audit]).await?;
-    bump_revision(conn).await?;
+    record_changes(conn, now, &actor.0, &[audit]).await?;
     Ok(Record {
         kind,
         id: draft.id,
@@ -513,6 +627,8 @@ struct Batch<'a> {
     ids: HashSet<&'a str>,
     docs: Vec<(&'a Draft, String)>,
     audit: Vec<AuditWrite>,
+    /// The revision of this transaction, once the first documents were written.
+    revision: Option<i64>,
 }
 
 impl Batch<'_> {
@@ -555,7 +671,12 @@ impl Batch<'_> {
             }
             query.execute(c).await.map(|done| done.rows_affected())
         })?;
-        insert_audit(conn, now, &actor.0, &self.audit).await?;
+        match self.revision {
+            None => self.revision = Some(record_changes(conn, now, &actor.0, &self.audit).await?),
+            Some(revision) => {
+                insert_audit_at(conn, now, &actor.0, Some(revision), &self.audit).await?
+            }
+        }
         self.ids.clear();
         self.docs.clear();
         self.audit.clear();
@@ -628,9 +749,6 @@ pub(crate) async fn upsert_many(
         batch.docs.push((draft, text));
     }
     batch.flush(conn, actor, kind, now).await?;
-    if summary.created + summary.updated > 0 {
-        bump_revision(conn).await?;
-    }
     Ok(summary)
 }
 
@@ -682,8 +800,7 @@ pub(crate) async fn delete(
         before: Some(before),
         after: None,
     };
-    insert_audit(conn, now, &actor.0, &[audit]).await?;
-    bump_revision(conn).await?;
+    record_changes(conn, now, &actor.0, &[audit]).await?;
     Ok(record)
 }
 
@@ -719,8 +836,7 @@ pub(crate) async fn restore(
         before: None,
         after: Some(after),
     };
-    insert_audit(conn, now, &actor.0, &[audit]).await?;
-    bump_revision(conn).await?;
+    record_changes(conn, now, &actor.0, &[audit]).await?;
     Ok(record)
 }
 
@@ -749,8 +865,7 @@ pub(crate) async fn purge_deleted(
             after: None,
         })
         .collect();
-    insert_audit(conn, now, SYSTEM_ACTOR, &audit).await?;
-    bump_revision(conn).await?;
+    record_changes(conn, now, SYSTEM_ACTOR, &audit).await?;
     Ok(count)
 }
 

@@ -18,7 +18,7 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
 use crate::{
-    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
+    Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
     ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage,
@@ -105,6 +105,13 @@ impl Store for SqliteStore {
         let all = sql::load_all(&mut Conn::Sqlite(&mut tx)).await?;
         tx.commit().await?;
         Ok(all)
+    }
+
+    async fn changes_since(&self, since: i64, max: u32) -> Result<ChangeLog> {
+        let mut tx = self.reader.begin().await?;
+        let changes = sql::changes_since(&mut Conn::Sqlite(&mut tx), since, max).await?;
+        tx.commit().await?;
+        Ok(changes)
     }
 
     async fn create(&self, actor: &Actor, kind: Kind, draft: Draft) -> Result<Record> {
