@@ -453,12 +453,10 @@ pub(crate) async fn changes_since(conn: &mut Conn<'_>, since: i64, max: u32) -> 
     if logged != current - since {
         return Ok(ChangeLog::Reload);
     }
-    let sql = concat!(
-        "SELECT c.entity, c.entity_id, d.body, d.parent, d.status, d.version, d.created_at, \
+    let sql = "SELECT c.entity, c.entity_id, d.body, d.parent, d.status, d.version, d.created_at, \
          d.updated_at, d.deleted_at FROM (SELECT DISTINCT entity, entity_id FROM audit_log \
          WHERE revision > $1 AND revision <= $2 LIMIT $3) c \
-         LEFT JOIN documents d ON d.kind = c.entity AND d.id = c.entity_id"
-    );
+         LEFT JOIN documents d ON d.kind = c.entity AND d.id = c.entity_id";
     let rows: Vec<ChangeRow> = on!(conn, |c| sqlx::query_as(sql)
         .bind(since)
         .bind(current)
