@@ -17,6 +17,7 @@
 mod auth;
 mod body;
 pub mod catalog_file;
+mod checks;
 mod codes;
 pub mod demo;
 mod documents;

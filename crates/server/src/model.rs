@@ -1,9 +1,12 @@
 //! The store's live documents, typed, and the rule sets built from them: every promotion (to check a
 //! change against the engine's compiler) or only those whose campaign is running (what the
 //! storefront evaluates).
+//!
+//! The maps are persistent (`imbl`): a copy shares everything with the original and a change
+//! copies only the path to what it touches, so each published snapshot keeps its own model for
+//! the price of the changes since the previous one.
 
-use std::collections::BTreeMap;
-
+use imbl::OrdMap;
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -19,12 +22,12 @@ use crate::problem::{ApiError, FieldProblem};
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub settings: Settings,
-    pub products: BTreeMap<String, Product>,
-    pub segments: BTreeMap<String, Segment>,
-    pub selections: BTreeMap<String, Selection>,
-    pub groups: BTreeMap<String, CustomerGroup>,
-    pub campaigns: BTreeMap<String, Campaign>,
-    pub promotions: BTreeMap<String, Promotion>,
+    pub products: OrdMap<String, Product>,
+    pub segments: OrdMap<String, Segment>,
+    pub selections: OrdMap<String, Selection>,
+    pub groups: OrdMap<String, CustomerGroup>,
+    pub campaigns: OrdMap<String, Campaign>,
+    pub promotions: OrdMap<String, Promotion>,
 }
 
 impl Model {
@@ -34,20 +37,9 @@ impl Model {
         let mut model = Model::default();
         let mut skipped = Vec::new();
         for record in records {
-            let created_at = record.created_at;
-            match Document::read(record.kind, record.body, "") {
-                Ok(Document::Promotion(mut promotion)) => {
-                    if promotion.created_at.is_none() {
-                        promotion.created_at = Some(rfc3339(created_at));
-                    }
-                    model.put(Document::Promotion(promotion));
-                }
+            match read_record(record) {
                 Ok(document) => model.put(document),
-                Err(error) => skipped.push(format!(
-                    "{} `{}` left out: {error}",
-                    record.kind.as_str(),
-                    record.id
-                )),
+                Err(message) => skipped.push(message),
             }
         }
         (model, skipped)
@@ -145,18 +137,22 @@ impl Model {
         let promotions = self
             .promotions
             .values()
-            .filter_map(|promotion| {
-                let Some(campaign_id) = &promotion.campaign else {
-                    return Some(promotion.clone());
-                };
-                let campaign = self.campaigns.get(campaign_id)?;
-                if campaign.status != CampaignStatus::Active {
-                    return None;
-                }
-                within_campaign(promotion.clone(), campaign, &zone)
-            })
+            .filter_map(|promotion| self.live_promotion(promotion, &zone))
             .collect();
         self.rules_with(promotions)
+    }
+
+    /// A promotion as it is served: `None` when its campaign is not active (or leaves it no
+    /// channel), else narrowed to its campaign's dates and channels.
+    pub fn live_promotion(&self, promotion: &Promotion, zone: &TimeZone) -> Option<Promotion> {
+        let Some(campaign_id) = &promotion.campaign else {
+            return Some(promotion.clone());
+        };
+        let campaign = self.campaigns.get(campaign_id)?;
+        if campaign.status != CampaignStatus::Active {
+            return None;
+        }
+        within_campaign(promotion.clone(), campaign, zone)
     }
 
     /// The compiled rules' errors, each located on its document when it can be.
@@ -182,13 +178,18 @@ impl Model {
             .collect()
     }
 
-    /// Checks the model after a change of `changed`: the compiled rules' errors on the changed
-    /// document are its validation errors (422); errors on other documents mean the change breaks
-    /// them (a deleted segment still targeted): a conflict (409).
-    pub fn check_after_change(&self, (kind, id): (Kind, &str)) -> Result<(), ApiError> {
+    /// Checks the model after a change of `changed`, given the compiled rules' errors (of the
+    /// whole model, or of what the change touches): those on the changed document are its
+    /// validation errors (422); errors on other documents mean the change breaks them (a deleted
+    /// segment still targeted): a conflict (409). Campaigns and landing pages are checked here.
+    pub fn check_with(
+        &self,
+        (kind, id): (Kind, &str),
+        compiled: Vec<Located>,
+    ) -> Result<(), ApiError> {
         let mut problems = self.campaign_problems((kind, id));
         let mut broken = Vec::new();
-        for located in self.compile_problems() {
+        for located in compiled {
             match &located.document {
                 Some((k, i)) if *k == kind && i == id => {
                     problems.push(FieldProblem::new(located.field, located.message))
@@ -298,8 +299,29 @@ impl Model {
     }
 }
 
-fn nth_key<V>(map: &BTreeMap<String, V>, index: usize) -> Option<&str> {
+fn nth_key<V: Clone>(map: &OrdMap<String, V>, index: usize) -> Option<&str> {
     map.keys().nth(index).map(String::as_str)
+}
+
+/// A stored record as a document. A promotion without `created_at` takes its record's (the
+/// order of equal priorities must not change when it is saved again). A record that no longer
+/// reads (written by a newer version, or by hand) is an error saying it was left out.
+pub fn read_record(record: Record) -> Result<Document, String> {
+    let created_at = record.created_at;
+    match Document::read(record.kind, record.body, "") {
+        Ok(Document::Promotion(mut promotion)) => {
+            if promotion.created_at.is_none() {
+                promotion.created_at = Some(rfc3339(created_at));
+            }
+            Ok(Document::Promotion(promotion))
+        }
+        Ok(document) => Ok(document),
+        Err(error) => Err(format!(
+            "{} `{}` left out: {error}",
+            record.kind.as_str(),
+            record.id
+        )),
+    }
 }
 
 /// A compiled-rules error and the document it concerns.

@@ -2,20 +2,27 @@
 //!
 //! Readers take an `Arc` of the current [`Published`] and keep it for the whole request: a change
 //! builds a new one next to it and swaps the pointer, so evaluations never wait for a write and
-//! never see half of one. Other instances' changes are picked up by polling the store's revision
-//! (one integer read) every [`POLL_INTERVAL`]; DESIGN asks for under a second.
+//! never see half of one. Changes, this instance's and other instances', are picked up by polling
+//! the store's revision (one integer read) every [`POLL_INTERVAL`] (and after each write here);
+//! when it moved, the store's change log says which documents changed, and only those are
+//! applied ([`Published::with_changes`]). A full load is kept for what the log cannot say in a
+//! few documents: a large import, or changes older than the log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use jiff::Timestamp;
-use remise_engine::Snapshot;
-use remise_store::Store;
+use remise_engine::{RuleChange, Snapshot};
+use remise_store::{ChangeLog, ChangedDocument, Kind, Store};
 use tokio::sync::Mutex;
 
-use crate::model::Model;
+use crate::model::{Model, read_record};
+
+/// Past this many changed documents, a full load is cheaper than applying them one by one.
+pub const MAX_APPLIED_CHANGES: u32 = 10_000;
 
 /// How often an instance asks the store whether something changed.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -40,6 +47,100 @@ impl Published {
     pub fn build(revision: i64, model: Model) -> Result<Published, remise_engine::Error> {
         let started = Instant::now();
         let snapshot = remise_engine::compile(&model.live_rules())?;
+        Ok(Published::around(revision, model, snapshot, started))
+    }
+
+    /// This state with the changed documents of the change log applied: the model takes them,
+    /// and the snapshot recompiles only them (see [`Snapshot::apply`]), unless one of them
+    /// reaches every product or changes what names mean (settings, segments, customer groups, a
+    /// removed selection): then the whole model is compiled.
+    pub fn with_changes(
+        &self,
+        revision: i64,
+        documents: Vec<ChangedDocument>,
+    ) -> Result<Published, remise_engine::Error> {
+        let started = Instant::now();
+        let mut model = self.model.clone();
+        let mut full = false;
+        let mut products = BTreeSet::new();
+        let mut selections = BTreeSet::new();
+        let mut promotions = BTreeSet::new();
+        for ChangedDocument { kind, id, record } in documents {
+            let document = record.and_then(|record| {
+                read_record(record)
+                    .map_err(|message| tracing::warn!("{message}"))
+                    .ok()
+            });
+            let removed = document.is_none();
+            match document {
+                Some(document) => model.put(document),
+                None => model.remove(kind, &id),
+            }
+            match kind {
+                Kind::Settings | Kind::Segment | Kind::CustomerGroup => full = true,
+                Kind::Selection if removed => full = true,
+                Kind::Selection => drop(selections.insert(id)),
+                Kind::Product => drop(products.insert(id)),
+                Kind::Promotion => drop(promotions.insert(id)),
+                // Its promotions, before and after, are served differently.
+                Kind::Campaign => {
+                    for map in [&self.model.promotions, &model.promotions] {
+                        promotions.extend(
+                            map.values()
+                                .filter(|p| p.campaign.as_deref() == Some(id.as_str()))
+                                .map(|p| p.id.clone()),
+                        );
+                    }
+                }
+                Kind::Relay => {}
+            }
+        }
+        if full {
+            return Published::build(revision, model);
+        }
+        let zone = model.time_zone();
+        let live: Vec<(&String, Option<remise_engine::rules::Promotion>)> = promotions
+            .iter()
+            .map(|id| {
+                let served = model
+                    .promotions
+                    .get(id)
+                    .and_then(|p| model.live_promotion(p, &zone));
+                (id, served)
+            })
+            .collect();
+        let mut changes = Vec::new();
+        for sku in &products {
+            changes.push(match model.products.get(sku) {
+                Some(product) => RuleChange::Product(product),
+                None => RuleChange::RemoveProduct(sku),
+            });
+        }
+        changes.extend(
+            selections
+                .iter()
+                .filter_map(|id| model.selections.get(id))
+                .map(RuleChange::Selection),
+        );
+        for (id, served) in &live {
+            changes.push(match served {
+                Some(promotion) => RuleChange::Promotion(promotion),
+                None => RuleChange::RemovePromotion(id),
+            });
+        }
+        let snapshot = match self.snapshot.apply(&changes) {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                // Checked before it was written, so not expected; the full compile says it all.
+                tracing::warn!("applying the changes failed, compiling everything: {error}");
+                return Published::build(revision, model);
+            }
+        };
+        Ok(Published::around(revision, model, snapshot, started))
+    }
+
+    /// A snapshot with what the server derives from its model beside it.
+    fn around(revision: i64, model: Model, snapshot: Snapshot, started: Instant) -> Published {
         let compile_time = started.elapsed();
         let landing = model
             .campaigns
@@ -56,7 +157,7 @@ impl Published {
                     .push(promotion.id.clone());
             }
         }
-        Ok(Published {
+        Published {
             revision,
             rule_codes,
             model,
@@ -64,7 +165,7 @@ impl Published {
             landing,
             compiled_at: Timestamp::now(),
             compile_time,
-        })
+        }
     }
 }
 
@@ -73,6 +174,17 @@ pub struct Publisher {
     current: ArcSwap<Published>,
     /// One rebuild at a time: two would read and compile the same revision twice.
     rebuilding: Mutex<()>,
+    /// How the snapshot followed the store since start: changes applied from the change log,
+    /// and full loads (the first one included).
+    applied: AtomicU64,
+    loaded: AtomicU64,
+}
+
+/// How many times the snapshot was updated from the change log, and loaded whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Updates {
+    pub applied: u64,
+    pub loaded: u64,
 }
 
 impl Publisher {
@@ -82,22 +194,52 @@ impl Publisher {
         Ok(Publisher {
             current: ArcSwap::from_pointee(published),
             rebuilding: Mutex::new(()),
+            applied: AtomicU64::new(0),
+            loaded: AtomicU64::new(1),
         })
+    }
+
+    pub fn updates(&self) -> Updates {
+        Updates {
+            applied: self.applied.load(Ordering::Relaxed),
+            loaded: self.loaded.load(Ordering::Relaxed),
+        }
     }
 
     pub fn current(&self) -> Arc<Published> {
         self.current.load_full()
     }
 
-    /// Rebuilds from the store if its revision moved past ours. A failure keeps the current
-    /// snapshot serving (and is returned, to be logged).
+    /// Brings the snapshot up to the store's revision if it moved past ours: applies the
+    /// documents the change log names, or loads everything when it names too many. A failure
+    /// keeps the current snapshot serving (and is returned, to be logged).
     pub async fn refresh(&self, store: &dyn Store) -> anyhow::Result<bool> {
         let _guard = self.rebuilding.lock().await;
-        let revision = store.revision().await?;
-        if revision == self.current.load().revision {
+        let current = self.current.load_full();
+        if store.revision().await? == current.revision {
             return Ok(false);
         }
-        let published = load(store).await?;
+        let published = match store
+            .changes_since(current.revision, MAX_APPLIED_CHANGES)
+            .await?
+        {
+            ChangeLog::Changes {
+                revision,
+                documents,
+            } => {
+                let published =
+                    tokio::task::spawn_blocking(move || current.with_changes(revision, documents))
+                        .await?
+                        .map_err(|e| anyhow::anyhow!("the stored rules do not compile: {e}"))?;
+                self.applied.fetch_add(1, Ordering::Relaxed);
+                published
+            }
+            ChangeLog::Reload => {
+                let published = load(store).await?;
+                self.loaded.fetch_add(1, Ordering::Relaxed);
+                published
+            }
+        };
         self.current.store(Arc::new(published));
         Ok(true)
     }

@@ -19,6 +19,7 @@ use super::{document_response, if_match, page};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::Body;
+use crate::checks::changed_problems;
 use crate::documents::{CampaignStatus, Document, id_field};
 use crate::model::Model;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
@@ -369,18 +370,26 @@ pub async fn write(state: &AppState, caller: &Caller, change: Change) -> ApiResu
     Ok(record)
 }
 
-/// Checks the current documents with `change` applied, off the async workers (it compiles).
+/// Checks the current documents with `change` applied: the changed document compiled alone and
+/// what refers to it (`checks::changed_problems`), or everything for the kinds that need it, off
+/// the async workers.
 pub async fn check_with(
     state: &AppState,
     change: impl FnOnce(&mut Model),
     (kind, id): (Kind, &str),
 ) -> ApiResult<()> {
-    let mut model = state.publisher.current().model.clone();
+    let published = state.publisher.current();
+    let mut model = published.model.clone();
     change(&mut model);
     let id = id.to_owned();
-    tokio::task::spawn_blocking(move || model.check_after_change((kind, &id)))
-        .await
-        .map_err(|e| ApiError::Internal(format!("the check failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        let changed = (kind, id.as_str());
+        let compiled = changed_problems(&published.snapshot, &model, changed)
+            .unwrap_or_else(|| model.compile_problems());
+        model.check_with(changed, compiled)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the check failed: {e}")))?
 }
 
 /// Brings the served snapshot up to the store's revision.

@@ -32,6 +32,10 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         "products": published.snapshot.product_count(),
         "compiled_at": published.compiled_at.to_string(),
         "compile_ms": published.compile_time.as_millis(),
+        "updates": {
+            "applied": state.publisher.updates().applied,
+            "loaded": state.publisher.updates().loaded,
+        },
     });
     match database {
         Ok(()) => {

@@ -1,11 +1,14 @@
 //! Two servers on one database: a change made through one reaches the other's evaluations within
-//! a second (it polls the store's revision), and keys follow.
+//! a second (it polls the store's revision and applies the documents the change log names,
+//! without reloading the store), with the same quotes; keys follow.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{MANAGEMENT, STOREFRONT, cart, line, load_demo, percent_off, spawn_app_on};
+use crate::support::{
+    MANAGEMENT, STOREFRONT, TestApp, cart, line, load_demo, percent_off, spawn_app_on,
+};
 use remise_test_support::{TestPostgres, TestSqlite};
 
 /// How soon another instance must serve a change (DESIGN: under a second).
@@ -26,6 +29,15 @@ where
         assert!(Instant::now() < deadline, "{what}: not seen after 5 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// How an instance's snapshot followed the store: (applied from the change log, full loads).
+async fn updates(app: &TestApp) -> (u64, u64) {
+    let health = app.get("/health", MANAGEMENT).await;
+    health.expect(200);
+    let updates = &health.body["snapshot"]["updates"];
+    let count = |field: &str| updates[field].as_u64().expect("a count");
+    (count("applied"), count("loaded"))
 }
 
 /// The two-instance scenario on a database holding the demo store.
@@ -52,6 +64,17 @@ async fn two_instances(url: &str) {
     assert!(took < PROPAGATION, "B applied A's promotion after {took:?}");
     let quote = b.evaluate(&uno).await;
     assert_eq!(line(&quote.body, "L1")["catalog_unit_price"], "4.99");
+    let basket = cart(&[("GAME-UNO", 2), ("LEGO-AVENGERS", 1), ("FIG-BATMAN", 3)]);
+    assert_eq!(
+        a.evaluate(&basket).await.body,
+        b.evaluate(&basket).await.body
+    );
+    // Both followed the write from the change log: neither loaded the store again.
+    for app in [&a, &b] {
+        let (applied, loaded) = updates(app).await;
+        assert!(applied >= 1, "no update applied from the change log");
+        assert_eq!(loaded, 1, "the store was loaded again");
+    }
 
     // B writes on top of A's version; A then sees B's change, and A's stale write is refused.
     let mut quarter = percent_off("uno-half", "GAME-UNO", 25, None);
@@ -71,6 +94,10 @@ async fn two_instances(url: &str) {
     })
     .await;
     assert!(took < PROPAGATION, "A served B's update after {took:?}");
+    assert_eq!(
+        a.evaluate(&basket).await.body,
+        b.evaluate(&basket).await.body
+    );
 
     // Deleted through A: gone from B too.
     a.delete("/v1/promotions/uno-half", MANAGEMENT, Some(2))
@@ -131,5 +158,122 @@ remise_test_support::postgres_test! {
     async fn two_instances_on_one_postgres_database() {
         let database = TestPostgres::create().await;
         two_instances(&database.url).await;
+    }
+}
+
+/// Writes of every kind applied from the change log give the quotes a fresh start (a full load
+/// and compile of the same revision) gives.
+async fn applied_changes_serve_what_a_full_load_serves(url: &str) {
+    load_demo(url).await;
+    let a = spawn_app_on(url).await;
+    let writes: Vec<(&str, &str, serde_json::Value, Option<i64>, u16)> = vec![
+        (
+            "POST",
+            "/v1/products",
+            json!({"sku": "NEW-TOY", "name": "New toy", "price": "12.00", "tax_rate": "0.2"}),
+            None,
+            201,
+        ),
+        (
+            "POST",
+            "/v1/products",
+            json!({"sku": "GONE-TOY", "name": "Gone", "price": "3.00"}),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/products/GONE-TOY", json!(null), Some(1), 204),
+        (
+            "PATCH",
+            "/v1/products/GAME-UNO",
+            json!({"price": "8.50"}),
+            Some(1),
+            200,
+        ),
+        (
+            "PATCH",
+            "/v1/selections/spiderman",
+            json!({"skus": ["FIG-SPIDERMAN", "NEW-TOY"]}),
+            Some(1),
+            200,
+        ),
+        (
+            "POST",
+            "/v1/promotions",
+            json!({"id": "spidey-10", "name": "Spidey", "priority": 80,
+                   "campaign": "lancement-marvel",
+                   "targets": {"selections": ["spiderman"]},
+                   "offer": {"type": "percent_off", "percent": 10}}),
+            None,
+            201,
+        ),
+        (
+            "POST",
+            "/v1/promotions",
+            percent_off("toy-20", "NEW-TOY", 20, None),
+            None,
+            201,
+        ),
+        ("DELETE", "/v1/promotions/toy-20", json!(null), Some(1), 200),
+        (
+            "POST",
+            "/v1/promotions/toy-20/restore",
+            json!(null),
+            None,
+            200,
+        ),
+        (
+            "PATCH",
+            "/v1/campaigns/lancement-marvel",
+            json!({"status": "paused"}),
+            Some(1),
+            200,
+        ),
+        (
+            "POST",
+            "/v1/segments",
+            json!({"id": "outdoor", "name": "Outdoor"}),
+            None,
+            201,
+        ),
+    ];
+    let baskets = [
+        cart(&[("NEW-TOY", 2), ("GAME-UNO", 1)]),
+        cart(&[("FIG-SPIDERMAN", 1), ("MASK-SPIDERMAN", 2), ("NEW-TOY", 1)]),
+        cart(&[("LEGO-AVENGERS", 1), ("FIG-BATMAN", 3), ("BD-SPIDERMAN", 1)]),
+    ];
+    for (method, path, body, version, status) in &writes {
+        let reply = match *method {
+            "POST" if body.is_null() => a.post(path, MANAGEMENT, &json!({})).await,
+            "POST" => a.post(path, MANAGEMENT, body).await,
+            "PATCH" => a.patch(path, MANAGEMENT, body, *version).await,
+            _ => a.delete(path, MANAGEMENT, *version).await,
+        };
+        assert_eq!(reply.status, *status, "{method} {path}: {:?}", reply.body);
+        // After every write, a fresh start on the same revision answers the same.
+        let fresh = spawn_app_on(url).await;
+        for basket in &baskets {
+            assert_eq!(
+                a.evaluate(basket).await.body,
+                fresh.evaluate(basket).await.body,
+                "after {method} {path}"
+            );
+        }
+    }
+    let (applied, loaded) = updates(&a).await;
+    assert!(applied >= writes.len() as u64 - 1, "{applied} applied");
+    assert_eq!(loaded, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applied_changes_serve_what_a_full_load_serves_on_sqlite() {
+    let sqlite = TestSqlite::new();
+    applied_changes_serve_what_a_full_load_serves(&sqlite.url).await;
+}
+
+remise_test_support::postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn applied_changes_serve_what_a_full_load_serves_on_postgres() {
+        let database = TestPostgres::create().await;
+        applied_changes_serve_what_a_full_load_serves(&database.url).await;
     }
 }
