@@ -2,7 +2,6 @@
 //! intern names, resolve the segment tree, sort promotions and build the target index.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::civil::{DateTime, Time};
@@ -16,7 +15,7 @@ use crate::money::{Money, rate_problem};
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
     Audience, Ids, Index, ItemOffer, Limits, Names, Offer, PriceBounds, Product, Promotion,
-    Semantics, SkuEntry, Snapshot, Targets, UnitLimit, attribute_key,
+    ProductList, Semantics, SkuTable, Snapshot, Targets, UnitLimit, attribute_key,
 };
 
 mod apply;
@@ -322,7 +321,7 @@ impl Compiler<'_> {
             names: Arc::new(std::mem::take(&mut self.names).into_owned()),
             group_display,
             segment_lineage: Arc::new(segment_lineage),
-            skus: Arc::new(skus),
+            skus,
             products,
             selection_members,
             promotions,
@@ -391,15 +390,14 @@ impl Compiler<'_> {
         store: &rules::StoreSettings,
         money: &Money,
         lineage: &[Ids],
-    ) -> (Vec<Arc<Product>>, FxHashMap<Box<str>, SkuEntry>) {
+    ) -> (ProductList, SkuTable) {
         let positions = self.positions.map(|p| &p.products);
-        let mut products = Vec::with_capacity(catalog.products.len());
-        let mut skus: FxHashMap<Box<str>, SkuEntry> = FxHashMap::default();
-        skus.reserve(catalog.products.len());
+        let mut products = ProductList::default();
+        let mut skus = SkuTable::default();
         for (i, product) in catalog.products.iter().enumerate() {
             let path = format!("catalog.products[{}]", pos(positions, i));
             let compiled = self.product(&path, product, store.floor_at_cost, money, lineage);
-            let entry = skus.entry(product.sku.as_str().into()).or_default();
+            let entry = skus.entry(&product.sku);
             if entry.product.is_some() {
                 self.error(
                     format!("{path}.sku"),
@@ -479,7 +477,7 @@ impl Compiler<'_> {
     fn selections(
         &mut self,
         selections: &[rules::Selection],
-        skus: &mut FxHashMap<Box<str>, SkuEntry>,
+        skus: &mut SkuTable,
     ) {
         let positions = self.positions.map(|p| &p.selections);
         let mut members_of: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
@@ -498,7 +496,7 @@ impl Compiler<'_> {
             }
         }
         for (sku, ids) in members_of {
-            skus.entry(sku).or_default().selections = sorted(ids);
+            skus.entry(&sku).selections = sorted(ids);
         }
     }
 
@@ -608,7 +606,7 @@ impl Compiler<'_> {
         p: &rules::Promotion,
         money: &Money,
         zone: &TimeZone,
-        skus: &FxHashMap<Box<str>, SkuEntry>,
+        skus: &SkuTable,
     ) -> Option<Promotion> {
         let before = self.errors.len();
         if p.id.trim().is_empty() {
@@ -769,19 +767,22 @@ impl Compiler<'_> {
     }
 }
 
-/// Sorts promotions in consideration order: priority desc, created_at asc (absent last), id asc.
+/// Sorts promotions in consideration order.
 pub(crate) fn sort_promotions(promotions: &mut [Arc<Promotion>]) {
-    promotions.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then_with(|| match (a.created_at, b.created_at) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    promotions.sort_by(|a, b| consideration_order(a, b));
+}
+
+/// Priority desc, created_at asc (absent last), id asc.
+pub(crate) fn consideration_order(a: &Promotion, b: &Promotion) -> std::cmp::Ordering {
+    b.priority
+        .cmp(&a.priority)
+        .then_with(|| match (a.created_at, b.created_at) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// The target index of promotions in consideration order.
@@ -798,7 +799,7 @@ pub(crate) fn build_index(promotions: &[Arc<Promotion>], segment_count: usize) -
     let mut by_brand = Vec::new();
     let mut by_attribute = Vec::new();
     let mut by_tag = Vec::new();
-    let mut by_sku: FxHashMap<&str, BTreeSet<u32>> = FxHashMap::default();
+    let mut by_sku: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
     let mut all = Vec::new();
     for (i, promotion) in promotions.iter().enumerate() {
         let i = i as u32;
@@ -808,7 +809,11 @@ pub(crate) fn build_index(promotions: &[Arc<Promotion>], segment_count: usize) -
             continue;
         };
         for sku in &targets.skus {
-            by_sku.entry(sku).or_default().insert(i);
+            // In promotion order, so each list is sorted; a sku named twice is listed once.
+            let list = by_sku.entry(sku).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
         }
         for &s in &targets.segments {
             add(&mut by_segment, s, i);
@@ -830,7 +835,7 @@ pub(crate) fn build_index(promotions: &[Arc<Promotion>], segment_count: usize) -
     Index {
         by_sku: by_sku
             .into_iter()
-            .map(|(sku, ids)| (sku.into(), ids.into_iter().collect()))
+            .map(|(sku, ids)| (sku.into(), ids.into_boxed_slice()))
             .collect(),
         by_segment: boxed(by_segment),
         by_selection: boxed(by_selection),

@@ -206,7 +206,7 @@ impl Snapshot {
                         format!("`{sku}` is not in the catalog"),
                     ));
                 }
-                product.map(|p| &*self.products[p as usize])
+                product.and_then(|p| self.products.get(p as usize))
             })
             .collect();
         self.price_products(request, products, errors)
@@ -216,7 +216,7 @@ impl Snapshot {
     pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice<'_>>> {
         self.price_products(
             request,
-            self.products.iter().map(|p| &**p).collect(),
+            self.products.iter().collect(),
             Vec::new(),
         )
     }

@@ -40,9 +40,9 @@ pub struct Snapshot {
     pub(crate) group_display: Vec<Option<Display>>,
     /// Per segment id: the segment and all its ancestors.
     pub(crate) segment_lineage: Arc<Vec<Ids>>,
-    pub(crate) skus: Arc<FxHashMap<Box<str>, SkuEntry>>,
+    pub(crate) skus: SkuTable,
     /// In no particular order (a full compile keeps the rule set's); `SkuEntry::product` points here.
-    pub(crate) products: Vec<Arc<Product>>,
+    pub(crate) products: ProductList,
     /// Per selection id: its skus, to update the sku table when the selection changes.
     pub(crate) selection_members: Vec<Arc<[Box<str>]>>,
     /// In consideration order: priority desc, created_at asc (absent last), id asc.
@@ -70,6 +70,113 @@ pub(crate) fn attribute_key(name: &str, value: &str) -> String {
     key.push('\u{0}');
     key.push_str(value);
     key
+}
+
+/// The products, dense, in chunks behind `Arc`s: a copy copies one pointer per chunk (not one
+/// per product, whose counts would each be a cache miss), and a change copies one chunk.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProductList {
+    chunks: Vec<Arc<Vec<Arc<Product>>>>,
+    len: usize,
+}
+
+const PRODUCT_CHUNK: usize = 1024;
+
+impl ProductList {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn get(&self, at: usize) -> Option<&Product> {
+        let chunk = self.chunks.get(at / PRODUCT_CHUNK)?;
+        chunk.get(at % PRODUCT_CHUNK).map(|p| &**p)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Product> {
+        self.chunks.iter().flat_map(|c| c.iter().map(|p| &**p))
+    }
+
+    pub fn push(&mut self, product: Arc<Product>) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < PRODUCT_CHUNK => Arc::make_mut(last).push(product),
+            _ => {
+                let mut chunk = Vec::with_capacity(PRODUCT_CHUNK);
+                chunk.push(product);
+                self.chunks.push(Arc::new(chunk));
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Replaces the product at `at` (which must be below `len`).
+    pub fn set(&mut self, at: usize, product: Arc<Product>) {
+        if let Some(chunk) = self.chunks.get_mut(at / PRODUCT_CHUNK)
+            && let Some(slot) = Arc::make_mut(chunk).get_mut(at % PRODUCT_CHUNK)
+        {
+            *slot = product;
+        }
+    }
+
+    /// Removes the product at `at`; the last one takes its place. Returns the moved product.
+    pub fn swap_remove(&mut self, at: usize) -> Option<&Product> {
+        let last = self.chunks.last_mut()?;
+        let moved = Arc::make_mut(last).pop()?;
+        if last.is_empty() {
+            self.chunks.pop();
+        }
+        self.len -= 1;
+        if at < self.len {
+            self.set(at, moved);
+            return self.get(at);
+        }
+        None
+    }
+}
+
+/// Sku → entry, in shards by the sku's hash, each behind an `Arc`: a copy of the table copies
+/// pointers, and a change to one sku copies only its shard (1/256 of the entries).
+#[derive(Debug, Clone)]
+pub(crate) struct SkuTable {
+    shards: Box<[Arc<FxHashMap<Box<str>, SkuEntry>>]>,
+}
+
+const SKU_SHARDS: usize = 256;
+
+impl Default for SkuTable {
+    fn default() -> SkuTable {
+        SkuTable {
+            shards: (0..SKU_SHARDS).map(|_| Arc::default()).collect(),
+        }
+    }
+}
+
+impl SkuTable {
+    fn shard(sku: &str) -> usize {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+        hasher.write(sku.as_bytes());
+        // The high bits: Fx mixes them best.
+        (hasher.finish() >> 56) as usize % SKU_SHARDS
+    }
+
+    pub fn get(&self, sku: &str) -> Option<&SkuEntry> {
+        self.shards[SkuTable::shard(sku)].get(sku)
+    }
+
+    pub fn get_mut(&mut self, sku: &str) -> Option<&mut SkuEntry> {
+        Arc::make_mut(&mut self.shards[SkuTable::shard(sku)]).get_mut(sku)
+    }
+
+    /// The entry of `sku`, created empty if missing.
+    pub fn entry(&mut self, sku: &str) -> &mut SkuEntry {
+        Arc::make_mut(&mut self.shards[SkuTable::shard(sku)])
+            .entry(sku.into())
+            .or_default()
+    }
+
+    pub fn remove(&mut self, sku: &str) {
+        Arc::make_mut(&mut self.shards[SkuTable::shard(sku)]).remove(sku);
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -460,6 +567,6 @@ impl Snapshot {
     /// The catalog product with this sku.
     pub(crate) fn product(&self, sku: &str) -> Option<&Product> {
         let index = self.skus.get(sku)?.product?;
-        self.products.get(index as usize).map(|p| &**p)
+        self.products.get(index as usize)
     }
 }

@@ -204,6 +204,10 @@ async fn follow_store(state: Arc<AppState>) {
         if let Err(error) = state.publisher.refresh(state.store.as_ref()).await {
             tracing::error!("the snapshot could not be refreshed: {error:#}");
         }
+        // Keys and reservations need not follow as closely; expiring is a write.
+        if !ticks.is_multiple_of(3) {
+            continue;
+        }
         if let Err(error) = state.keys.reload(state.store.as_ref()).await {
             tracing::error!("API keys could not be reloaded: {error}");
         }
@@ -223,7 +227,7 @@ async fn follow_store(state: Arc<AppState>) {
             tracing::error!("old failed look-ups could not be forgotten: {error}");
         }
         // About once an hour.
-        if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 1 {
+        if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 3 {
             let cutoff = remise_store::now_millis()
                 - remise_store::RESTORE_DAYS * Duration::from_secs(86_400).as_millis() as i64;
             match state.store.purge_deleted(cutoff).await {

@@ -25,7 +25,7 @@ use crate::model::{Model, read_record};
 pub const MAX_APPLIED_CHANGES: u32 = 10_000;
 
 /// How often an instance asks the store whether something changed.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One compiled state of the store.
 pub struct Published {

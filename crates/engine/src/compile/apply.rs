@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use super::{Compiler, Table, build_index, sort_promotions};
+use super::{Compiler, Table, build_index, consideration_order};
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::rules;
-use crate::snapshot::{SkuEntry, Snapshot};
+use crate::snapshot::Snapshot;
 
 /// A change of one document, as the rule format writes it.
 #[derive(Debug, Clone, Copy)]
@@ -75,9 +75,13 @@ impl Snapshot {
             let mut last: Vec<_> = promotions.into_iter().rev().collect();
             let mut seen = FxHashSet::default();
             last.retain(|(id, _)| seen.insert(*id));
-            next.promotions
-                .extend(last.into_iter().filter_map(|(_, compiled)| compiled));
-            sort_promotions(&mut next.promotions);
+            // Each placed where the order puts it: the list is sorted, so no sort is needed.
+            for promotion in last.into_iter().filter_map(|(_, compiled)| compiled) {
+                let at = next.promotions.partition_point(|p| {
+                    consideration_order(p, &promotion) == std::cmp::Ordering::Less
+                });
+                next.promotions.insert(at, promotion);
+            }
             next.index = Arc::new(build_index(&next.promotions, next.segment_lineage.len()));
         }
         if let Cow::Owned(names) = c.names {
@@ -141,14 +145,11 @@ impl Compiler<'_> {
             &next.segment_lineage,
         ));
         match next.skus.get(product.sku.as_str()).and_then(|e| e.product) {
-            Some(at) => next.products[at as usize] = compiled,
+            Some(at) => next.products.set(at as usize, compiled),
             None => {
                 let at = next.products.len() as u32;
                 next.products.push(compiled);
-                Arc::make_mut(&mut next.skus)
-                    .entry(product.sku.as_str().into())
-                    .or_default()
-                    .product = Some(at);
+                next.skus.entry(&product.sku).product = Some(at);
             }
         }
     }
@@ -161,7 +162,7 @@ impl Compiler<'_> {
             .get(id as usize)
             .cloned()
             .unwrap_or_default();
-        let skus = Arc::make_mut(&mut next.skus);
+        let skus = &mut next.skus;
         for sku in old.iter() {
             if !members.contains(sku)
                 && let Some(entry) = skus.get_mut(sku)
@@ -178,7 +179,7 @@ impl Compiler<'_> {
             }
         }
         for sku in members.iter() {
-            let entry: &mut SkuEntry = skus.entry(sku.clone()).or_default();
+            let entry = skus.entry(sku);
             if let Err(at) = entry.selections.binary_search(&id) {
                 let mut ids = entry.selections.to_vec();
                 ids.insert(at, id);
@@ -199,10 +200,9 @@ fn remove_product(next: &mut Snapshot, sku: &str) {
     let Some(at) = next.skus.get(sku).and_then(|e| e.product) else {
         return;
     };
-    let skus = Arc::make_mut(&mut next.skus);
-    next.products.swap_remove(at as usize);
-    if let Some(moved) = next.products.get(at as usize)
-        && let Some(entry) = skus.get_mut(&*moved.sku)
+    let skus = &mut next.skus;
+    if let Some(moved) = next.products.swap_remove(at as usize)
+        && let Some(entry) = skus.get_mut(&moved.sku)
     {
         entry.product = Some(at);
     }

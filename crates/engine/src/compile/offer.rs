@@ -1,14 +1,13 @@
 //! Compiling offers: every amount, percentage and count checked with its path.
 
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 use super::{Compiler, names_products};
 use crate::limits::MAX_UNITS;
 use crate::money::Money;
 use crate::rules;
 use crate::snapshot::{
-    Bundle, BundlePrice, BuyXGetY, ItemOffer, Offer, ShippingOffer, SkuEntry, Tier, UnitLimit,
+    Bundle, BundlePrice, BuyXGetY, ItemOffer, Offer, ShippingOffer, SkuTable, Tier, UnitLimit,
     UnitReward,
 };
 
@@ -97,7 +96,7 @@ impl Compiler<'_> {
         path: &str,
         offer: &rules::Offer,
         money: &Money,
-        skus: &FxHashMap<Box<str>, SkuEntry>,
+        skus: &SkuTable,
     ) -> Offer {
         use rules::Offer as O;
         if let Some(item) = self.item_offer(path, offer, money) {

@@ -57,7 +57,7 @@ impl Snapshot {
             let entry = self.skus.get(l.sku.as_str());
             let product = entry
                 .and_then(|e| e.product)
-                .map(|p| &self.products[p as usize]);
+                .and_then(|p| self.products.get(p as usize));
             if l.sku.is_empty() {
                 errors.push(FieldError::new(path("sku"), "must not be empty"));
             }

@@ -1,0 +1,275 @@
+//! What writes cost with a merchant-sized store, measured as a client sees them over HTTP on
+//! loopback: one promotion and one product written (created, updated), p50 / p99 / max; how soon
+//! a second instance serves a change; how long a server takes to start (load and compile) and
+//! its resident memory once started.
+//!
+//! `cargo bench -p remise-server --bench writes` (release build). Sizes and counts from the
+//! environment: `REMISE_BENCH_PRODUCTS` (100000), `REMISE_BENCH_PROMOTIONS` (10000),
+//! `REMISE_BENCH_WRITES` (200). The store is a fresh SQLite file, or the empty PostgreSQL
+//! database `REMISE_BENCH_DATABASE_URL` names.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use remise_server::Server;
+use remise_store::{Actor, Draft, Kind, Scope, Store};
+use remise_test_support::TestSqlite;
+use serde_json::{Value, json};
+
+fn count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn draft(id: String, body: Value) -> Draft {
+    Draft {
+        id,
+        body,
+        parent: None,
+        status: None,
+    }
+}
+
+fn product(i: usize, price_cents: usize) -> Value {
+    json!({
+        "sku": format!("P{i:07}"),
+        "name": format!("Product {i}"),
+        "price": format!("{}.{:02}", price_cents / 100, price_cents % 100),
+        "tax_rate": "0.2",
+        "segments": [format!("s{}", i % 100)],
+        "brand": format!("b{}", i % 500),
+        "tags": [format!("t{}", i % 50)],
+    })
+}
+
+/// A promotion on a sku, a segment, a brand or a tag, in turn.
+fn promotion(i: usize, percent: usize, products: usize) -> Value {
+    let targets = match i % 4 {
+        0 => json!({"skus": [format!("P{:07}", (i * 7919) % products.max(1))]}),
+        1 => json!({"segments": [format!("s{}", i % 100)]}),
+        2 => json!({"brands": [format!("b{}", i % 500)]}),
+        _ => json!({"tags": [format!("t{}", i % 50)]}),
+    };
+    json!({
+        "id": format!("promo-{i:06}"),
+        "name": format!("Promotion {i}"),
+        "priority": (i % 5) * 10,
+        "targets": targets,
+        "offer": {"type": "percent_off", "percent": percent},
+    })
+}
+
+async fn fill(store: &dyn Store, products: usize, promotions: usize) {
+    let actor = Actor("bench".to_owned());
+    let segments = (0..100)
+        .map(|i| {
+            let parent = (i >= 10).then(|| format!("s{}", i % 10));
+            draft(
+                format!("s{i}"),
+                json!({"id": format!("s{i}"), "name": format!("Segment {i}"), "parent": parent}),
+            )
+        })
+        .collect();
+    store
+        .upsert_many(&actor, Kind::Segment, segments)
+        .await
+        .unwrap();
+    for chunk in (0..products).collect::<Vec<_>>().chunks(100_000) {
+        let drafts = chunk
+            .iter()
+            .map(|&i| draft(format!("P{i:07}"), product(i, 100 + i % 10_000)))
+            .collect();
+        store
+            .upsert_many(&actor, Kind::Product, drafts)
+            .await
+            .unwrap();
+    }
+    let drafts = (0..promotions)
+        .map(|i| draft(format!("promo-{i:06}"), promotion(i, 5 + i % 30, products)))
+        .collect();
+    store
+        .upsert_many(&actor, Kind::Promotion, drafts)
+        .await
+        .unwrap();
+}
+
+struct Running {
+    base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(store: Arc<dyn Store>) -> (Running, Duration) {
+    let started = Instant::now();
+    let server = Server::bind(store, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    let base = format!("http://{}", server.addr);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    (Running { base, _stop: stop }, took)
+}
+
+fn resident_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// p50, p99 and max of `samples`, in milliseconds.
+fn summary(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1000.0
+    };
+    format!(
+        "p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms   ({} writes)",
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        samples.len()
+    )
+}
+
+async fn timed(request: reqwest::RequestBuilder, expected: u16) -> Duration {
+    let started = Instant::now();
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(status, expected, "{body}");
+    took
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let products = count("REMISE_BENCH_PRODUCTS", 100_000);
+    let promotions = count("REMISE_BENCH_PROMOTIONS", 10_000);
+    let writes = count("REMISE_BENCH_WRITES", 200);
+    let sqlite = TestSqlite::new();
+    let url = std::env::var("REMISE_BENCH_DATABASE_URL").unwrap_or_else(|_| sqlite.url.clone());
+    let store = remise_store::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let filling = Instant::now();
+    fill(store.as_ref(), products, promotions).await;
+    println!(
+        "store: {products} products, {promotions} promotions, 100 segments (filled in {:.1} s)",
+        filling.elapsed().as_secs_f64()
+    );
+    let (key, secret) = remise_server::new_key("bench", Scope::Management).unwrap();
+    store
+        .create_api_key(&Actor("bench".to_owned()), &key)
+        .await
+        .unwrap();
+
+    let (a, start_time) = start(store.clone()).await;
+    println!(
+        "start (load and compile, until serving): {:.2} s; resident memory {:.0} MiB",
+        start_time.as_secs_f64(),
+        resident_mib().unwrap_or(f64::NAN)
+    );
+    let client = reqwest::Client::new();
+    let auth = format!("Bearer {secret}");
+    let send = |method: reqwest::Method, path: String, body: &Value, version: Option<i64>| {
+        let mut request = client
+            .request(method, format!("{}{path}", a.base))
+            .header("authorization", &auth)
+            .json(body);
+        if let Some(version) = version {
+            request = request.header("if-match", format!("\"{version}\""));
+        }
+        request
+    };
+
+    let mut created = Vec::new();
+    for i in 0..writes {
+        let body = promotion(promotions + i, 10, products);
+        created.push(
+            timed(
+                send(reqwest::Method::POST, "/v1/promotions".into(), &body, None),
+                201,
+            )
+            .await,
+        );
+    }
+    println!("promotion created : {}", summary(created));
+    let mut updated = Vec::new();
+    for i in 0..writes {
+        let body = promotion(i, 40, products);
+        let path = format!("/v1/promotions/promo-{i:06}");
+        updated.push(timed(send(reqwest::Method::PUT, path, &body, Some(1)), 200).await);
+    }
+    println!("promotion updated : {}", summary(updated));
+    println!(
+        "  (the last one applied to the snapshot in {} ms)",
+        snapshot(&client, &a.base).await["compile_ms"]
+    );
+    let mut created = Vec::new();
+    for i in 0..writes {
+        let body = product(products + i, 999);
+        created.push(
+            timed(
+                send(reqwest::Method::POST, "/v1/products".into(), &body, None),
+                201,
+            )
+            .await,
+        );
+    }
+    println!("product created   : {}", summary(created));
+    println!(
+        "  (the last one applied to the snapshot in {} ms)",
+        snapshot(&client, &a.base).await["compile_ms"]
+    );
+    let mut updated = Vec::new();
+    for i in 0..writes {
+        let body = product(i, 1234);
+        let path = format!("/v1/products/P{i:07}");
+        updated.push(timed(send(reqwest::Method::PUT, path, &body, Some(1)), 200).await);
+    }
+    println!("product updated   : {}", summary(updated));
+
+    // A second instance, following the first through the store.
+    let (b, _) = start(store.clone()).await;
+    let mut seen = Vec::new();
+    for i in 0..20 {
+        let body = promotion(i, 41, products);
+        let path = format!("/v1/promotions/promo-{i:06}");
+        let response = send(reqwest::Method::PUT, path, &body, Some(2))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let written = Instant::now();
+        let revision = snapshot(&client, &a.base).await["revision"].clone();
+        while snapshot(&client, &b.base).await["revision"] != revision {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        seen.push(written.elapsed());
+    }
+    let updates = snapshot(&client, &b.base).await["updates"].clone();
+    println!(
+        "second instance serving a change: {} {updates}",
+        summary(seen)
+    );
+}
+
+/// What `/health` says of an instance's snapshot.
+async fn snapshot(client: &reqwest::Client, base: &str) -> Value {
+    let health: Value = client
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["snapshot"].clone()
+}
