@@ -14,8 +14,8 @@ use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::money::{Money, rate_problem};
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
-    Audience, Ids, Index, ItemOffer, Limits, Names, Offer, PriceBounds, Product, Promotion,
-    ProductList, Semantics, SkuTable, Snapshot, Targets, UnitLimit, attribute_key,
+    Audience, Ids, Index, ItemOffer, Limits, Names, Offer, PriceBounds, Product, ProductList,
+    Promotion, Semantics, SkuTable, Snapshot, Targets, UnitLimit, attribute_key,
 };
 
 mod apply;
@@ -420,18 +420,21 @@ impl Compiler<'_> {
         money: &Money,
         lineage: &[Ids],
     ) -> Product {
+        // Paths are written only for errors: a catalog has a million products.
         if product.sku.is_empty() {
             self.error(format!("{path}.sku"), "must not be empty");
         }
-        self.check_price(&format!("{path}.price"), product.price, money);
-        self.check_rate(&format!("{path}.tax_rate"), product.tax_rate);
+        if let Some(problem) = rate_problem(product.tax_rate) {
+            self.error(format!("{path}.tax_rate"), problem);
+        }
         for (field, amount) in [
+            ("price", Some(product.price)),
             ("cost", product.cost),
             ("min_price", product.min_price),
             ("compare_at_price", product.compare_at_price),
         ] {
-            if let Some(amount) = amount {
-                self.check_price(&format!("{path}.{field}"), amount, money);
+            if let Some(problem) = amount.and_then(|amount| money.amount_problem(amount)) {
+                self.error(format!("{path}.{field}"), problem);
             }
         }
         let floor = product_floor(product.min_price, product.cost, floor_at_cost);
@@ -474,11 +477,7 @@ impl Compiler<'_> {
     }
 
     /// Interns selections and records, per sku, the selections that hold it.
-    fn selections(
-        &mut self,
-        selections: &[rules::Selection],
-        skus: &mut SkuTable,
-    ) {
+    fn selections(&mut self, selections: &[rules::Selection], skus: &mut SkuTable) {
         let positions = self.positions.map(|p| &p.selections);
         let mut members_of: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         for (i, selection) in selections.iter().enumerate() {
@@ -502,12 +501,6 @@ impl Compiler<'_> {
 
     fn check_price(&mut self, path: &str, amount: Decimal, money: &Money) {
         if let Some(problem) = money.amount_problem(amount) {
-            self.error(path, problem);
-        }
-    }
-
-    fn check_rate(&mut self, path: &str, rate: Decimal) {
-        if let Some(problem) = rate_problem(rate) {
             self.error(path, problem);
         }
     }

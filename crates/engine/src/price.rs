@@ -214,11 +214,7 @@ impl Snapshot {
 
     /// Prices every product of the catalog in one context (price feeds, landing pages).
     pub fn price_catalog(&self, request: &PriceRequest) -> Result<Vec<ProductPrice<'_>>> {
-        self.price_products(
-            request,
-            self.products.iter().collect(),
-            Vec::new(),
-        )
+        self.price_products(request, self.products.iter().collect(), Vec::new())
     }
 
     fn price_products<'s>(

@@ -34,10 +34,36 @@ impl Model {
     /// Types every record; a record that no longer reads (written by a newer version, or by hand)
     /// is left out and reported, so that one bad document does not stop the store.
     pub fn from_records(records: Vec<Record>) -> (Model, Vec<String>) {
+        // Reading a million JSON documents is most of a start: it is spread over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = records.len().div_ceil(threads).max(1);
+        let mut parts = Vec::new();
+        let mut records = records.into_iter();
+        loop {
+            let part: Vec<Record> = records.by_ref().take(per_thread).collect();
+            if part.is_empty() {
+                break;
+            }
+            parts.push(part);
+        }
+        let read: Vec<Vec<Result<Document, String>>> = std::thread::scope(|scope| {
+            let readers: Vec<_> = parts
+                .into_iter()
+                .map(|part| scope.spawn(|| part.into_iter().map(read_record).collect()))
+                .collect();
+            readers
+                .into_iter()
+                .map(|reader| {
+                    reader
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
         let mut model = Model::default();
         let mut skipped = Vec::new();
-        for record in records {
-            match read_record(record) {
+        for document in read.into_iter().flatten() {
+            match document {
                 Ok(document) => model.put(document),
                 Err(message) => skipped.push(message),
             }
