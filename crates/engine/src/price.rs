@@ -269,7 +269,7 @@ impl Snapshot {
             )
         };
         let unit = money.round(in_display(product.price));
-        let entry = self.skus.get(&*product.sku);
+        let entry = self.skus.get(&product.sku);
         let selections = entry.map_or(&[][..], |e| &e.selections[..]);
         let facts = Facts {
             sku: &product.sku,

@@ -137,8 +137,10 @@ impl ProductList {
 /// pointers, and a change to one sku copies only its shard (1/256 of the entries).
 #[derive(Debug, Clone)]
 pub(crate) struct SkuTable {
-    shards: Box<[Arc<FxHashMap<Box<str>, SkuEntry>>]>,
+    shards: Box<[Arc<SkuShard>]>,
 }
+
+type SkuShard = FxHashMap<Box<str>, SkuEntry>;
 
 const SKU_SHARDS: usize = 256;
 
