@@ -116,25 +116,28 @@ async fn start(store: Arc<dyn Store>) -> (Running, Duration) {
     (Running { base, _stop: stop }, took)
 }
 
-fn resident_mib() -> Option<f64> {
+fn resident_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
-/// p50, p99 and max of `samples`, in milliseconds.
+/// A duration in milliseconds with two decimals.
+fn ms(duration: Duration) -> String {
+    let micros = duration.as_micros();
+    format!("{}.{:02}", micros / 1000, micros % 1000 / 10)
+}
+
+/// p50, p99 and max of `samples` (nearest rank).
 fn summary(mut samples: Vec<Duration>) -> String {
     samples.sort();
-    let at = |q: f64| {
-        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
-        samples[i].as_secs_f64() * 1000.0
-    };
+    let at = |permille: usize| ms(samples[(samples.len() - 1) * permille / 1000]);
     format!(
-        "p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms   ({} writes)",
-        at(0.5),
-        at(0.99),
-        at(1.0),
+        "p50 {:>7} ms   p99 {:>7} ms   max {:>7} ms   ({} writes)",
+        at(500),
+        at(990),
+        at(1000),
         samples.len()
     )
 }
@@ -161,8 +164,8 @@ async fn main() {
     let filling = Instant::now();
     fill(store.as_ref(), products, promotions).await;
     println!(
-        "store: {products} products, {promotions} promotions, 100 segments (filled in {:.1} s)",
-        filling.elapsed().as_secs_f64()
+        "store: {products} products, {promotions} promotions, 100 segments (filled in {} ms)",
+        ms(filling.elapsed())
     );
     let (key, secret) = remise_server::new_key("bench", Scope::Management).unwrap();
     store
@@ -172,9 +175,9 @@ async fn main() {
 
     let (a, start_time) = start(store.clone()).await;
     println!(
-        "start (load and compile, until serving): {:.2} s; resident memory {:.0} MiB",
-        start_time.as_secs_f64(),
-        resident_mib().unwrap_or(f64::NAN)
+        "start (load and compile, until serving): {} ms; resident memory {} MiB",
+        ms(start_time),
+        resident_mib().unwrap_or_default()
     );
     let client = reqwest::Client::new();
     let auth = format!("Bearer {secret}");
