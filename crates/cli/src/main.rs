@@ -113,6 +113,11 @@ enum Codes {
     Distribute(codes::DistributeArgs),
 }
 
+/// mimalloc rather than glibc's malloc: a start reads and drops a million documents on several
+/// threads, and glibc's per-thread arenas kept about twice the live data resident (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
