@@ -157,6 +157,31 @@ pub struct UpsertSummary {
     pub unchanged: u64,
 }
 
+/// What a bulk upsert did, or would do, to one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Created,
+    /// Replaced; also a soft-deleted document brought back with the new body.
+    Updated,
+    /// Sent with exactly the stored body of a live document: not written, not audited.
+    Unchanged,
+}
+
+impl FromIterator<Outcome> for UpsertSummary {
+    fn from_iter<I: IntoIterator<Item = Outcome>>(outcomes: I) -> UpsertSummary {
+        let mut summary = UpsertSummary::default();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Created => summary.created += 1,
+                Outcome::Updated => summary.updated += 1,
+                Outcome::Unchanged => summary.unchanged += 1,
+            }
+        }
+        summary
+    }
+}
+
 /// What a change did, as written in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -304,6 +329,22 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
         kind: Kind,
         drafts: Vec<Draft>,
     ) -> Result<UpsertSummary>;
+
+    /// Creates or replaces documents of any kinds in one transaction, in order, as
+    /// [`Store::upsert_many`] does for one kind: a body equal to a live document's is neither
+    /// written nor audited, every other gets one audit entry, and the revision moves once if
+    /// anything was written. Returns each document's outcome, in order. With `at_revision`,
+    /// nothing is written unless the store is still at that revision (the caller checked the
+    /// documents against it): [`Error::RevisionMoved`]. Either all are written or none.
+    async fn upsert_documents(
+        &self,
+        actor: &Actor,
+        documents: Vec<(Kind, Draft)>,
+        at_revision: Option<i64>,
+    ) -> Result<Vec<Outcome>>;
+
+    /// What [`Store::upsert_documents`] would do to each document now, in order, without writing.
+    async fn compare_documents(&self, documents: &[(Kind, Draft)]) -> Result<Vec<Outcome>>;
 
     /// Deletes a live document if its version is `expected_version`: soft for kinds where
     /// [`Kind::soft_deleted`], otherwise removed. Returns the document as it was at deletion.
