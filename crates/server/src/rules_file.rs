@@ -456,7 +456,7 @@ pub(crate) fn settings_problems(
             problems.push(FieldProblem::new(
                 format!("store.{key}"),
                 format!(
-                    "the store's is {now}, the file's {wanted}: an import does not change settings (PUT /v1/settings does)"
+                    "the store's is {now}, this file's {wanted}: an import does not change settings (leave the field out, or change the store's with PUT /v1/settings)"
                 ),
             ));
         }
@@ -616,7 +616,7 @@ mod tests {
         assert!(
             problems[0]
                 .message
-                .starts_with("the store's is \"EUR\", the file's \"USD\"")
+                .starts_with("the store's is \"EUR\", this file's \"USD\"")
         );
     }
 }
