@@ -16,7 +16,7 @@ use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, Settin
 use crate::problem::{ApiError, FieldProblem};
 
 /// Every live document, by id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
     pub settings: Settings,
     pub products: BTreeMap<String, Product>,

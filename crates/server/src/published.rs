@@ -89,6 +89,15 @@ impl Publisher {
         self.current.load_full()
     }
 
+    /// Serves `published`, which the caller built from the documents it has just written, unless
+    /// what is served is already as recent (the poller or another write got there first).
+    pub async fn publish(&self, published: Published) {
+        let _guard = self.rebuilding.lock().await;
+        if published.revision > self.current.load().revision {
+            self.current.store(Arc::new(published));
+        }
+    }
+
     /// Rebuilds from the store if its revision moved past ours. A failure keeps the current
     /// snapshot serving (and is returned, to be logged).
     pub async fn refresh(&self, store: &dyn Store) -> anyhow::Result<bool> {

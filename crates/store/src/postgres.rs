@@ -21,8 +21,8 @@ use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Outcome, Record, Redemption, RedemptionQuery, Refusal,
-    RelayCounts, ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery,
-    VoucherUsage, Vouchers, now_millis,
+    RelayCounts, ReserveRequest, Result, Store, UpsertReport, UpsertSummary, Usage, Voucher,
+    VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
 use rust_decimal::Decimal;
 
@@ -153,9 +153,9 @@ impl Store for PostgresStore {
         actor: &Actor,
         documents: Vec<(Kind, Draft)>,
         at_revision: Option<i64>,
-    ) -> Result<Vec<Outcome>> {
+    ) -> Result<UpsertReport> {
         let mut tx = self.write().await?;
-        let outcomes = sql::upsert::upsert_documents(
+        let report = sql::upsert::upsert_documents(
             &mut Conn::Postgres(&mut tx),
             actor,
             &documents,
@@ -164,7 +164,7 @@ impl Store for PostgresStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(report)
     }
 
     async fn compare_documents(&self, documents: &[(Kind, Draft)]) -> Result<Vec<Outcome>> {

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 
 use super::{AuditWrite, CHUNK, Conn, audit_body, bump_revision, insert_audit, revision, values};
-use crate::{Action, Actor, Draft, Error, Kind, Millis, Outcome, Result, UpsertSummary};
+use crate::{
+    Action, Actor, Draft, Error, Kind, Millis, Outcome, Result, UpsertReport, UpsertSummary,
+    Upserted,
+};
 
 /// Up to this many drafts of one kind, the stored documents are read by id (at most ten `IN`
 /// lists); past it, every document of the kind is read in one scan, which costs less than
@@ -17,17 +20,25 @@ const BY_ID_MAX: usize = 10 * CHUNK;
 /// What the comparison knows of a document: the stored row, or the draft of this write that
 /// replaced it (a repeated id is compared with what the earlier draft wrote).
 enum Stored {
-    Row { body: String, deleted: bool },
+    Row {
+        body: String,
+        deleted: bool,
+        created_at: Millis,
+    },
     Draft(usize),
 }
 
 /// What a write does to one document: its outcome, the stored body it replaces (for the audit
-/// log) and the body text it writes.
+/// log), the body text it writes, and its creation time (`None`: created by this write).
 struct Planned {
     outcome: Outcome,
     before: Option<String>,
     after: String,
+    created_at: Option<Millis>,
 }
+
+/// A stored row as the comparison reads it: id, body, deleted_at, created_at.
+type Row = (String, String, Option<i64>, i64);
 
 /// Reads the stored bodies of the documents `documents` name, by kind and id.
 async fn stored_rows(
@@ -40,9 +51,9 @@ async fn stored_rows(
     }
     let mut stored = HashMap::with_capacity(documents.len());
     for (kind, ids) in by_kind {
-        let mut rows: Vec<(String, String, Option<i64>)> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         if ids.len() > BY_ID_MAX {
-            let sql = "SELECT id, body, deleted_at FROM documents WHERE kind = $1";
+            let sql = "SELECT id, body, deleted_at, created_at FROM documents WHERE kind = $1";
             rows = on!(conn, |c| sqlx::query_as(sql)
                 .bind(kind.as_str())
                 .fetch_all(c)
@@ -50,7 +61,7 @@ async fn stored_rows(
         } else {
             for chunk in ids.chunks(CHUNK) {
                 let sql = format!(
-                    "SELECT id, body, deleted_at FROM documents WHERE kind = {} AND id IN {}",
+                    "SELECT id, body, deleted_at, created_at FROM documents WHERE kind = {} AND id IN {}",
                     if matches!(conn, Conn::Postgres(_)) {
                         "$1"
                     } else {
@@ -58,7 +69,7 @@ async fn stored_rows(
                     },
                     in_list(conn, chunk.len()),
                 );
-                let found: Vec<(String, String, Option<i64>)> = on!(conn, |c| {
+                let found: Vec<Row> = on!(conn, |c| {
                     let mut query = sqlx::query_as(&sql).bind(kind.as_str());
                     for id in chunk {
                         query = query.bind(*id);
@@ -68,9 +79,16 @@ async fn stored_rows(
                 rows.extend(found);
             }
         }
-        for (id, body, deleted_at) in rows {
+        for (id, body, deleted_at, created_at) in rows {
             let deleted = deleted_at.is_some();
-            stored.insert((kind, id), Stored::Row { body, deleted });
+            stored.insert(
+                (kind, id),
+                Stored::Row {
+                    body,
+                    deleted,
+                    created_at,
+                },
+            );
         }
     }
     Ok(stored)
@@ -90,37 +108,51 @@ fn in_list(conn: &Conn<'_>, count: usize) -> String {
 /// Decides, in order, what writing each document does: drafts are taken as if written one by
 /// one, so a repeated id is compared with what the earlier draft wrote.
 fn plan(mut stored: HashMap<(Kind, String), Stored>, documents: &[(Kind, Draft)]) -> Vec<Planned> {
-    let mut planned = Vec::with_capacity(documents.len());
+    let mut planned: Vec<Planned> = Vec::with_capacity(documents.len());
     for (index, (kind, draft)) in documents.iter().enumerate() {
         let after = draft.body.to_string();
         let key = (*kind, draft.id.clone());
-        let (outcome, before) = match stored.remove(&key) {
-            None => (Outcome::Created, None),
-            Some(Stored::Row { body, deleted }) => {
+        let unchanged = |created_at| Planned {
+            outcome: Outcome::Unchanged,
+            before: None,
+            after: String::new(),
+            created_at,
+        };
+        let (outcome, before, created_at) = match stored.remove(&key) {
+            None => (Outcome::Created, None, None),
+            Some(Stored::Row {
+                body,
+                deleted,
+                created_at,
+            }) => {
                 if !deleted && same_body(&body, &after, &draft.body) {
-                    stored.insert(key, Stored::Row { body, deleted });
-                    planned.push(Planned {
-                        outcome: Outcome::Unchanged,
-                        before: None,
-                        after: String::new(),
-                    });
+                    stored.insert(
+                        key,
+                        Stored::Row {
+                            body,
+                            deleted,
+                            created_at,
+                        },
+                    );
+                    planned.push(unchanged(Some(created_at)));
                     continue;
                 }
                 // A soft-deleted document is brought back with the new body.
-                (Outcome::Updated, Some(audit_body(&body)))
+                (Outcome::Updated, Some(audit_body(&body)), Some(created_at))
             }
             Some(Stored::Draft(earlier)) => {
                 let (_, earlier_draft) = &documents[earlier];
+                let created_at = planned[earlier].created_at;
                 if earlier_draft.body == draft.body {
                     stored.insert(key, Stored::Draft(earlier));
-                    planned.push(Planned {
-                        outcome: Outcome::Unchanged,
-                        before: None,
-                        after: String::new(),
-                    });
+                    planned.push(unchanged(created_at));
                     continue;
                 }
-                (Outcome::Updated, Some(earlier_draft.body.to_string()))
+                (
+                    Outcome::Updated,
+                    Some(earlier_draft.body.to_string()),
+                    created_at,
+                )
             }
         };
         stored.insert(key, Stored::Draft(index));
@@ -128,6 +160,7 @@ fn plan(mut stored: HashMap<(Kind, String), Stored>, documents: &[(Kind, Draft)]
             outcome,
             before,
             after,
+            created_at,
         });
     }
     planned
@@ -213,19 +246,22 @@ pub(crate) async fn upsert_documents(
     documents: &[(Kind, Draft)],
     at_revision: Option<i64>,
     now: Millis,
-) -> Result<Vec<Outcome>> {
+) -> Result<UpsertReport> {
     if let Some(expected) = at_revision {
         let current = revision(conn).await?;
         if current != expected {
             return Err(Error::RevisionMoved { expected, current });
         }
     }
-    if documents.is_empty() {
-        return Ok(Vec::new());
-    }
     let stored = stored_rows(conn, documents).await?;
     let planned = plan(stored, documents);
-    let outcomes: Vec<Outcome> = planned.iter().map(|p| p.outcome).collect();
+    let written: Vec<Upserted> = planned
+        .iter()
+        .map(|p| Upserted {
+            outcome: p.outcome,
+            created_at: p.created_at.unwrap_or(now),
+        })
+        .collect();
     let mut batch = Batch::default();
     for ((kind, draft), planned) in documents.iter().zip(planned) {
         let action = match planned.outcome {
@@ -247,10 +283,13 @@ pub(crate) async fn upsert_documents(
         batch.rows.push((*kind, draft, planned.after));
     }
     batch.flush(conn, actor, now).await?;
-    if outcomes.iter().any(|o| *o != Outcome::Unchanged) {
+    if written.iter().any(|w| w.outcome != Outcome::Unchanged) {
         bump_revision(conn).await?;
     }
-    Ok(outcomes)
+    Ok(UpsertReport {
+        documents: written,
+        revision: revision(conn).await?,
+    })
 }
 
 /// [`upsert_documents`] of drafts of one kind, counted.
@@ -262,6 +301,6 @@ pub(crate) async fn upsert_many(
     now: Millis,
 ) -> Result<UpsertSummary> {
     let documents: Vec<(Kind, Draft)> = drafts.into_iter().map(|d| (kind, d)).collect();
-    let outcomes = upsert_documents(conn, actor, &documents, None, now).await?;
-    Ok(outcomes.into_iter().collect())
+    let report = upsert_documents(conn, actor, &documents, None, now).await?;
+    Ok(report.documents.into_iter().map(|d| d.outcome).collect())
 }

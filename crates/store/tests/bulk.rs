@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use remise_store::{
-    Action, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Outcome, Store, UpsertSummary,
+    Action, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Outcome, Store, UpsertReport,
+    UpsertSummary,
 };
 use serde_json::{Value, json};
 
@@ -21,6 +22,7 @@ common::on_every_backend!(
     a_moved_revision_refuses_the_write,
     a_failure_writes_no_kind,
     a_repeated_id_is_compared_with_the_earlier_draft,
+    the_report_gives_the_revision_and_creation_times,
 );
 
 fn draft(id: &str, body: Value) -> Draft {
@@ -41,6 +43,11 @@ async fn audit_log(store: &dyn Store) -> Vec<AuditEntry> {
         })
         .await
         .unwrap()
+}
+
+/// The outcomes of a write, in order.
+fn outcomes(report: UpsertReport) -> Vec<Outcome> {
+    report.documents.into_iter().map(|d| d.outcome).collect()
 }
 
 async fn count(store: &dyn Store, kind: Kind) -> usize {
@@ -74,10 +81,12 @@ mod scenarios {
     pub async fn several_kinds_in_one_transaction(b: &Backend) {
         let store = &*b.store;
         let revision = store.revision().await.unwrap();
-        let outcomes = store
-            .upsert_documents(&actor(), documents(), None)
-            .await
-            .unwrap();
+        let outcomes = outcomes(
+            store
+                .upsert_documents(&actor(), documents(), None)
+                .await
+                .unwrap(),
+        );
         assert_eq!(outcomes, [Outcome::Created; 4]);
         // One revision for the whole write.
         assert_eq!(store.revision().await.unwrap(), revision + 1);
@@ -121,16 +130,20 @@ mod scenarios {
 
     pub async fn unchanged_documents_are_neither_written_nor_audited(b: &Backend) {
         let store = &*b.store;
-        store
-            .upsert_documents(&actor(), documents(), None)
-            .await
-            .unwrap();
+        outcomes(
+            store
+                .upsert_documents(&actor(), documents(), None)
+                .await
+                .unwrap(),
+        );
         let revision = store.revision().await.unwrap();
         let log = audit_log(store).await.len();
-        let again = store
-            .upsert_documents(&actor(), documents(), None)
-            .await
-            .unwrap();
+        let again = outcomes(
+            store
+                .upsert_documents(&actor(), documents(), None)
+                .await
+                .unwrap(),
+        );
         assert_eq!(again, [Outcome::Unchanged; 4]);
         assert_eq!(store.revision().await.unwrap(), revision);
         assert_eq!(audit_log(store).await.len(), log);
@@ -144,10 +157,12 @@ mod scenarios {
         let mut changed = documents();
         changed[0].1.body = json!({"id": "toys", "name": "Toys"});
         changed.push((Kind::Selection, draft("new", json!({"id": "new"}))));
-        let outcomes = store
-            .upsert_documents(&actor(), changed, None)
-            .await
-            .unwrap();
+        let outcomes = outcomes(
+            store
+                .upsert_documents(&actor(), changed, None)
+                .await
+                .unwrap(),
+        );
         assert_eq!(
             outcomes,
             [
@@ -198,10 +213,12 @@ mod scenarios {
         assert!(audit_log(store).await.is_empty());
         assert_eq!(count(store, Kind::Promotion).await, 0);
 
-        store
-            .upsert_documents(&actor(), documents(), None)
-            .await
-            .unwrap();
+        outcomes(
+            store
+                .upsert_documents(&actor(), documents(), None)
+                .await
+                .unwrap(),
+        );
         let revision = store.revision().await.unwrap();
         let mut changed = documents();
         changed[3].1.body = json!({"id": "p2"});
@@ -220,10 +237,12 @@ mod scenarios {
         assert_eq!(store.revision().await.unwrap(), revision);
         assert_eq!(count(store, Kind::Segment).await, 1);
         // What the write then does is what was predicted.
-        let written = store
-            .upsert_documents(&actor(), changed, None)
-            .await
-            .unwrap();
+        let written = outcomes(
+            store
+                .upsert_documents(&actor(), changed, None)
+                .await
+                .unwrap(),
+        );
         assert_eq!(written, predicted);
     }
 
@@ -245,10 +264,12 @@ mod scenarios {
             .create(&actor(), Kind::Promotion, draft("other", json!({})))
             .await
             .unwrap();
-        let first = store
-            .upsert_documents(&actor(), promotions(6_000, usize::MAX), None)
-            .await
-            .unwrap();
+        let first = outcomes(
+            store
+                .upsert_documents(&actor(), promotions(6_000, usize::MAX), None)
+                .await
+                .unwrap(),
+        );
         assert!(first.iter().all(|o| *o == Outcome::Created));
         assert_eq!(count(store, Kind::Promotion).await, 6_001);
         let second = promotions(6_000, 4_321);
@@ -264,10 +285,12 @@ mod scenarios {
         );
         assert_eq!(predicted[4_321], Outcome::Updated);
         let log = audit_log(store).await.len();
-        let written = store
-            .upsert_documents(&actor(), second, None)
-            .await
-            .unwrap();
+        let written = outcomes(
+            store
+                .upsert_documents(&actor(), second, None)
+                .await
+                .unwrap(),
+        );
         assert_eq!(written, predicted);
         assert_eq!(audit_log(store).await.len(), log + 1);
         let other = store.get(Kind::Promotion, "other").await.unwrap().unwrap();
@@ -296,10 +319,12 @@ mod scenarios {
         assert_eq!(audit_log(store).await.len(), 1);
         // Checked again at the current revision, it goes through.
         let now = store.revision().await.unwrap();
-        let outcomes = store
-            .upsert_documents(&actor(), documents(), Some(now))
-            .await
-            .unwrap();
+        let outcomes = outcomes(
+            store
+                .upsert_documents(&actor(), documents(), Some(now))
+                .await
+                .unwrap(),
+        );
         assert_eq!(outcomes.len(), 4);
         assert_eq!(store.revision().await.unwrap(), now + 1);
     }
@@ -344,10 +369,12 @@ mod scenarios {
             (Kind::Selection, draft("s", json!({"v": 1}))),
         ];
         let predicted = store.compare_documents(&documents).await.unwrap();
-        let written = store
-            .upsert_documents(&actor(), documents, None)
-            .await
-            .unwrap();
+        let written = outcomes(
+            store
+                .upsert_documents(&actor(), documents, None)
+                .await
+                .unwrap(),
+        );
         let expected = [
             Outcome::Created,
             Outcome::Unchanged,
@@ -362,5 +389,59 @@ mod scenarios {
         assert_eq!(log.len(), 3);
         assert_eq!(log[1].before, Some(json!({"v": 1})));
         assert_eq!(log[1].after, Some(json!({"v": 2})));
+    }
+
+    /// What a caller needs to publish what it wrote without reading it back: the revision once
+    /// written, and each document's stored creation time.
+    pub async fn the_report_gives_the_revision_and_creation_times(b: &Backend) {
+        let store = &*b.store;
+        let before = remise_store::now_millis();
+        let first = store
+            .upsert_documents(&actor(), documents(), None)
+            .await
+            .unwrap();
+        assert_eq!(first.revision, store.revision().await.unwrap());
+        let p1 = store.get(Kind::Promotion, "p1").await.unwrap().unwrap();
+        assert!(p1.created_at >= before);
+        for (written, (kind, draft)) in first.documents.iter().zip(documents()) {
+            let record = store.get(kind, &draft.id).await.unwrap().unwrap();
+            assert_eq!(written.created_at, record.created_at, "{}", draft.id);
+        }
+        // Later writes report the stored creation time of what they keep, replace or bring
+        // back, and their own time for what they create.
+        store
+            .delete(&actor(), Kind::Promotion, "p2", 1)
+            .await
+            .unwrap();
+        let p2 = store.get(Kind::Promotion, "p2").await.unwrap().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let mut changed = documents();
+        changed[2].1.body = json!({"id": "p1", "v": 2});
+        changed.push((Kind::Segment, draft("new", json!({}))));
+        let second = store
+            .upsert_documents(&actor(), changed, None)
+            .await
+            .unwrap();
+        // The deletion was one revision, this write another.
+        assert_eq!(second.revision, first.revision + 2);
+        let created_at: Vec<i64> = second.documents.iter().map(|d| d.created_at).collect();
+        assert_eq!(
+            created_at[..4],
+            [p1.created_at, p1.created_at, p1.created_at, p2.created_at]
+        );
+        let new = store.get(Kind::Segment, "new").await.unwrap().unwrap();
+        assert_eq!(created_at[4], new.created_at);
+        assert!(new.created_at > p1.created_at);
+        // Nothing written: the revision stays.
+        let third = store
+            .upsert_documents(&actor(), documents(), None)
+            .await
+            .unwrap();
+        assert_eq!(third.revision, second.revision + 1);
+        let fourth = store
+            .upsert_documents(&actor(), documents(), None)
+            .await
+            .unwrap();
+        assert_eq!(fourth.revision, third.revision);
     }
 }
