@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use remise_engine::Snapshot;
 use remise_store::Store;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::model::Model;
 
@@ -89,10 +89,16 @@ impl Publisher {
         self.current.load_full()
     }
 
-    /// Serves `published`, which the caller built from the documents it has just written, unless
-    /// what is served is already as recent (the poller or another write got there first).
-    pub async fn publish(&self, published: Published) {
-        let _guard = self.rebuilding.lock().await;
+    /// Holds rebuilds off until the guard is dropped. A writer that will publish what it writes
+    /// takes it before writing: otherwise the poller, seeing the revision move, would read the
+    /// whole store back while the writer builds the same snapshot from what it has.
+    pub async fn hold_rebuilds(&self) -> MutexGuard<'_, ()> {
+        self.rebuilding.lock().await
+    }
+
+    /// Serves `published`, which the caller built from the documents it has just written, under
+    /// the guard of [`Publisher::hold_rebuilds`], unless what is served is already as recent.
+    pub fn publish(&self, _held: &MutexGuard<'_, ()>, published: Published) {
         if published.revision > self.current.load().revision {
             self.current.store(Arc::new(published));
         }

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use remise_store::{Actor, Draft, Kind, Outcome, UpsertReport};
 use serde::Serialize;
+use tokio::sync::MutexGuard;
 
 use crate::AppState;
 use crate::catalog_file::MAX_LISTED;
@@ -132,13 +133,14 @@ pub async fn import_rules(
     let outcomes = if dry_run {
         state.store.compare_documents(&drafts).await?
     } else {
+        let held = state.publisher.hold_rebuilds().await;
         // Written only if nothing changed since the check (another instance may write).
         let report = state
             .store
             .upsert_documents(actor, drafts, Some(published.revision))
             .await?;
         if report.revision != published.revision {
-            publish_written(state, model, &keys, &report).await?;
+            publish_written(state, held, model, &keys, &report).await?;
         }
         report.documents.iter().map(|d| d.outcome).collect()
     };
@@ -156,12 +158,14 @@ pub async fn import_rules(
     })
 }
 
-/// Serves the checked model, which holds exactly what the store holds once written (it was
-/// checked at the revision the write started from), without reading the store back: reloading
-/// and typing every document would take longer than the import itself. Promotions take their
-/// stored creation time where their body has none, as [`Model::from_records`] gives them.
+/// Serves the checked model (under `held`, taken before the write), which holds exactly what the
+/// store holds once written (it was checked at the revision the write started from), without
+/// reading the store back: reloading and typing every document would take longer than the import
+/// itself. Promotions take their stored creation time where their body has none, as
+/// [`Model::from_records`] gives them.
 async fn publish_written(
     state: &AppState,
+    held: MutexGuard<'_, ()>,
     mut model: Model,
     keys: &[(Kind, String)],
     report: &UpsertReport,
@@ -179,9 +183,12 @@ async fn publish_written(
         .await
         .map_err(|e| ApiError::Internal(format!("publishing failed: {e}")))?;
     match built {
-        Ok(published) => state.publisher.publish(published).await,
+        Ok(published) => state.publisher.publish(&held, published),
         // As after any write whose rules do not compile: the refresh says so.
-        Err(_) => refresh(state).await?,
+        Err(_) => {
+            drop(held);
+            refresh(state).await?;
+        }
     }
     Ok(())
 }
