@@ -62,12 +62,13 @@ fn format_of(args: &ImportArgs) -> Result<FileFormat> {
     }
 }
 
-/// Turns the server's validation errors into the CLI's invalid-input report (exit status 2).
-pub fn invalid(file: &std::path::Path, error: ApiError) -> anyhow::Error {
+/// Turns the server's validation errors into the CLI's invalid-input report (exit status 2);
+/// `what` is what the file should have held (`catalog`, `rules`).
+pub fn invalid(file: &std::path::Path, what: &'static str, error: ApiError) -> anyhow::Error {
     match error {
         ApiError::Validation(problems) => InvalidInput {
             file: file.display().to_string(),
-            what: "catalog",
+            what,
             errors: problems
                 .into_iter()
                 .map(|p| remise_engine::FieldError::new(p.field, p.message))
@@ -76,7 +77,7 @@ pub fn invalid(file: &std::path::Path, error: ApiError) -> anyhow::Error {
         .into(),
         ApiError::InvalidJson { field, detail } => InvalidInput {
             file: file.display().to_string(),
-            what: "catalog",
+            what,
             errors: vec![remise_engine::FieldError::new(
                 field.unwrap_or_default(),
                 detail,
@@ -100,7 +101,7 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     let limits = Limits::default();
     // The rows' problems are reported with those found against the store, all at once.
     let (products, problems) = read_products(progress.wrap_read(file), format, limits.import_rows)
-        .map_err(|e| invalid(&args.file, e))?;
+        .map_err(|e| invalid(&args.file, "catalog", e))?;
     progress.finish_and_clear();
     let count = products.len();
     runtime()?.block_on(async {
@@ -111,7 +112,7 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         spinner.enable_steady_tick(std::time::Duration::from_millis(100));
         let summary = import_products(&state, &Actor("cli".to_owned()), products, problems)
             .await
-            .map_err(|e| invalid(&args.file, e))?;
+            .map_err(|e| invalid(&args.file, "catalog", e))?;
         spinner.finish_and_clear();
         println!(
             "{}: {count} products read; {} created, {} updated, {} unchanged",

@@ -64,7 +64,9 @@ pub fn generate(args: &GenerateArgs) -> Result<()> {
                 shown.set_position(n)
             })
             .await
-            .map_err(|e| crate::catalog::invalid(std::path::Path::new("the command line"), e))?;
+            .map_err(|e| {
+                crate::catalog::invalid(std::path::Path::new("the command line"), "arguments", e)
+            })?;
         progress.finish_and_clear();
         println!(
             "batch {}: {} codes generated for promotion {}",
@@ -137,7 +139,9 @@ pub fn distribute_codes(args: &DistributeArgs) -> Result<()> {
             args.count,
         )
         .await
-        .map_err(|e| crate::catalog::invalid(std::path::Path::new("the command line"), e))?;
+        .map_err(|e| {
+            crate::catalog::invalid(std::path::Path::new("the command line"), "arguments", e)
+        })?;
         println!(
             "distribution {}: {} codes of batch {} assigned to relay {}; their e-mail is queued",
             distribution.id, distribution.count, distribution.batch, distribution.relay

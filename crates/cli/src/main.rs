@@ -2,8 +2,8 @@
 //! rule file from the command line.
 //!
 //! # Layout
-//! - `serve`, `database` (`--database`, `migrate`, `demo`), `catalog` (`import`/`export catalog`):
-//!   the commands over a store; they wrap the server library.
+//! - `serve`, `database` (`--database`, `migrate`, `demo`), `catalog` (`import`/`export catalog`),
+//!   `rules` (`import rules`): the commands over a store; they wrap the server library.
 //! - `input`: reading rule files and requests, with errors that name the file and every field.
 //! - `output`: writing to stdout (a closed pipe ends the output quietly).
 //! - `check`, `eval` (with `explain`, the readable report), `price`: one module per command, each
@@ -23,6 +23,7 @@ mod input;
 mod mail_options;
 mod output;
 mod price;
+mod rules;
 mod serve;
 
 use std::io::Write;
@@ -95,6 +96,9 @@ enum ApiKeys {
 enum Import {
     /// Products from a CSV or JSON file, all or nothing (errors name their line).
     Catalog(catalog::ImportArgs),
+    /// Promotions, campaigns, segments, selections, customer groups and products from a rule
+    /// file or NDJSON, all or nothing (errors name their path); --dry-run to see what changes.
+    Rules(rules::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => database::migrate(args),
         Command::Demo(args) => database::demo(args),
         Command::Import(Import::Catalog(args)) => catalog::import(args),
+        Command::Import(Import::Rules(args)) => rules::import(args),
         Command::Export(Export::Catalog(args)) => catalog::export(args),
         Command::Codes(Codes::Generate(args)) => codes::generate(args),
         Command::Codes(Codes::Export(args)) => codes::export(args),

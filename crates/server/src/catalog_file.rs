@@ -29,7 +29,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem};
 use crate::routes::refresh;
 
 /// Errors listed in one answer; past this, the rest are counted.
-const MAX_LISTED: usize = 100;
+pub(crate) const MAX_LISTED: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {

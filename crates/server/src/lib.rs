@@ -29,6 +29,8 @@ mod published;
 mod ratelimit;
 mod reference;
 mod routes;
+pub mod rules_file;
+pub mod rules_import;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -6,7 +6,10 @@
 //! copies only the path to what it touches, so each published snapshot keeps its own model for
 //! the price of the changes since the previous one.
 
+use std::collections::HashSet;
+
 use imbl::OrdMap;
+
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -19,7 +22,7 @@ use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, Settin
 use crate::problem::{ApiError, FieldProblem};
 
 /// Every live document, by id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
     pub settings: Settings,
     pub products: OrdMap<String, Product>,
@@ -186,10 +189,11 @@ impl Model {
         let Err(error) = remise_engine::compile(&self.all_rules()) else {
             return Vec::new();
         };
+        let ids = Ids::new(self);
         error
             .errors()
             .iter()
-            .map(|e| match self.locate(&e.path) {
+            .map(|e| match ids.locate(&e.path) {
                 Some((kind, id, field)) => Located {
                     document: Some((kind, id.to_owned())),
                     field,
@@ -205,20 +209,46 @@ impl Model {
     }
 
     /// Checks the model after a change of `changed`, given the compiled rules' errors (of the
-    /// whole model, or of what the change touches): those on the changed document are its
-    /// validation errors (422); errors on other documents mean the change breaks them (a deleted
-    /// segment still targeted): a conflict (409). Campaigns and landing pages are checked here.
+    /// whole model, or of what the change touches, `checks::changed_problems`): those on the
+    /// changed document are its validation errors (422); errors on other documents mean the
+    /// change breaks them (a deleted segment still targeted): a conflict (409).
     pub fn check_with(
         &self,
         (kind, id): (Kind, &str),
         compiled: Vec<Located>,
     ) -> Result<(), ApiError> {
-        let mut problems = self.campaign_problems((kind, id));
+        let checked = self.check_changes(&HashSet::from([(kind, id.to_owned())]), compiled);
+        if !checked.changed.is_empty() {
+            return Err(ApiError::Validation(
+                checked.changed.into_iter().map(|(_, p)| p).collect(),
+            ));
+        }
+        if !checked.broken.is_empty() {
+            return Err(broken_documents(&checked.broken));
+        }
+        Ok(())
+    }
+
+    /// Checks the model after a change of the documents `changed`, given the compiled rules'
+    /// errors: the campaign checks of each changed campaign and promotion, then the compiled
+    /// rules' errors, sorted into those of the changed documents and those of the others (which
+    /// the change would break); campaigns' landing pages are checked here.
+    pub fn check_changes(
+        &self,
+        changed: &HashSet<(Kind, String)>,
+        compiled: Vec<Located>,
+    ) -> ChangeProblems {
+        let mut problems = Vec::new();
+        for (kind, id) in changed {
+            for problem in self.campaign_problems((*kind, id)) {
+                problems.push(((*kind, id.clone()), problem));
+            }
+        }
         let mut broken = Vec::new();
         for located in compiled {
-            match &located.document {
-                Some((k, i)) if *k == kind && i == id => {
-                    problems.push(FieldProblem::new(located.field, located.message))
+            match located.document {
+                Some(document) if changed.contains(&document) => {
+                    problems.push((document, FieldProblem::new(located.field, located.message)))
                 }
                 _ => broken.push(located.to_string()),
             }
@@ -226,7 +256,7 @@ impl Model {
         // Landing pages are not part of the compiled rules: a selection another campaign's page
         // lists must not go (the page would silently empty, and the campaign no longer save).
         for campaign in self.campaigns.values() {
-            if kind == Kind::Campaign && campaign.id == id {
+            if changed.contains(&(Kind::Campaign, campaign.id.clone())) {
                 continue;
             }
             if let Some(page) = &campaign.landing_page
@@ -238,13 +268,10 @@ impl Model {
                 ));
             }
         }
-        if !problems.is_empty() {
-            return Err(ApiError::Validation(problems));
+        ChangeProblems {
+            changed: problems,
+            broken,
         }
-        if !broken.is_empty() {
-            return Err(broken_documents(&broken));
-        }
-        Ok(())
     }
 
     /// Campaign checks that need the rest of the model: dates in the store's zone, the landing
@@ -303,30 +330,59 @@ impl Model {
         }
         problems
     }
+}
+
+/// The ids of each kind the compiled rules list, in their order (see `rules_with`), to locate
+/// errors by index without walking the maps once per error.
+struct Ids<'a> {
+    promotions: Vec<&'a str>,
+    products: Vec<&'a str>,
+    segments: Vec<&'a str>,
+    selections: Vec<&'a str>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(model: &'a Model) -> Ids<'a> {
+        fn keys<V: Clone>(map: &OrdMap<String, V>) -> Vec<&str> {
+            map.keys().map(String::as_str).collect()
+        }
+        Ids {
+            promotions: keys(&model.promotions),
+            products: keys(&model.products),
+            segments: keys(&model.segments),
+            selections: keys(&model.selections),
+        }
+    }
 
     /// Which document a compiled-rules error path (`promotions[3].offer`) is about, and the rest
     /// of the path within that document.
-    fn locate<'a>(&'a self, path: &'a str) -> Option<(Kind, &'a str, String)> {
+    fn locate(&self, path: &str) -> Option<(Kind, &'a str, String)> {
         if let Some(rest) = path.strip_prefix("store.") {
             return Some((Kind::Settings, remise_store::SETTINGS_ID, rest.to_owned()));
         }
         let (list, rest) = path.split_once('[')?;
         let (index, rest) = rest.split_once(']')?;
         let index: usize = index.parse().ok()?;
-        // The compiled rules list each kind in id order (see `rules_with`).
-        let (kind, id) = match list {
-            "promotions" => (Kind::Promotion, nth_key(&self.promotions, index)?),
-            "catalog.products" => (Kind::Product, nth_key(&self.products, index)?),
-            "catalog.segments" => (Kind::Segment, nth_key(&self.segments, index)?),
-            "catalog.selections" => (Kind::Selection, nth_key(&self.selections, index)?),
+        let (kind, ids) = match list {
+            "promotions" => (Kind::Promotion, &self.promotions),
+            "catalog.products" => (Kind::Product, &self.products),
+            "catalog.segments" => (Kind::Segment, &self.segments),
+            "catalog.selections" => (Kind::Selection, &self.selections),
             _ => return None,
         };
+        let id = ids.get(index)?;
         Some((kind, id, rest.strip_prefix('.').unwrap_or(rest).to_owned()))
     }
 }
 
-fn nth_key<V: Clone>(map: &OrdMap<String, V>, index: usize) -> Option<&str> {
-    map.keys().nth(index).map(String::as_str)
+/// What a change of several documents does to the model's checks.
+#[derive(Debug, Default)]
+pub struct ChangeProblems {
+    /// The problems of the changed documents, each with its document (kind and id); a
+    /// document's campaign problems come before its compiled rules' ones.
+    pub changed: Vec<((Kind, String), FieldProblem)>,
+    /// The problems of other documents, which the change would break.
+    pub broken: Vec<String>,
 }
 
 /// A stored record as a document. A promotion without `created_at` takes its record's (the

@@ -210,7 +210,7 @@ impl From<remise_store::Error> for ApiError {
         use remise_store::Error as E;
         match error {
             E::NotFound { .. } => ApiError::NotFound(error.to_string()),
-            E::AlreadyExists { .. } | E::NotEnoughCodes { .. } => {
+            E::AlreadyExists { .. } | E::NotEnoughCodes { .. } | E::RevisionMoved { .. } => {
                 ApiError::Conflict(error.to_string())
             }
             E::VersionMismatch { current, .. } => ApiError::PreconditionFailed {

@@ -17,7 +17,7 @@ use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use remise_engine::{RuleChange, Snapshot};
 use remise_store::{ChangeLog, ChangedDocument, Kind, Store};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::model::{Model, read_record};
 
@@ -208,6 +208,21 @@ impl Publisher {
 
     pub fn current(&self) -> Arc<Published> {
         self.current.load_full()
+    }
+
+    /// Holds rebuilds off until the guard is dropped. A writer that will publish what it writes
+    /// takes it before writing: otherwise the poller, seeing the revision move, would read the
+    /// whole store back while the writer builds the same snapshot from what it has.
+    pub async fn hold_rebuilds(&self) -> MutexGuard<'_, ()> {
+        self.rebuilding.lock().await
+    }
+
+    /// Serves `published`, which the caller built from the documents it has just written, under
+    /// the guard of [`Publisher::hold_rebuilds`], unless what is served is already as recent.
+    pub fn publish(&self, _held: &MutexGuard<'_, ()>, published: Published) {
+        if published.revision > self.current.load().revision {
+            self.current.store(Arc::new(published));
+        }
     }
 
     /// Brings the snapshot up to the store's revision if it moved past ours: applies the

@@ -45,6 +45,8 @@ mod operations;
 mod patch;
 #[path = "api/postgres.rs"]
 mod postgres;
+#[path = "api/rules_import.rs"]
+mod rules_import;
 #[path = "api/storefront.rs"]
 mod storefront;
 #[path = "api/vocabulary.rs"]

@@ -14,6 +14,12 @@ pub enum Error {
         expected: i64,
         current: i64,
     },
+    /// A write checked against one revision found the store at another (another instance wrote
+    /// in between): nothing was written.
+    #[error(
+        "the store changed while the documents were checked (revision {expected}, now {current}): nothing was written, try again"
+    )]
+    RevisionMoved { expected: i64, current: i64 },
     #[error("batch `{batch}` has {available} codes available to distribute, not {requested}")]
     NotEnoughCodes {
         batch: String,

@@ -178,6 +178,49 @@ pub struct ChangedDocument {
     pub record: Option<Record>,
 }
 
+/// What a bulk upsert did, or would do, to one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Created,
+    /// Replaced; also a soft-deleted document brought back with the new body.
+    Updated,
+    /// Sent with exactly the stored body of a live document: not written, not audited.
+    Unchanged,
+}
+
+/// What [`Store::upsert_documents`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpsertReport {
+    /// Each document's outcome and stored creation time, in the order given.
+    pub documents: Vec<Upserted>,
+    /// The store's revision once written (as before when nothing was written).
+    pub revision: i64,
+}
+
+/// What [`Store::upsert_documents`] did to one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    pub outcome: Outcome,
+    /// The document's `created_at` as stored: the write's time for a created one, the stored one
+    /// otherwise (a document that is replaced keeps it).
+    pub created_at: Millis,
+}
+
+impl FromIterator<Outcome> for UpsertSummary {
+    fn from_iter<I: IntoIterator<Item = Outcome>>(outcomes: I) -> UpsertSummary {
+        let mut summary = UpsertSummary::default();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Created => summary.created += 1,
+                Outcome::Updated => summary.updated += 1,
+                Outcome::Unchanged => summary.unchanged += 1,
+            }
+        }
+        summary
+    }
+}
+
 /// What a change did, as written in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -330,6 +373,24 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
         kind: Kind,
         drafts: Vec<Draft>,
     ) -> Result<UpsertSummary>;
+
+    /// Creates or replaces documents of any kinds in one transaction, in order, as
+    /// [`Store::upsert_many`] does for one kind: a body equal to a live document's is neither
+    /// written nor audited, every other gets one audit entry, and the revision moves once if
+    /// anything was written. Returns each document's outcome and creation time, in order, and the
+    /// revision the store is at once written (what the caller needs to publish what it wrote
+    /// without reading it back). With `at_revision`,
+    /// nothing is written unless the store is still at that revision (the caller checked the
+    /// documents against it): [`Error::RevisionMoved`]. Either all are written or none.
+    async fn upsert_documents(
+        &self,
+        actor: &Actor,
+        documents: Vec<(Kind, Draft)>,
+        at_revision: Option<i64>,
+    ) -> Result<UpsertReport>;
+
+    /// What [`Store::upsert_documents`] would do to each document now, in order, without writing.
+    async fn compare_documents(&self, documents: &[(Kind, Draft)]) -> Result<Vec<Outcome>>;
 
     /// Deletes a live document if its version is `expected_version`: soft for kinds where
     /// [`Kind::soft_deleted`], otherwise removed. Returns the document as it was at deletion.

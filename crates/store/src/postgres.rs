@@ -20,9 +20,9 @@ use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
-    MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
-    ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage,
-    Vouchers, now_millis,
+    MailState, Millis, OutboxMessage, Outcome, Record, Redemption, RedemptionQuery, Refusal,
+    RelayCounts, ReserveRequest, Result, Store, UpsertReport, UpsertSummary, Usage, Voucher,
+    VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
 use rust_decimal::Decimal;
 
@@ -146,16 +146,47 @@ impl Store for PostgresStore {
         drafts: Vec<Draft>,
     ) -> Result<UpsertSummary> {
         let mut tx = self.write().await?;
-        let summary = sql::upsert_many(
+        let summary = sql::upsert::upsert_many(
             &mut Conn::Postgres(&mut tx),
             actor,
             kind,
-            &drafts,
+            drafts,
             now_millis(),
         )
         .await?;
         tx.commit().await?;
         Ok(summary)
+    }
+
+    async fn upsert_documents(
+        &self,
+        actor: &Actor,
+        documents: Vec<(Kind, Draft)>,
+        at_revision: Option<i64>,
+    ) -> Result<UpsertReport> {
+        let mut tx = self.write().await?;
+        let report = sql::upsert::upsert_documents(
+            &mut Conn::Postgres(&mut tx),
+            actor,
+            &documents,
+            at_revision,
+            now_millis(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn compare_documents(&self, documents: &[(Kind, Draft)]) -> Result<Vec<Outcome>> {
+        // One snapshot for every kind's read.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let outcomes =
+            sql::upsert::compare_documents(&mut Conn::Postgres(&mut tx), documents).await?;
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn delete(

@@ -86,7 +86,7 @@ pub fn page_size(limit: Option<u32>) -> ApiResult<u32> {
     }
 }
 
-fn query_problem(error: axum::extract::rejection::QueryRejection) -> ApiError {
+pub fn query_problem(error: axum::extract::rejection::QueryRejection) -> ApiError {
     ApiError::InvalidJson {
         field: Some("query".to_owned()),
         detail: error.body_text(),
@@ -405,7 +405,7 @@ pub async fn refresh(state: &AppState) -> ApiResult<()> {
 }
 
 /// A campaign's status may only move along its life cycle.
-fn status_change(current: &Record, next: CampaignStatus) -> Option<FieldProblem> {
+pub fn status_change(current: &Record, next: CampaignStatus) -> Option<FieldProblem> {
     let previous = current
         .body
         .get("status")

@@ -16,7 +16,7 @@ mod settings;
 mod storefront;
 pub mod vouchers;
 
-pub use documents::refresh;
+pub use documents::{refresh, status_change};
 
 use std::sync::Arc;
 
@@ -63,6 +63,7 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("put", "/v1/settings".to_owned()),
         ("patch", "/v1/settings".to_owned()),
         ("post", "/v1/products/import".to_owned()),
+        ("post", "/v1/import/rules".to_owned()),
         ("get", "/v1/api-keys".to_owned()),
         ("post", "/v1/api-keys".to_owned()),
         ("delete", "/v1/api-keys/{id}".to_owned()),
@@ -135,6 +136,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/products/import",
             post(import::products).layer(DefaultBodyLimit::max(limits.import_bytes)),
+        )
+        .route(
+            "/v1/import/rules",
+            post(import::rules).layer(DefaultBodyLimit::max(limits.import_bytes)),
         )
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))

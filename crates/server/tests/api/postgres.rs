@@ -1,6 +1,6 @@
 //! A subset of the suite on PostgreSQL (when `REMISE_TEST_POSTGRES_URL` names a server when the
 //! tests are built; otherwise cargo reports these tests as ignored): the example cart, a CRUD
-//! round trip of every collection, and the audit log.
+//! round trip of every collection, the audit log, and rule imports.
 
 use remise_test_support::{TestPostgres, postgres_test};
 
@@ -45,5 +45,29 @@ postgres_test! {
     async fn postgres_audit_log() {
         let (app, _database) = postgres_app().await;
         crate::audit::check_audit(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_rule_import_is_all_or_nothing() {
+        let (app, _database) = postgres_app().await;
+        crate::rules_import::one_bad_document_refuses_the_file(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_rule_reimport_is_unchanged() {
+        let (app, _database) = postgres_app().await;
+        crate::rules_import::reimporting_changes_nothing(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_imported_promotions_apply_at_once() {
+        let (app, _database) = postgres_app().await;
+        crate::rules_import::imported_promotions_apply_at_once(&app).await;
     }
 }
