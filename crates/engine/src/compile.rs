@@ -19,6 +19,9 @@ use crate::snapshot::{
 
 mod conditions;
 mod offer;
+mod product;
+
+pub use product::product_problems;
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
 /// file's indices even when elements before them could not be read.
