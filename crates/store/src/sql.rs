@@ -6,15 +6,13 @@
 //! its connection over as a [`Conn`], and commits when the function here returns `Ok`. An `Err`
 //! drops the transaction, which rolls it back: a write is there entirely or not at all.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use sqlx::{PgConnection, SqliteConnection};
 
 use crate::{
     Action, Actor, ApiKey, AuditEntry, AuditQuery, Draft, Error, Kind, ListQuery, Millis, Record,
-    Result, Scope, UpsertSummary,
+    Result, Scope,
 };
 
 /// The `entity` of API keys in the audit log, and the `kind` of their errors.
@@ -67,6 +65,10 @@ pub(crate) mod mail;
 // The SQL of failed code look-ups, likewise.
 #[path = "sql_lookups.rs"]
 pub(crate) mod lookups;
+
+// Bulk upserts, likewise.
+#[path = "sql_upsert.rs"]
+pub(crate) mod upsert;
 
 macro_rules! doc_columns {
     () => {
@@ -499,145 +501,6 @@ pub(crate) async fn update(
         updated_at: now,
         deleted_at: None,
     })
-}
-
-/// What the upsert knows of a stored document: its body text and whether it is soft-deleted.
-struct Stored {
-    body: String,
-    deleted: bool,
-}
-
-/// Documents to write with one multi-row statement, with their audit lines.
-#[derive(Default)]
-struct Batch<'a> {
-    ids: HashSet<&'a str>,
-    docs: Vec<(&'a Draft, String)>,
-    audit: Vec<AuditWrite>,
-}
-
-impl Batch<'_> {
-    async fn flush(
-        &mut self,
-        conn: &mut Conn<'_>,
-        actor: &Actor,
-        kind: Kind,
-        now: Millis,
-    ) -> Result<()> {
-        if self.docs.is_empty() {
-            return Ok(());
-        }
-        // A new row is created at version 1; an existing one (live or soft-deleted) takes the new
-        // body, a new version and is live again, keeping its created_at.
-        let sql = format!(
-            "INSERT INTO documents \
-             (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
-             VALUES {} ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, \
-             parent = excluded.parent, status = excluded.status, \
-             version = documents.version + 1, updated_at = excluded.updated_at, deleted_at = NULL",
-            values(
-                conn,
-                self.docs.len(),
-                &["?", "?", "?", "?", "?", "1", "?", "?", "NULL"]
-            ),
-        );
-        let docs = &self.docs;
-        on!(conn, |c| {
-            let mut query = sqlx::query(&sql);
-            for (draft, text) in docs {
-                query = query
-                    .bind(kind.as_str())
-                    .bind(draft.id.as_str())
-                    .bind(text.as_str())
-                    .bind(draft.parent.as_deref())
-                    .bind(draft.status.as_deref())
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(c).await.map(|done| done.rows_affected())
-        })?;
-        insert_audit(conn, now, &actor.0, &self.audit).await?;
-        self.ids.clear();
-        self.docs.clear();
-        self.audit.clear();
-        Ok(())
-    }
-}
-
-/// Drafts are taken in order, as if upserted one by one: a repeated id is compared with what the
-/// earlier draft wrote. Writes go out in multi-row statements of [`CHUNK`] rows; a statement never
-/// holds the same id twice (PostgreSQL refuses to upsert one row twice in a statement).
-pub(crate) async fn upsert_many(
-    conn: &mut Conn<'_>,
-    actor: &Actor,
-    kind: Kind,
-    drafts: &[Draft],
-    now: Millis,
-) -> Result<UpsertSummary> {
-    let mut summary = UpsertSummary::default();
-    if drafts.is_empty() {
-        return Ok(summary);
-    }
-    let rows: Vec<(String, String, Option<i64>)> = on!(conn, |c| sqlx::query_as(
-        "SELECT id, body, deleted_at FROM documents WHERE kind = $1"
-    )
-    .bind(kind.as_str())
-    .fetch_all(c)
-    .await)?;
-    let mut stored: HashMap<String, Stored> = rows
-        .into_iter()
-        .map(|(id, body, deleted_at)| {
-            let deleted = deleted_at.is_some();
-            (id, Stored { body, deleted })
-        })
-        .collect();
-
-    let mut batch = Batch::default();
-    for draft in drafts {
-        if batch.docs.len() == CHUNK || batch.ids.contains(draft.id.as_str()) {
-            batch.flush(conn, actor, kind, now).await?;
-        }
-        let text = draft.body.to_string();
-        let (action, before) = match stored.get(&draft.id) {
-            None => (Action::Create, None),
-            Some(old) if !old.deleted && same_body(&old.body, &text, &draft.body) => {
-                summary.unchanged += 1;
-                continue;
-            }
-            // A soft-deleted document is brought back with the new body.
-            Some(old) => (Action::Update, Some(audit_body(&old.body))),
-        };
-        match action {
-            Action::Create => summary.created += 1,
-            _ => summary.updated += 1,
-        }
-        stored.insert(
-            draft.id.clone(),
-            Stored {
-                body: text.clone(),
-                deleted: false,
-            },
-        );
-        batch.audit.push(AuditWrite {
-            action,
-            entity: kind.as_str().to_owned(),
-            entity_id: draft.id.clone(),
-            before,
-            after: Some(text.clone()),
-        });
-        batch.ids.insert(&draft.id);
-        batch.docs.push((draft, text));
-    }
-    batch.flush(conn, actor, kind, now).await?;
-    if summary.created + summary.updated > 0 {
-        bump_revision(conn).await?;
-    }
-    Ok(summary)
-}
-
-/// Whether a stored body text equals a draft's body, compared as JSON values (the text check
-/// first: it settles the common unchanged case without parsing).
-fn same_body(stored: &str, text: &str, body: &Value) -> bool {
-    stored == text || serde_json::from_str::<Value>(stored).is_ok_and(|old| old == *body)
 }
 
 pub(crate) async fn delete(

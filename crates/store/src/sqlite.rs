@@ -16,13 +16,13 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, upsert, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Record, Redemption, RedemptionQuery, Refusal, RelayCounts,
-    ReserveRequest, Result, Store, UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage,
-    Vouchers, now_millis,
+    ReserveRequest, Result, Store, Upsert, Usage, Voucher, VoucherQuery, VoucherUsage, Vouchers,
+    now_millis,
 };
 use rust_decimal::Decimal;
 
@@ -136,23 +136,10 @@ impl Store for SqliteStore {
         Ok(record)
     }
 
-    async fn upsert_many(
-        &self,
-        actor: &Actor,
-        kind: Kind,
-        drafts: Vec<Draft>,
-    ) -> Result<UpsertSummary> {
-        let mut tx = self.write().await?;
-        let summary = sql::upsert_many(
-            &mut Conn::Sqlite(&mut tx),
-            actor,
-            kind,
-            &drafts,
-            now_millis(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(summary)
+    async fn begin_upsert(&self, actor: &Actor, kind: Kind) -> Result<Box<dyn Upsert>> {
+        let tx = self.write().await?;
+        let upserting = upsert::Upserting::new(actor, kind, now_millis());
+        Ok(Box::new(upsert::InTransaction::new(tx, upserting)))
     }
 
     async fn delete(
