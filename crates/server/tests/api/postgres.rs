@@ -1,6 +1,6 @@
 //! A subset of the suite on PostgreSQL (when `REMISE_TEST_POSTGRES_URL` names a server when the
 //! tests are built; otherwise cargo reports these tests as ignored): the example cart, a CRUD
-//! round trip of every collection, and the audit log.
+//! round trip of every collection, the audit log, and large catalog imports.
 
 use remise_test_support::{TestPostgres, postgres_test};
 
@@ -45,5 +45,15 @@ postgres_test! {
     async fn postgres_audit_log() {
         let (app, _database) = postgres_app().await;
         crate::audit::check_audit(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_imports_are_all_or_nothing() {
+        let (app, _database) = postgres_app().await;
+        crate::import::check_far_apart_errors(&app).await;
+        crate::import::check_failed_import_keeps_the_previous(&app).await;
+        crate::import::check_late_error_rolls_back(&app).await;
     }
 }
