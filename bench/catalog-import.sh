@@ -67,8 +67,21 @@ setup http
   "$bin" serve --no-demo --database "$url" --addr "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
 server=$!
 wait_up
+pid=$(pgrep -P $server)
+# The server's resident memory every 0.2 s, to tell the import's part from the snapshot reload's.
+(while kill -0 "$pid" 2>/dev/null; do
+  echo "$(date +%s%3N) $(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)"; sleep 0.2
+done) >"$dir/rss" &
+sampler=$!
+start=$(date +%s%3N)
 curl -s -w '\nHTTP %{http_code} in %{time_total} s\n' -X POST "http://127.0.0.1:$port/v1/products/import" \
   -H "authorization: Bearer $key" -H 'content-type: text/csv' --data-binary "@$csv"
 # GNU time does not pass SIGTERM on: stop the server itself, its child.
-kill -TERM "$(pgrep -P $server)"; wait $server || true; server=
+kill -TERM "$pid"; wait $server || true; server=
+wait $sampler || true
 cat "$dir/server.time"
+# The server's log says how long writing and publishing took ("catalog imported").
+written=$(grep -o 'written_ms=[0-9]*' "$dir/serve.log" | cut -d= -f2)
+grep -o 'catalog imported.*' "$dir/serve.log" || grep 'written_ms' "$dir/serve.log"
+awk -v start="$start" -v written="$written" '$2 != "" && $1 - start <= written && $2 > max { max = $2 }
+  END { print "server while reading, checking and writing: " max " KB max resident (sampled)" }' "$dir/rss"

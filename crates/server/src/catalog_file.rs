@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use remise_engine::money::Money;
 use remise_engine::rules::Product;
-use remise_store::{Actor, Kind, ListQuery, Store, TextDraft, UpsertSummary};
+use remise_store::{Actor, Kind, ListQuery, Store, TextDraft, Upsert, UpsertSummary};
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 
@@ -357,16 +357,24 @@ async fn import_reader(
         }
         problems.finish(())
     });
-    let mut upsert = store.begin_upsert(actor, Kind::Product).await?;
+    // Begun with the first chunk: a file refused early never takes the store's write lock.
+    let mut upsert: Option<Box<dyn Upsert>> = None;
     while let Some(chunk) = receiver.recv().await {
+        let open = match &mut upsert {
+            Some(open) => open,
+            None => upsert.insert(store.begin_upsert(actor, Kind::Product).await?),
+        };
         // On an error the receiver goes, which stops the reader at its next chunk.
-        upsert.write(&chunk).await?;
+        open.write(&chunk).await?;
     }
     // The file's problems (or a reading error) drop the upsert: nothing is written.
     reading
         .await
         .map_err(|e| ApiError::Internal(format!("the import failed: {e}")))??;
-    Ok(upsert.commit().await?)
+    match upsert {
+        Some(upsert) => Ok(upsert.commit().await?),
+        None => Ok(UpsertSummary::default()),
+    }
 }
 
 /// A decimal as written in a cell: with a point, or with a comma when `decimal_comma` (one
