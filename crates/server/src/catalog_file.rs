@@ -12,8 +12,8 @@
 //!
 //! Each row is checked on its own, with the engine's checks of one product
 //! ([`remise_engine::product_problems`]: amounts in the store's currency, known segments) and
-//! against the skus of earlier rows. That is all the whole-model compilation a single write makes
-//! would find: an import only creates or replaces products, and no other document's validity
+//! against the skus of earlier rows. That finds what compiling the whole model with the imported
+//! products would: an import only creates or replaces products, and no other document's validity
 //! depends on a product's fields (promotions name skus, which stay; selections may list any sku).
 
 use std::collections::{HashMap, HashSet};
@@ -87,7 +87,7 @@ impl Problems {
 }
 
 /// What each product is checked against: the store's currency and its segments.
-pub struct Checks {
+pub(crate) struct Checks {
     money: Money,
     segments: HashSet<String>,
 }
@@ -104,16 +104,17 @@ impl Checks {
     }
 
     /// The checks of a model's documents.
-    pub fn of(model: &Model) -> ApiResult<Checks> {
+    fn of(model: &Model) -> ApiResult<Checks> {
         Checks::new(&model.settings, model.segments.keys().cloned().collect())
     }
 
     /// The checks of the store's documents, read without loading its products (the settings
     /// are the defaults while none were written).
-    pub async fn load(store: &dyn Store) -> ApiResult<Checks> {
+    async fn load(store: &dyn Store) -> ApiResult<Checks> {
         let settings = match store.get(Kind::Settings, remise_store::SETTINGS_ID).await? {
             Some(record) => match Document::read(Kind::Settings, record.body, "settings")? {
                 Document::Settings(settings) => settings,
+                // (Read as the settings kind, it is settings.)
                 _ => Settings::default(),
             },
             None => Settings::default(),
