@@ -387,7 +387,7 @@ fn parse_decimal(text: &str, decimal_comma: bool) -> Option<Decimal> {
     text.parse().ok()
 }
 
-/// Writes products in the format [`read_products`] reads back.
+/// Writes products in the format the import reads back.
 pub fn write_products(
     products: &[Product],
     format: FileFormat,
