@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use remise_server::catalog_file::{FileFormat, import_products, read_products, write_products};
-use remise_server::{ApiError, AppState, Limits};
+use remise_server::catalog_file::{FileFormat, import_into_store, write_products};
+use remise_server::{ApiError, Limits};
 use remise_store::{Actor, Kind, ListQuery};
 
 use crate::database::{Database, runtime};
@@ -93,30 +93,28 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     let file =
         File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let progress = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    progress.set_message("reading");
-    let limits = Limits::default();
-    // The rows' problems are reported with those found against the store, all at once.
-    let (products, problems) = read_products(progress.wrap_read(file), format, limits.import_rows)
-        .map_err(|e| invalid(&args.file, "catalog", e))?;
-    progress.finish_and_clear();
-    let count = products.len();
     runtime()?.block_on(async {
         let store = args.database.open().await?;
-        let state = AppState::new(store, limits).await?;
-        let spinner = ProgressBar::new_spinner()
-            .with_message(format!("checking and writing {count} products"));
-        spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-        let summary = import_products(&state, &Actor("cli".to_owned()), products, problems)
-            .await
-            .map_err(|e| invalid(&args.file, "catalog", e))?;
-        spinner.finish_and_clear();
+        // The file is read, checked and written as one stream: the bar follows all three.
+        let progress = ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        progress.set_message("importing");
+        let imported = import_into_store(
+            store.as_ref(),
+            &Actor("cli".to_owned()),
+            progress.wrap_read(file),
+            format,
+            Limits::default().import_rows,
+        )
+        .await;
+        progress.finish_and_clear();
+        let summary = imported.map_err(|e| invalid(&args.file, "catalog", e))?;
         println!(
-            "{}: {count} products read; {} created, {} updated, {} unchanged",
+            "{}: {} products read; {} created, {} updated, {} unchanged",
             args.file.display(),
+            summary.created + summary.updated + summary.unchanged,
             summary.created,
             summary.updated,
             summary.unchanged

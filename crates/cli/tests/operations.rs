@@ -391,6 +391,56 @@ fn a_catalog_import_reports_every_bad_line_at_once() {
     );
 }
 
+/// A large file is read, checked and written as one stream: problems on lines far apart are all
+/// reported, and nothing was written, though earlier chunks were already in the transaction.
+#[test]
+fn a_large_catalog_with_errors_far_apart_is_refused_whole() {
+    let dir = temp_dir("import-large");
+    let url = sqlite_url(&dir);
+    let mut lines = vec!["sku,name,price,segments".to_owned()];
+    lines.extend((0..20_000).map(|i| format!("BIG-{i:05},Big {i},1.00,")));
+    lines[2] = "BIG-00001,Big 1,abc,".to_owned();
+    lines[12_345] = "BIG-12344,Big 12344,1.00,nowhere".to_owned();
+    lines[20_000] = "BIG-00002,Again,1.00,".to_owned();
+    let file = dir.join("big.csv");
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    let run = remise(&["import", "catalog", file, "--database", &url]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("  line "))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "  line 3: price: `abc` is not a decimal number (use a point: 12.50)",
+            "  line 12346: segments[0]: unknown segment `nowhere`",
+            "  line 20001: sku: `BIG-00002` is already at line 4",
+        ],
+        "{}",
+        run.stderr
+    );
+    let export = remise(&["export", "catalog", "--database", &url]);
+    success(&export);
+    assert_eq!(export.stdout.lines().count(), 1, "{}", export.stdout);
+
+    // Without them, the same file is written whole.
+    lines[2] = "BIG-00001,Big 1,1.00,".to_owned();
+    lines[12_345] = "BIG-12344,Big 12344,1.00,".to_owned();
+    lines[20_000] = "BIG-19999,Big 19999,1.00,".to_owned();
+    std::fs::write(file, lines.join("\n") + "\n").expect("write");
+    let run = remise(&["import", "catalog", file, "--database", &url]);
+    success(&run);
+    assert!(
+        run.stdout
+            .contains("20000 products read; 20000 created, 0 updated, 0 unchanged"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_semicolon_catalog_with_decimal_commas_imports_exact_amounts() {
     let dir = temp_dir("import-semicolon");

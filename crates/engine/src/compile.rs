@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::money::{Money, rate_problem};
+use crate::money::Money;
 use crate::rules::{self, RULES_FORMAT, RuleSet};
 use crate::snapshot::{
     Audience, Ids, Index, ItemOffer, Limits, Names, Offer, PriceBounds, Product, ProductList,
@@ -21,6 +21,9 @@ use crate::snapshot::{
 mod apply;
 mod conditions;
 mod offer;
+mod product;
+
+pub use product::product_problems;
 
 pub use apply::RuleChange;
 
@@ -420,32 +423,17 @@ impl Compiler<'_> {
         money: &Money,
         lineage: &[Ids],
     ) -> Product {
-        // Paths are written only for errors: a catalog has a million products.
-        if product.sku.is_empty() {
-            self.error(format!("{path}.sku"), "must not be empty");
-        }
-        if let Some(problem) = rate_problem(product.tax_rate) {
-            self.error(format!("{path}.tax_rate"), problem);
-        }
-        for (field, amount) in [
-            ("price", Some(product.price)),
-            ("cost", product.cost),
-            ("min_price", product.min_price),
-            ("compare_at_price", product.compare_at_price),
-        ] {
-            if let Some(problem) = amount.and_then(|amount| money.amount_problem(amount)) {
-                self.error(format!("{path}.{field}"), problem);
-            }
+        // The same checks as a streamed import's; paths are written only for errors.
+        let names = &self.names;
+        let problems = product_problems(product, money, |s| names.segments.contains_key(s));
+        for problem in problems {
+            self.error(format!("{path}.{}", problem.path), problem.message);
         }
         let floor = product_floor(product.min_price, product.cost, floor_at_cost);
         let mut segments = Vec::new();
-        for (j, segment) in product.segments.iter().enumerate() {
-            match self.names.segments.get(segment.as_str()) {
-                Some(&id) => segments.extend_from_slice(&lineage[id as usize]),
-                None => self.error(
-                    format!("{path}.segments[{j}]"),
-                    format!("unknown segment `{segment}`"),
-                ),
+        for segment in &product.segments {
+            if let Some(&id) = self.names.segments.get(segment.as_str()) {
+                segments.extend_from_slice(&lineage[id as usize]);
             }
         }
         let brand = product

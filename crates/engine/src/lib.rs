@@ -26,7 +26,7 @@ pub mod rules;
 mod snapshot;
 
 pub use cart::{Cart, CartLine, Customer, PriceRequest, Voucher};
-pub use compile::{RuleChange, compile};
+pub use compile::{RuleChange, compile, product_problems};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use parse::request_from_json;
 pub use quote::{ProductPrice, Quote};

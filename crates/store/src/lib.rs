@@ -129,6 +129,51 @@ pub struct Draft {
     pub status: Option<String>,
 }
 
+/// A document to write whose body is already JSON text: what a bulk upsert ([`Upsert`]) takes, so
+/// that a caller writing many documents renders each one where it makes it, without building a
+/// `Value` for it. The text is always JSON: made from a [`Draft`], or by [`TextDraft::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextDraft {
+    pub id: String,
+    body: String,
+    pub parent: Option<String>,
+    pub status: Option<String>,
+}
+
+impl TextDraft {
+    /// `body` serialized as JSON (object keys in the order it serializes them: the store
+    /// compares bodies as JSON values, not as text).
+    pub fn new(
+        id: String,
+        body: &impl Serialize,
+        parent: Option<String>,
+        status: Option<String>,
+    ) -> serde_json::Result<TextDraft> {
+        Ok(TextDraft {
+            id,
+            body: serde_json::to_string(body)?,
+            parent,
+            status,
+        })
+    }
+
+    /// The body's JSON text.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+impl From<Draft> for TextDraft {
+    fn from(draft: Draft) -> TextDraft {
+        TextDraft {
+            id: draft.id,
+            body: draft.body.to_string(),
+            parent: draft.parent,
+            status: draft.status,
+        }
+    }
+}
+
 /// Who made a change, for the audit log: an API key's name, `cli`, `demo`, `system`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor(pub String);
@@ -321,6 +366,21 @@ pub struct ApiKey {
     pub revoked_at: Option<Millis>,
 }
 
+/// A bulk upsert under way ([`Store::begin_upsert`]): one transaction, fed chunk by chunk.
+/// Nothing is visible to readers before [`Upsert::commit`]; dropped without a commit (an error
+/// found late in an import), everything it wrote is rolled back.
+#[async_trait]
+pub trait Upsert: Send {
+    /// Writes `drafts` in order; bodies equal to the stored one are skipped. An id seen before,
+    /// in this chunk or an earlier one, is compared with what was written then, as if the
+    /// documents were upserted one by one.
+    async fn write(&mut self, drafts: &[TextDraft]) -> Result<()>;
+
+    /// Commits every chunk, bumping the revision once if anything was written, and says what was
+    /// done.
+    async fn commit(self: Box<Self>) -> Result<UpsertSummary>;
+}
+
 /// Persistence for the server. Both backends pass `tests/conformance.rs`.
 ///
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
@@ -372,7 +432,18 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
         actor: &Actor,
         kind: Kind,
         drafts: Vec<Draft>,
-    ) -> Result<UpsertSummary>;
+    ) -> Result<UpsertSummary> {
+        let drafts: Vec<TextDraft> = drafts.into_iter().map(TextDraft::from).collect();
+        let mut upsert = self.begin_upsert(actor, kind).await?;
+        upsert.write(&drafts).await?;
+        upsert.commit().await
+    }
+
+    /// Starts creating or replacing documents of `kind` in one transaction, fed in chunks (an
+    /// import too large to hold whole): see [`Upsert`]. It holds the store's write lock until it
+    /// is committed or dropped (SQLite: the one writer connection; PostgreSQL: the writers' lock
+    /// on the revision), so feed it without waiting on anything slow.
+    async fn begin_upsert(&self, actor: &Actor, kind: Kind) -> Result<Box<dyn Upsert>>;
 
     /// Creates or replaces documents of any kinds in one transaction, in order, as
     /// [`Store::upsert_many`] does for one kind: a body equal to a live document's is neither

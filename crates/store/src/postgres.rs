@@ -16,13 +16,13 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, stream, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Outcome, Record, Redemption, RedemptionQuery, Refusal,
-    RelayCounts, ReserveRequest, Result, Store, UpsertReport, UpsertSummary, Usage, Voucher,
-    VoucherQuery, VoucherUsage, Vouchers, now_millis,
+    RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport, UpsertSummary, Usage,
+    Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
 use rust_decimal::Decimal;
 
@@ -156,6 +156,12 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(summary)
+    }
+
+    async fn begin_upsert(&self, actor: &Actor, kind: Kind) -> Result<Box<dyn Upsert>> {
+        let tx = self.write().await?;
+        let upserting = stream::Upserting::new(actor, kind, now_millis());
+        Ok(Box::new(stream::InTransaction::new(tx, upserting)))
     }
 
     async fn upsert_documents(

@@ -69,6 +69,9 @@ pub(crate) mod lookups;
 // Bulk writes of documents, likewise.
 #[path = "sql_upsert.rs"]
 pub(crate) mod upsert;
+// Bulk upserts fed chunk by chunk (streaming imports).
+#[path = "sql_stream.rs"]
+pub(crate) mod stream;
 
 macro_rules! doc_columns {
     () => {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes, revision, values};
+use super::{
+    AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes, revision, values,
+};
 use crate::{
     Action, Actor, Draft, Error, Kind, Millis, Outcome, Result, UpsertReport, UpsertSummary,
     Upserted,

@@ -16,13 +16,13 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, stream, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
     MailState, Millis, OutboxMessage, Outcome, Record, Redemption, RedemptionQuery, Refusal,
-    RelayCounts, ReserveRequest, Result, Store, UpsertReport, UpsertSummary, Usage, Voucher,
-    VoucherQuery, VoucherUsage, Vouchers, now_millis,
+    RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport, UpsertSummary, Usage,
+    Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
 use rust_decimal::Decimal;
 
@@ -160,6 +160,12 @@ impl Store for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(summary)
+    }
+
+    async fn begin_upsert(&self, actor: &Actor, kind: Kind) -> Result<Box<dyn Upsert>> {
+        let tx = self.write().await?;
+        let upserting = stream::Upserting::new(actor, kind, now_millis());
+        Ok(Box::new(stream::InTransaction::new(tx, upserting)))
     }
 
     async fn upsert_documents(

@@ -101,15 +101,9 @@ impl Snapshot {
     /// One product's problems against this snapshot's segments and settings, with paths within
     /// the product (`price`).
     pub fn check_product(&self, product: &rules::Product) -> Vec<FieldError> {
-        let mut c = self.checker();
-        c.product(
-            "",
-            product,
-            self.floor_at_cost,
-            &self.money,
-            &self.segment_lineage,
-        );
-        relative(c.errors)
+        super::product_problems(product, &self.money, |s| {
+            self.names.segments.contains_key(s)
+        })
     }
 
     fn checker(&self) -> Compiler<'_> {

@@ -12,6 +12,11 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
+use std::ops::ControlFlow;
+
+use remise_engine::money::Money;
+use remise_engine::rules::{Product, Rounding};
+
 use super::FileFormat;
 use crate::problem::ApiError;
 
@@ -33,7 +38,7 @@ fn config() -> Config {
 
 /// Every column, one attribute among them.
 fn header() -> Vec<&'static str> {
-    let mut header = super::COLUMNS.to_vec();
+    let mut header = super::csv_rows::COLUMNS.to_vec();
     header.push("attr.color");
     header
 }
@@ -183,27 +188,39 @@ fn text(rows: &[Vec<String>], crlf: bool, bom: bool) -> String {
     text
 }
 
+/// What the rows are checked against: euros, and the segments of the seed rows.
+fn checks() -> super::Checks {
+    super::Checks {
+        money: Money::parse("EUR", Rounding::HalfAwayFromZero).unwrap(),
+        segments: ["marvel", "superheroes", "accessoires"]
+            .map(str::to_owned)
+            .into(),
+    }
+}
+
 /// The products of a file, or every problem of it, as the import reports them.
 fn read_all(
     reader: impl std::io::Read,
     format: FileFormat,
     max_rows: usize,
-) -> crate::problem::ApiResult<Vec<super::Imported>> {
-    super::read_products(reader, format, max_rows)
-        .and_then(|(products, mut problems)| problems.finish(products))
+) -> crate::problem::ApiResult<Vec<Product>> {
+    let mut products = Vec::new();
+    let problems = super::read_checked(reader, format, max_rows, &checks(), |product| {
+        products.extend(product);
+        ControlFlow::Continue(())
+    })?;
+    problems.finish(products)
 }
 
 /// Reads `bytes`; checks that an error is one the API can answer with, naming each problem.
-fn check(bytes: &[u8], format: FileFormat) -> Option<Vec<super::Imported>> {
+fn check(bytes: &[u8], format: FileFormat) -> Option<Vec<Product>> {
     match read_all(bytes, format, MAX_ROWS) {
         Ok(products) => {
-            for imported in &products {
-                let place_ok = match format {
-                    FileFormat::Csv => imported.place.starts_with("line "),
-                    FileFormat::Json => imported.place.contains('['),
-                };
-                assert!(place_ok, "{:?}", imported.place);
-            }
+            // A file read whole has unique skus that are valid ids.
+            let skus: std::collections::HashSet<&str> =
+                products.iter().map(|p| p.sku.as_str()).collect();
+            assert_eq!(skus.len(), products.len());
+            assert!(products.iter().all(|p| !p.sku.is_empty()), "{products:?}");
             Some(products)
         }
         Err(ApiError::Validation(problems)) => {

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{MANAGEMENT, STOREFRONT, import_products, spawn_app};
+use crate::support::{MANAGEMENT, STOREFRONT, TestApp, import_products, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_a_json_array_then_finds_it_unchanged() {
@@ -249,4 +249,131 @@ async fn an_import_needs_csv_or_json() {
         )
         .await;
     reply.expect(403);
+}
+
+/// A CSV of `rows` valid products `GEN-00000`… in the demo's `jeux` segment, priced `price`;
+/// line `n` of the file (the header is line 1) is `lines[n - 1]`.
+fn generated(rows: usize, price: &str) -> Vec<String> {
+    let mut lines = vec!["sku,name,price,tax_rate,segments".to_owned()];
+    lines.extend((0..rows).map(|i| format!("GEN-{i:05},Generated {i},{price},0.20,jeux")));
+    lines
+}
+
+/// Where the store stands, to see that a refused import changed nothing: every product, and the
+/// newest audit entry.
+async fn store_state(app: &TestApp) -> (Vec<String>, serde_json::Value) {
+    let audit = app.get("/v1/audit?limit=1", MANAGEMENT).await;
+    (
+        app.list_all("products").await,
+        audit.body["items"][0].clone(),
+    )
+}
+
+/// Problems on lines far apart in a file of 20,000 rows are all reported, by line, and nothing is
+/// written; past 100 problems the rest are counted.
+pub async fn check_far_apart_errors(app: &TestApp) {
+    let before = store_state(app).await;
+    let mut lines = generated(20_000, "1.00");
+    lines[1] = "GEN-00000,First,douze,0.20,jeux".to_owned();
+    lines[10_000] = "GEN-09999,Middle,1.00,0.20,no-such-segment".to_owned();
+    lines[20_000] = "GEN-00001,Last,1.00,0.20,jeux".to_owned();
+    let reply = import_products(app, "text/csv", &(lines.join("\n") + "\n")).await;
+    reply.expect(422);
+    assert_eq!(
+        reply.error_fields(),
+        [
+            "line 2: price",
+            "line 10001: segments[0]",
+            "line 20001: sku"
+        ]
+    );
+    let messages: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["message"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`douze` is not a decimal number (use a point: 12.50)",
+            "unknown segment `no-such-segment`",
+            "`GEN-00001` is already at line 3",
+        ]
+    );
+
+    // Every 80th row refused: 250 problems, the first 100 listed in the file's order.
+    let mut lines = generated(20_000, "1.00");
+    for line in lines.iter_mut().skip(1).step_by(80) {
+        *line = line.replace(",1.00,", ",-1,");
+    }
+    let reply = import_products(app, "text/csv", &(lines.join("\n") + "\n")).await;
+    reply.expect(422);
+    let fields = reply.error_fields();
+    assert_eq!(fields.len(), 101);
+    assert_eq!(fields[0], "line 2: price");
+    assert_eq!(fields[99], "line 7922: price");
+    assert_eq!(fields[100], "");
+    assert_eq!(reply.body["errors"][100]["message"], "and 150 more errors");
+    assert_eq!(store_state(app).await, before, "nothing was written");
+}
+
+/// A valid import, then one that fails on its last line: the second changes nothing of what the
+/// first wrote.
+pub async fn check_failed_import_keeps_the_previous(app: &TestApp) {
+    let first = generated(2_500, "1.00");
+    let reply = import_products(app, "text/csv", &(first.join("\n") + "\n")).await;
+    reply.expect(200);
+    assert_eq!(reply.body["created"], 2_500);
+    let before = store_state(app).await;
+
+    let mut second = generated(3_000, "2.00");
+    second[3_000] = "GEN-02999,Late,2.00,1.5,jeux".to_owned();
+    let reply = import_products(app, "text/csv", &(second.join("\n") + "\n")).await;
+    reply.expect(422);
+    assert_eq!(reply.error_fields(), ["line 3001: tax_rate"]);
+    assert_eq!(store_state(app).await, before);
+    let one = app.get("/v1/products/GEN-01234", MANAGEMENT).await;
+    one.expect(200);
+    assert_eq!(one.body["data"]["price"], "1.00");
+    assert_eq!(one.etag(), 1);
+    app.get("/v1/products/GEN-02600", MANAGEMENT)
+        .await
+        .expect(404);
+}
+
+/// An error on the last line of a file read in many chunks, some already written into the
+/// transaction when it is found, in CSV and in JSON: nothing is written.
+pub async fn check_late_error_rolls_back(app: &TestApp) {
+    let before = store_state(app).await;
+    let mut lines = generated(5_000, "3.00");
+    lines[5_000] = "GEN-04999,Late,3.001,0.20,jeux".to_owned();
+    let reply = import_products(app, "text/csv", &(lines.join("\n") + "\n")).await;
+    reply.expect(422);
+    assert_eq!(reply.error_fields(), ["line 5001: price"]);
+    assert_eq!(store_state(app).await, before);
+
+    let mut products: Vec<serde_json::Value> = (0..5_000)
+        .map(|i| json!({ "sku": format!("JSON-{i:05}"), "price": "3.00", "segments": ["jeux"] }))
+        .collect();
+    products[4_999]["price"] = json!("-3.00");
+    let reply = import_products(app, "application/json", &json!(products).to_string()).await;
+    reply.expect(422);
+    assert_eq!(reply.error_fields(), ["[4999]: price"]);
+    assert_eq!(store_state(app).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_far_apart_in_a_large_file_are_all_reported() {
+    check_far_apart_errors(&spawn_app().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_import_leaves_the_previous_one_intact() {
+    check_failed_import_keeps_the_previous(&spawn_app().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_on_the_last_line_rolls_the_import_back() {
+    check_late_error_rolls_back(&spawn_app().await).await;
 }

@@ -1,6 +1,6 @@
 //! A subset of the suite on PostgreSQL (when `REMISE_TEST_POSTGRES_URL` names a server when the
 //! tests are built; otherwise cargo reports these tests as ignored): the example cart, a CRUD
-//! round trip of every collection, the audit log, and rule imports.
+//! round trip of every collection, the audit log, rule imports and large catalog imports.
 
 use remise_test_support::{TestPostgres, postgres_test};
 
@@ -69,5 +69,15 @@ postgres_test! {
     async fn postgres_imported_promotions_apply_at_once() {
         let (app, _database) = postgres_app().await;
         crate::rules_import::imported_promotions_apply_at_once(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_imports_are_all_or_nothing() {
+        let (app, _database) = postgres_app().await;
+        crate::import::check_far_apart_errors(&app).await;
+        crate::import::check_failed_import_keeps_the_previous(&app).await;
+        crate::import::check_late_error_rolls_back(&app).await;
     }
 }
