@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::{AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes, values};
+use super::upsert::{DocumentRow, write_rows};
+use super::{AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes};
 use crate::{Action, Actor, Kind, Millis, Result, TextDraft, Upsert, UpsertSummary};
 
 /// What the upsert knows of a stored document: its body text (as read, or as a draft of this
@@ -40,35 +41,18 @@ impl Batch<'_> {
         if self.docs.is_empty() {
             return Ok(());
         }
-        // A new row is created at version 1; an existing one (live or soft-deleted) takes the new
-        // body, a new version and is live again, keeping its created_at.
-        let sql = format!(
-            "INSERT INTO documents \
-             (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
-             VALUES {} ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, \
-             parent = excluded.parent, status = excluded.status, \
-             version = documents.version + 1, updated_at = excluded.updated_at, deleted_at = NULL",
-            values(
-                conn,
-                self.docs.len(),
-                &["?", "?", "?", "?", "?", "1", "?", "?", "NULL"]
-            ),
-        );
-        let docs = &self.docs;
-        on!(conn, |c| {
-            let mut query = sqlx::query(&sql);
-            for draft in docs {
-                query = query
-                    .bind(kind.as_str())
-                    .bind(draft.id.as_str())
-                    .bind(draft.body())
-                    .bind(draft.parent.as_deref())
-                    .bind(draft.status.as_deref())
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(c).await.map(|done| done.rows_affected())
-        })?;
+        let rows: Vec<DocumentRow<'_>> = self
+            .docs
+            .iter()
+            .map(|draft| DocumentRow {
+                kind,
+                id: &draft.id,
+                body: draft.body(),
+                parent: draft.parent.as_deref(),
+                status: draft.status.as_deref(),
+            })
+            .collect();
+        write_rows(conn, &rows, now).await?;
         // The first lines written bump the revision, once for the whole upsert; all carry it
         // (the change log).
         match *revision {

@@ -185,40 +185,69 @@ struct Batch<'a> {
     revision: Option<i64>,
 }
 
+/// One document row to write.
+pub(super) struct DocumentRow<'a> {
+    pub kind: Kind,
+    pub id: &'a str,
+    pub body: &'a str,
+    pub parent: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// Writes `rows` with one multi-row statement (the caller keeps them under [`CHUNK`], no document
+/// twice): a new row is created at version 1; an existing one (live or soft-deleted) takes the
+/// new body, a new version and is live again, keeping its created_at.
+pub(super) async fn write_rows(
+    conn: &mut Conn<'_>,
+    rows: &[DocumentRow<'_>],
+    now: Millis,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO documents \
+         (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
+         VALUES {} ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, \
+         parent = excluded.parent, status = excluded.status, \
+         version = documents.version + 1, updated_at = excluded.updated_at, deleted_at = NULL",
+        values(
+            conn,
+            rows.len(),
+            &["?", "?", "?", "?", "?", "1", "?", "?", "NULL"]
+        ),
+    );
+    on!(conn, |c| {
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            query = query
+                .bind(row.kind.as_str())
+                .bind(row.id)
+                .bind(row.body)
+                .bind(row.parent)
+                .bind(row.status)
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(c).await.map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
 impl Batch<'_> {
     async fn flush(&mut self, conn: &mut Conn<'_>, actor: &Actor, now: Millis) -> Result<()> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        // A new row is created at version 1; an existing one (live or soft-deleted) takes the new
-        // body, a new version and is live again, keeping its created_at.
-        let sql = format!(
-            "INSERT INTO documents \
-             (kind, id, body, parent, status, version, created_at, updated_at, deleted_at) \
-             VALUES {} ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, \
-             parent = excluded.parent, status = excluded.status, \
-             version = documents.version + 1, updated_at = excluded.updated_at, deleted_at = NULL",
-            values(
-                conn,
-                self.rows.len(),
-                &["?", "?", "?", "?", "?", "1", "?", "?", "NULL"]
-            ),
-        );
-        let rows = &self.rows;
-        on!(conn, |c| {
-            let mut query = sqlx::query(&sql);
-            for (kind, draft, text) in rows {
-                query = query
-                    .bind(kind.as_str())
-                    .bind(draft.id.as_str())
-                    .bind(text.as_str())
-                    .bind(draft.parent.as_deref())
-                    .bind(draft.status.as_deref())
-                    .bind(now)
-                    .bind(now);
-            }
-            query.execute(c).await.map(|done| done.rows_affected())
-        })?;
+        let rows: Vec<DocumentRow<'_>> = self
+            .rows
+            .iter()
+            .map(|(kind, draft, text)| DocumentRow {
+                kind: *kind,
+                id: &draft.id,
+                body: text,
+                parent: draft.parent.as_deref(),
+                status: draft.status.as_deref(),
+            })
+            .collect();
+        write_rows(conn, &rows, now).await?;
         match self.revision {
             None => self.revision = Some(record_changes(conn, now, &actor.0, &self.audit).await?),
             Some(revision) => {
