@@ -1,10 +1,10 @@
 //! Changes of single documents applied to a snapshot: the next snapshot compiles only the changed
 //! documents and shares every part they do not touch (DESIGN §4, "writes cost what they change").
 //!
-//! What a change costs: a product replaced, its compiled form only; a product added or removed,
-//! a copy of the sku table's entries (pointers and small id lists, no strings compiled); a
-//! selection, the entries of its old and new skus; a promotion, its compiled form and the target
-//! index of all promotions (lists of integers). Changes to settings, segments (their lineage
+//! What a change costs: a product, its compiled form and a copy of one chunk of 1,024 product
+//! pointers (and, added or removed, of one of the sku table's 256 shards); a selection, the
+//! entries of its old and new skus; a promotion, its compiled form, its place in the sorted list
+//! and the target index of all promotions (lists of integers). Changes to settings, segments (their lineage
 //! reaches every product under them) or removed selections (their name is known to vouchers) need
 //! a full [`compile`](super::compile): [`Snapshot::apply`] does not take them.
 
