@@ -260,16 +260,30 @@ impl Publisher {
     }
 }
 
+/// Loads and compiles the whole store, logging how long each step took (a start's cost).
 async fn load(store: &dyn Store) -> anyhow::Result<Published> {
+    let started = Instant::now();
     let (revision, records) = store.load_all().await?;
+    let read = started.elapsed();
+    let documents = records.len();
     // Compiling a large catalog takes a while: off the async workers.
     tokio::task::spawn_blocking(move || {
+        let typing = Instant::now();
         let (model, skipped) = Model::from_records(records);
         for message in skipped {
             tracing::warn!("{message}");
         }
-        Published::build(revision, model)
-            .map_err(|e| anyhow::anyhow!("the stored rules do not compile: {e}"))
+        let typed = typing.elapsed();
+        let published = Published::build(revision, model)
+            .map_err(|e| anyhow::anyhow!("the stored rules do not compile: {e}"))?;
+        tracing::info!(
+            documents,
+            read_ms = read.as_millis(),
+            typed_ms = typed.as_millis(),
+            compiled_ms = published.compile_time.as_millis(),
+            "store loaded"
+        );
+        Ok(published)
     })
     .await?
 }

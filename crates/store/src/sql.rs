@@ -430,11 +430,41 @@ pub(crate) async fn load_all(conn: &mut Conn<'_>) -> Result<(i64, Vec<Record>)> 
     let rows = on!(conn, |c| sqlx::query_as::<_, DocRow>(sql)
         .fetch_all(c)
         .await)?;
-    let records = rows
-        .into_iter()
-        .map(DocRow::into_record)
-        .collect::<Result<_>>()?;
-    Ok((revision, records))
+    Ok((revision, into_records(rows)?))
+}
+
+/// The rows' JSON bodies parsed on every core: a start reads a million of them.
+fn into_records(rows: Vec<DocRow>) -> Result<Vec<Record>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = rows.len().div_ceil(threads).max(1);
+    let mut parts = Vec::new();
+    let mut rows = rows.into_iter();
+    loop {
+        let part: Vec<DocRow> = rows.by_ref().take(per_thread).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    let parsed: Vec<Result<Vec<Record>>> = std::thread::scope(|scope| {
+        let parsers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(|| part.into_iter().map(DocRow::into_record).collect()))
+            .collect();
+        parsers
+            .into_iter()
+            .map(|parser| {
+                parser
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut records = Vec::new();
+    for part in parsed {
+        records.extend(part?);
+    }
+    Ok(records)
 }
 
 /// The documents changed after revision `since`, read from the change log in the caller's one
