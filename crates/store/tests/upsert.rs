@@ -17,13 +17,17 @@ common::on_every_backend!(
     readers_see_nothing_before_the_commit,
 );
 
-fn draft(id: &str, body: Value) -> TextDraft {
-    TextDraft::from(Draft {
+fn stored(id: &str, body: Value) -> Draft {
+    Draft {
         id: id.to_owned(),
         body,
         parent: None,
         status: None,
-    })
+    }
+}
+
+fn draft(id: &str, body: Value) -> TextDraft {
+    TextDraft::from(stored(id, body))
 }
 
 async fn products(store: &dyn Store) -> Vec<(String, i64, Value)> {
@@ -55,12 +59,7 @@ mod scenarios {
             .upsert_many(
                 &actor(),
                 Kind::Product,
-                vec![Draft {
-                    id: "old".to_owned(),
-                    body: json!({"v": 1}),
-                    parent: None,
-                    status: None,
-                }],
+                vec![stored("old", json!({"v": 1}))],
             )
             .await
             .unwrap();
@@ -118,16 +117,7 @@ mod scenarios {
     pub async fn a_dropped_upsert_writes_nothing(b: &Backend) {
         let store = &*b.store;
         store
-            .upsert_many(
-                &actor(),
-                Kind::Product,
-                vec![Draft {
-                    id: "p0".to_owned(),
-                    body: json!({"v": 0}),
-                    parent: None,
-                    status: None,
-                }],
-            )
+            .upsert_many(&actor(), Kind::Product, vec![stored("p0", json!({"v": 0}))])
             .await
             .unwrap();
         let revision = store.revision().await.unwrap();
@@ -150,16 +140,7 @@ mod scenarios {
         assert_eq!(audit_len(store).await, audit_before);
         // The write lock went with it: the next write goes through.
         store
-            .upsert_many(
-                &actor(),
-                Kind::Product,
-                vec![Draft {
-                    id: "p1".to_owned(),
-                    body: json!({"v": 1}),
-                    parent: None,
-                    status: None,
-                }],
-            )
+            .upsert_many(&actor(), Kind::Product, vec![stored("p1", json!({"v": 1}))])
             .await
             .unwrap();
         assert_eq!(store.revision().await.unwrap(), revision + 1);
