@@ -531,6 +531,7 @@ fn rules(catalog: Catalog, promotions: Vec<Promotion>) -> RuleSet {
         },
         catalog,
         promotions,
+        offers: Vec::new(),
     }
 }
 
@@ -823,6 +824,7 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
             selections: vec![],
         },
         promotions,
+        offers: Vec::new(),
     }
 }
 

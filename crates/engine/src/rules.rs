@@ -11,10 +11,16 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+mod offers;
+
+pub use offers::{
+    Commitment, ContractDiscount, CustomerOffer, OfferScope, OfferType, QuantityBreak, SellsTo,
+};
+
 /// The format tag a rule file carries.
 pub const RULES_FORMAT: &str = "remise.rules/1";
 
-/// A whole rule file: store settings, catalog facts and promotions.
+/// A whole rule file: store settings, catalog facts, promotions and B2B offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
@@ -27,6 +33,9 @@ pub struct RuleSet {
     pub catalog: Catalog,
     #[serde(default)]
     pub promotions: Vec<Promotion>,
+    /// B2B customer offers: contract prices by customer scope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<CustomerOffer>,
 }
 
 impl Default for RuleSet {
@@ -36,6 +45,7 @@ impl Default for RuleSet {
             store: StoreSettings::default(),
             catalog: Catalog::default(),
             promotions: Vec::new(),
+            offers: Vec::new(),
         }
     }
 }
@@ -81,6 +91,13 @@ pub struct StoreSettings {
     /// Switches that override the bundle's.
     #[serde(default)]
     pub semantics: SemanticsOverrides,
+    /// Whom the store sells to: which offer types and scopes it accepts.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub sells_to: SellsTo,
+    /// Whether promotions also apply on a B2B contract price (`false`: "net prices are net",
+    /// a line priced by an offer gets no promotion).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub promotions_on_offer_prices: bool,
 }
 
 /// A named bundle of semantic switches (`docs/rule-format.md` §5.11).
@@ -176,6 +193,8 @@ impl Default for StoreSettings {
             thresholds_include_tax: false,
             compatibility: Compatibility::default(),
             semantics: SemanticsOverrides::default(),
+            sells_to: SellsTo::default(),
+            promotions_on_offer_prices: true,
         }
     }
 }
@@ -781,6 +800,10 @@ impl Offer {
 
 fn one() -> u32 {
     1
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 fn is_false(value: &bool) -> bool {

@@ -122,6 +122,7 @@ fn rules() -> impl Strategy<Value = RuleSet> {
                 ..Catalog::default()
             },
             promotions,
+            offers: Vec::new(),
         })
 }
 

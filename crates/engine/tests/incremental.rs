@@ -239,6 +239,7 @@ impl State {
                 selections: self.selections.values().cloned().collect(),
             },
             promotions: self.promotions.values().cloned().collect(),
+            offers: Vec::new(),
         }
     }
 

@@ -199,6 +199,7 @@ fn rules() -> impl Strategy<Value = RuleSet> {
                     }],
                 },
                 promotions,
+                offers: Vec::new(),
             },
         )
 }

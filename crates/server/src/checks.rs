@@ -55,6 +55,9 @@ pub fn changed_problems(
         Kind::Selection if after.selections.contains_key(id) => Some(Vec::new()),
         // Not part of the compiled rules: their checks are the model's (`Model::check_with`).
         Kind::Campaign | Kind::Relay => Some(Vec::new()),
-        Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Selection => None,
+        // Compiled whole until the engine applies offers one by one.
+        Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Selection | Kind::Offer => {
+            None
+        }
     }
 }

@@ -4,8 +4,8 @@
 //! what is stored is always complete and normalised.
 
 use remise_engine::rules::{
-    Compatibility, Display, Product, Promotion, Rounding, Segment, Selection, SemanticsOverrides,
-    StoreSettings, Strategy,
+    Compatibility, CustomerOffer, Display, Product, Promotion, Rounding, Segment, Selection,
+    SellsTo, SemanticsOverrides, StoreSettings, Strategy,
 };
 use remise_store::{Draft, Kind};
 use rust_decimal::Decimal;
@@ -50,6 +50,13 @@ pub struct Settings {
     /// Failed code look-ups allowed per minute, per API key and per customer; then 429.
     #[serde(default = "default_code_attempts")]
     pub code_attempts_per_minute: u32,
+    /// Whom the store sells to: public procurement offers need professionals, collection
+    /// points consumers.
+    #[serde(default)]
+    pub sells_to: SellsTo,
+    /// Whether promotions also apply on a B2B contract price.
+    #[serde(default = "yes")]
+    pub promotions_on_offer_prices: bool,
 }
 
 fn default_reservation_minutes() -> u32 {
@@ -85,6 +92,8 @@ impl Default for Settings {
             semantics: store.semantics,
             reservation_minutes: default_reservation_minutes(),
             code_attempts_per_minute: default_code_attempts(),
+            sells_to: store.sells_to,
+            promotions_on_offer_prices: store.promotions_on_offer_prices,
         }
     }
 }
@@ -258,12 +267,14 @@ pub enum Document {
     Campaign(Campaign),
     Promotion(Box<Promotion>),
     Relay(Relay),
+    Offer(Box<CustomerOffer>),
 }
 
 /// The name of the body field that holds the id, per kind.
 pub fn id_field(kind: Kind) -> &'static str {
     match kind {
         Kind::Product => "sku",
+        Kind::Offer => "code",
         _ => "id",
     }
 }
@@ -280,6 +291,7 @@ impl Document {
             Kind::Campaign => Document::Campaign(from_value(body, prefix)?),
             Kind::Promotion => Document::Promotion(Box::new(from_value(body, prefix)?)),
             Kind::Relay => Document::Relay(from_value(body, prefix)?),
+            Kind::Offer => Document::Offer(Box::new(from_value(body, prefix)?)),
         })
     }
 
@@ -293,6 +305,7 @@ impl Document {
             Document::Campaign(_) => Kind::Campaign,
             Document::Promotion(_) => Kind::Promotion,
             Document::Relay(_) => Kind::Relay,
+            Document::Offer(_) => Kind::Offer,
         }
     }
 
@@ -306,6 +319,7 @@ impl Document {
             Document::Campaign(c) => &c.id,
             Document::Promotion(p) => &p.id,
             Document::Relay(r) => &r.id,
+            Document::Offer(o) => &o.code,
         }
     }
 
@@ -320,6 +334,7 @@ impl Document {
             Document::Campaign(d) => serde_json::to_value(d),
             Document::Promotion(d) => serde_json::to_value(d),
             Document::Relay(d) => serde_json::to_value(d),
+            Document::Offer(d) => serde_json::to_value(d),
         }
         .map_err(|e| ApiError::Internal(format!("a document could not be serialized: {e}")))?;
         let (parent, status) = match self {

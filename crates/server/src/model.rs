@@ -14,7 +14,8 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use remise_engine::rules::{
-    Catalog, GroupSettings, Product, Promotion, RuleSet, Segment, Selection, StoreSettings,
+    Catalog, CustomerOffer, GroupSettings, Product, Promotion, RuleSet, Segment, Selection,
+    StoreSettings,
 };
 use remise_store::{Kind, Millis, Record};
 
@@ -31,6 +32,8 @@ pub struct Model {
     pub groups: OrdMap<String, CustomerGroup>,
     pub campaigns: OrdMap<String, Campaign>,
     pub promotions: OrdMap<String, Promotion>,
+    /// B2B offers by code.
+    pub offers: OrdMap<String, CustomerOffer>,
 }
 
 impl Model {
@@ -96,6 +99,9 @@ impl Model {
             Document::Promotion(d) => {
                 self.promotions.insert(d.id.clone(), *d);
             }
+            Document::Offer(d) => {
+                self.offers.insert(d.code.clone(), *d);
+            }
             // Relays play no part in pricing; they are read from the store when codes go out.
             Document::Relay(_) => {}
         }
@@ -111,6 +117,7 @@ impl Model {
             Kind::CustomerGroup => drop(self.groups.remove(id)),
             Kind::Campaign => drop(self.campaigns.remove(id)),
             Kind::Promotion => drop(self.promotions.remove(id)),
+            Kind::Offer => drop(self.offers.remove(id)),
             Kind::Relay => {}
         }
     }
@@ -137,6 +144,8 @@ impl Model {
             thresholds_include_tax: s.thresholds_include_tax,
             compatibility: s.compatibility,
             semantics: s.semantics,
+            sells_to: s.sells_to,
+            promotions_on_offer_prices: s.promotions_on_offer_prices,
         }
     }
 
@@ -149,6 +158,7 @@ impl Model {
                 selections: self.selections.values().cloned().collect(),
             },
             promotions,
+            offers: self.offers.values().cloned().collect(),
             ..RuleSet::default()
         }
     }

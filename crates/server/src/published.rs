@@ -77,7 +77,7 @@ impl Published {
                 None => model.remove(kind, &id),
             }
             match kind {
-                Kind::Settings | Kind::Segment | Kind::CustomerGroup => full = true,
+                Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Offer => full = true,
                 Kind::Selection if removed => full = true,
                 Kind::Selection => drop(selections.insert(id)),
                 Kind::Product => drop(products.insert(id)),

@@ -55,13 +55,15 @@ pub enum Kind {
     Promotion,
     /// A partner or a person who hands codes on.
     Relay,
+    /// A B2B customer offer with its commitments and discounts; its id is its code.
+    Offer,
 }
 
 /// The id of the one settings document.
 pub const SETTINGS_ID: &str = "store";
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Settings,
         Kind::Product,
         Kind::Segment,
@@ -70,6 +72,7 @@ impl Kind {
         Kind::Campaign,
         Kind::Promotion,
         Kind::Relay,
+        Kind::Offer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Kind {
             Kind::Campaign => "campaign",
             Kind::Promotion => "promotion",
             Kind::Relay => "relay",
+            Kind::Offer => "offer",
         }
     }
 
@@ -89,10 +93,10 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// Deleting a campaign or a promotion only marks it deleted: it can be restored for
+    /// Deleting a campaign, a promotion or an offer only marks it deleted: it can be restored for
     /// [`RESTORE_DAYS`] days, then [`Store::purge_deleted`] removes it. Other kinds are removed at once.
     pub fn soft_deleted(self) -> bool {
-        matches!(self, Kind::Campaign | Kind::Promotion)
+        matches!(self, Kind::Campaign | Kind::Promotion | Kind::Offer)
     }
 }
 
