@@ -19,6 +19,7 @@ use crate::snapshot::{
 };
 
 mod apply;
+mod b2b;
 mod conditions;
 mod offer;
 mod product;
@@ -301,6 +302,7 @@ impl Compiler<'_> {
                 promotions.push(Arc::new(compiled));
             }
         }
+        let offers = self.customer_offers(&rules.offers, &time_zone);
         if !self.errors.is_empty() {
             return None;
         }
@@ -312,7 +314,10 @@ impl Compiler<'_> {
             .iter()
             .map(|s| s.skus.iter().map(|sku| sku.as_str().into()).collect())
             .collect();
+        let names = std::mem::take(&mut self.names).into_owned();
         Some(Snapshot {
+            contracts: b2b::contracts(offers, &names),
+            promotions_on_offer_prices: store.promotions_on_offer_prices,
             money,
             time_zone,
             prices_include_tax: store.prices_include_tax,
@@ -321,7 +326,7 @@ impl Compiler<'_> {
             thresholds_include_tax: store.thresholds_include_tax,
             floor_at_cost: store.floor_at_cost,
             semantics: Semantics::resolve(store.compatibility, store.semantics),
-            names: Arc::new(std::mem::take(&mut self.names).into_owned()),
+            names: Arc::new(names),
             group_display,
             segment_lineage: Arc::new(segment_lineage),
             skus,

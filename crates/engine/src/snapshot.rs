@@ -15,13 +15,15 @@ use crate::rules::{
     SemanticsOverrides, SkipDiscounted, Strategy, TierBasis, Ties,
 };
 
+pub(crate) mod b2b;
+
 pub(crate) type Ids = Box<[u32]>;
 
 /// A compiled ruleset. Cheap to share between threads; a change publishes a new one.
 ///
 /// The large parts are behind `Arc`s so that [`Snapshot::apply`] can build the next snapshot
 /// sharing what a change does not touch: the products (each one shared), the sku table, the
-/// names, the promotions (each one shared) and the target index.
+/// names, the promotions (each one shared), the target index and the B2B offers (by scope).
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub(crate) money: Money,
@@ -48,6 +50,10 @@ pub struct Snapshot {
     /// In consideration order: priority desc, created_at asc (absent last), id asc.
     pub(crate) promotions: Vec<Arc<Promotion>>,
     pub(crate) index: Arc<Index>,
+    /// B2B offers, by scope.
+    pub(crate) contracts: b2b::Contracts,
+    /// Promotions also apply on a line priced by an offer.
+    pub(crate) promotions_on_offer_prices: bool,
 }
 
 /// String → id tables. Only names that appear in the catalog or in a promotion are interned: a name
