@@ -36,6 +36,7 @@ pub(crate) struct Positions {
     pub products: Vec<usize>,
     pub selections: Vec<usize>,
     pub promotions: Vec<usize>,
+    pub offers: Vec<usize>,
 }
 
 /// Checks and compiles a rule set.

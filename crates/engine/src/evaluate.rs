@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use crate::b2b::{AppliedOffer, OfferCandidate};
 use crate::cart::{Cart, PresentedCode};
 use crate::compile::normalize_code;
 use crate::context::Ctx;
@@ -68,6 +69,14 @@ struct Line<'a> {
     brand: Option<u32>,
     attributes: Cow<'a, [u32]>,
     tags: Cow<'a, [u32]>,
+    /// The customer's B2B discounts that reached the line (DESIGN §2.3), when any did.
+    offer: Option<Box<LineOffer<'a>>>,
+}
+
+/// The B2B offer that priced a line, if one did, and the customer's candidates that lost.
+struct LineOffer<'a> {
+    applied: Option<AppliedOffer<'a>>,
+    candidates: Vec<OfferCandidate<'a>>,
 }
 
 /// Units of a line that were treated alike. A line starts as one part; a multi-unit offer that
@@ -101,6 +110,11 @@ impl Part {
 type Parts = SmallVec<[Part; 1]>;
 
 impl Line<'_> {
+    /// Whether a B2B offer's price is the line's base.
+    fn offer_priced(&self) -> bool {
+        self.offer.as_ref().is_some_and(|o| o.applied.is_some())
+    }
+
     /// The promotion that closed the line, when every unit of it is closed.
     fn closed_by(&self) -> Option<u32> {
         if self.parts.iter().all(|p| !p.is_open()) {
@@ -152,6 +166,9 @@ struct Candidate<'c> {
 struct Candidates {
     entries: Vec<(u32, std::ops::Range<usize>)>,
     lines: Vec<u16>,
+    /// Entries left with no line because B2B offers priced every line they target, under
+    /// `promotions_on_offer_prices: false`.
+    on_offer_prices: Vec<usize>,
 }
 
 impl Candidates {
@@ -206,6 +223,8 @@ struct UnitGroup {
     triggers: Units,
     rewards: Units,
     units: Units,
+    /// Consecutive applications alike, counted once.
+    times: u32,
 }
 
 /// Which promotions an application pass uses: per candidate, `None` (as its offer allows),
@@ -338,6 +357,8 @@ impl Snapshot {
         let (Some(ctx), true) = (ctx, errors.is_empty()) else {
             return Err(Error::InvalidRequest(FieldErrors(errors)));
         };
+        let mut lines = lines;
+        self.price_offers(&ctx, &mut lines);
         let mut evaluation = Evaluation {
             snap: self,
             cart,
@@ -370,11 +391,14 @@ impl<'a> Evaluation<'a> {
     fn run(&mut self) -> Quote<'a> {
         let candidates = self.candidates();
         self.outcomes.reserve(candidates.len());
-        let context: Vec<Option<Reason<'a>>> = (0..candidates.len())
+        let mut context: Vec<Option<Reason<'a>>> = (0..candidates.len())
             .map(|i| candidates.get(i))
             .map(|c| self.snap.check_context(self.promotion(c), &self.ctx))
             .collect();
         self.catalog_prices(&candidates, &context);
+        for &i in &candidates.on_offer_prices {
+            context[i].get_or_insert(Reason::OnOfferPrices);
+        }
         // The conditions do not depend on what other promotions did: check each once.
         let mut verdicts: Vec<Option<Rejection<'a>>> = context
             .into_iter()
@@ -570,6 +594,10 @@ impl<'a> Evaluation<'a> {
         pairs.dedup();
 
         let line_count = self.lines.len();
+        // "Net prices are net": lines priced by a B2B offer are no promotion's to discount.
+        let skip_offer_priced =
+            !snap.promotions_on_offer_prices && self.lines.iter().any(Line::offer_priced);
+        let mut on_offer_prices = Vec::new();
         // The lines of every cart line come first: promotions on all products without
         // exclusions share that range.
         let mut lines: Vec<u16> = (0..line_count as u16).collect();
@@ -595,14 +623,22 @@ impl<'a> Evaluation<'a> {
                 (_, None) => break,
             };
             let p = &snap.promotions[promotion as usize];
-            let range = if p.exclude.is_some() || p.unit_price.is_some() {
+            let drop_offer_lines = skip_offer_priced && p.offer.discounts_merchandise();
+            // Lines held back only because a B2B offer priced them.
+            let mut offer_priced = 0;
+            let range = if p.exclude.is_some() || p.unit_price.is_some() || drop_offer_lines {
                 let start = lines.len();
                 for k in range {
                     let l = lines[k];
                     let line = &self.lines[l as usize];
                     let excluded = p.exclude.as_ref().is_some_and(|e| e.matches(&line.facts()));
                     let priced = p.unit_price.is_none_or(|b| b.contains(line.base_unit));
-                    if !excluded && priced {
+                    if excluded || !priced {
+                        continue;
+                    }
+                    if drop_offer_lines && line.offer_priced() {
+                        offer_priced += 1;
+                    } else {
                         lines.push(l);
                     }
                 }
@@ -610,13 +646,20 @@ impl<'a> Evaluation<'a> {
             } else {
                 range
             };
-            // A targeted promotion whose every targeted line is excluded does not concern the cart.
-            if range.is_empty() && !p.all {
+            if range.is_empty() && offer_priced > 0 {
+                on_offer_prices.push(entries.len());
+            } else if range.is_empty() && !p.all {
+                // A targeted promotion whose every targeted line is excluded does not concern
+                // the cart.
                 continue;
             }
             entries.push((promotion, range));
         }
-        Candidates { entries, lines }
+        Candidates {
+            entries,
+            lines,
+            on_offer_prices,
+        }
     }
 
     /// Applies a group of promotions of equal priority in the order that gives the lower total

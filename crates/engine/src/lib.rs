@@ -6,12 +6,14 @@
 //! - [`compile`](compile()): rules → [`Snapshot`], an immutable, indexed ruleset; every error with its path.
 //! - [`Snapshot::evaluate`]: a cart → a [`Quote`] that explains every promotion considered.
 //! - [`Snapshot::price`]: catalog prices for products in one customer context.
+//! - [`b2b`]: B2B offers in answers: the contract price a line got and the candidates that lost.
 //! - [`money`]: exact amounts, rounding, tax splits, largest-remainder allocation.
 //! - [`limits`]: the largest amounts and quantities accepted, and why nothing overflows below them.
 //!
 //! Evaluation never fails for business reasons: a promotion that does not apply comes back in the
 //! quote with the condition that failed. [`Error`] is only for input that cannot be used.
 
+pub mod b2b;
 pub mod cart;
 mod compile;
 mod context;

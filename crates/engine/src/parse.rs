@@ -1,7 +1,7 @@
 //! Reading rule files and requests from JSON, reporting every error with its path.
 //!
-//! A rule file is read element by element (each segment, product, selection and promotion on its
-//! own) so that one bad promotion does not hide the errors of the next; what could be read is then
+//! A rule file is read element by element (each segment, product, selection, promotion and offer
+//! on its own) so that one bad promotion does not hide the errors of the next; what could be read is then
 //! compiled, and the errors of both steps are reported together.
 
 use serde::de::DeserializeOwned;
@@ -129,9 +129,10 @@ fn read_rules(text: &str) -> (Option<RuleSet>, Positions, Vec<FieldError>) {
                 (rules.promotions, positions.promotions) =
                     read_list(value, "promotions", &mut errors)
             }
+            "offers" => (rules.offers, positions.offers) = read_list(value, "offers", &mut errors),
             _ => errors.push(FieldError::new(
                 key,
-                "unknown field (format, store, catalog, promotions)",
+                "unknown field (format, store, catalog, promotions, offers)",
             )),
         }
     }

@@ -6,6 +6,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use crate::b2b::{Day, Scopes};
 use crate::cart::PriceRequest;
 use crate::context::Ctx;
 use crate::error::{Error, FieldError, FieldErrors, Result};
@@ -246,15 +247,17 @@ impl Snapshot {
                 p.is_catalog && checks.passes(self, i, &ctx)
             })
             .collect();
+        let scopes = self.scopes(ctx.customer, &ctx.groups);
         Ok(products
             .into_iter()
-            .map(|p| self.catalog_price(&ctx, &mut checks, &all, p))
+            .map(|p| self.catalog_price(&ctx, &scopes, &mut checks, &all, p))
             .collect())
     }
 
     fn catalog_price<'s>(
         &'s self,
         ctx: &Ctx<'_>,
+        scopes: &Scopes<'s>,
         checks: &mut ContextChecks,
         all: &[u32],
         product: &'s Product,
@@ -268,7 +271,24 @@ impl Snapshot {
                 ctx.display,
             )
         };
-        let unit = money.round(in_display(product.price));
+        let list = in_display(product.price);
+        // The B2B step, for one unit: what a one-unit cart line of the product gets.
+        let facts = (&*product.sku, &product.segments[..]);
+        let (unit, offer, offer_candidates) =
+            match scopes.resolve(money, facts, list, ctx.now, || 1) {
+                Some(resolution) => {
+                    let unit = resolution.winner().map(|w| w.unit);
+                    let (applied, candidates) =
+                        resolution.explain(|| Day(self.local_time(ctx.now).0.date()));
+                    (
+                        unit.unwrap_or_else(|| money.round(list)),
+                        applied,
+                        candidates,
+                    )
+                }
+                None => (money.round(list), None, Vec::new()),
+            };
+        let promoted = offer.is_none() || self.promotions_on_offer_prices;
         let entry = self.skus.get(&product.sku);
         let selections = entry.map_or(&[][..], |e| &e.selections[..]);
         let facts = Facts {
@@ -294,8 +314,10 @@ impl Snapshot {
                 reaching.push(i);
             }
         };
-        self.targeting_lists(&facts, &mut consider);
-        consider(all);
+        if promoted {
+            self.targeting_lists(&facts, &mut consider);
+            consider(all);
+        }
         // Index lists are each in consideration order, but a promotion may come from several.
         reaching.sort_unstable();
         reaching.dedup();
@@ -320,12 +342,18 @@ impl Snapshot {
             sku: &product.sku,
             currency: money.code(),
             display: ctx.display,
-            price_source: PriceSource::List,
-            // A "was" price is the reference only when it is above the price.
+            price_source: if offer.is_some() {
+                PriceSource::Offer
+            } else {
+                PriceSource::List
+            },
+            offer,
+            offer_candidates,
+            // A "was" price is the reference only when it is above the list price.
             reference_price: product
                 .compare_at
                 .filter(|c| *c > product.price)
-                .map_or(unit, |c| money.round(in_display(c))),
+                .map_or_else(|| money.round(list), |c| money.round(in_display(c))),
             price,
             net,
             tax: gross - net,

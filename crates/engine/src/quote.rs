@@ -14,6 +14,7 @@ use jiff::Zoned;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
+use crate::b2b::{AppliedOffer, OfferCandidate};
 use crate::rules::{Display, Strategy};
 
 /// The format tag of a quote.
@@ -104,10 +105,16 @@ pub struct QuoteLine<'a> {
     pub name: &'a str,
     pub quantity: u32,
     pub tax_rate: Decimal,
-    /// Where the base price comes from: `list` (a later B2B step adds contract prices).
+    /// Where the base price comes from: `list`, or `offer` (a B2B contract price, in `offer`).
     pub price_source: PriceSource,
+    /// The B2B offer whose discount is the line's base unit price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<AppliedOffer<'a>>,
+    /// The customer's other discounts that reached the line, and why each lost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offer_candidates: Vec<OfferCandidate<'a>>,
     /// The reference (strike-through) unit price: the compare-at price when it is above the
-    /// price, else the base unit price before any promotion.
+    /// list price, else the list unit price (also under a B2B offer price).
     pub reference_unit_price: Decimal,
     /// The unit price the catalog shows (base with the best catalog promotion).
     pub catalog_unit_price: Decimal,
@@ -139,6 +146,8 @@ pub struct LineVoucher<'a> {
 #[serde(rename_all = "snake_case")]
 pub enum PriceSource {
     List,
+    /// A B2B offer's contract price.
+    Offer,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,7 +229,7 @@ pub struct PromotionOutcome<'a> {
     pub lost_to_floors: Option<Decimal>,
 }
 
-/// One application of a multi-unit offer.
+/// One application of a multi-unit offer (or several alike, `times`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Application<'a> {
     /// Buy X get Y: the units bought that triggered it.
@@ -232,6 +241,14 @@ pub struct Application<'a> {
     /// Bundle: the units that formed it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<LineUnits<'a>>,
+    /// How many applications in a row were alike (the same units of the same lines), listed
+    /// once: absent when 1.
+    #[serde(skip_serializing_if = "is_one")]
+    pub times: u32,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// Some units of a line.
@@ -533,6 +550,9 @@ pub enum Reason<'a> {
         spent: Decimal,
         minimum: Decimal,
     },
+    /// Every targeted item has a B2B offer price, and the store applies no promotion on offer
+    /// prices (`promotions_on_offer_prices: false`).
+    OnOfferPrices,
 }
 
 /// Writes `items` separated by `separator`.
@@ -709,6 +729,10 @@ impl fmt::Display for Reason<'_> {
             Reason::SpentBelowMinimum { spent, minimum } => {
                 write!(f, "spent {spent} < {minimum}")
             }
+            Reason::OnOfferPrices => write!(
+                f,
+                "every targeted item has a B2B offer price, on which no promotion applies"
+            ),
         }
     }
 }
@@ -783,9 +807,16 @@ pub struct ProductPrice<'a> {
     pub sku: &'a str,
     pub currency: &'static str,
     pub display: Display,
+    /// `list`, or `offer` (a B2B contract price, in `offer`).
     pub price_source: PriceSource,
+    /// The B2B offer whose discount is the base price, for one unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<AppliedOffer<'a>>,
+    /// The customer's other discounts that reached the product, and why each lost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offer_candidates: Vec<OfferCandidate<'a>>,
     /// The strike-through unit price (display mode): the compare-at price when it is above the
-    /// price, else the base price.
+    /// list price, else the list price (also under a B2B offer price).
     pub reference_price: Decimal,
     /// Unit price with every catalog promotion that reaches it (display mode): what one unit
     /// costs in a cart with no code, before cart-level promotions.

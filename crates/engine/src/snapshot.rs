@@ -447,6 +447,16 @@ pub(crate) enum Offer {
     Bundle(Box<Bundle>),
 }
 
+impl Offer {
+    /// Whether it discounts merchandise (shipping offers, gifts and parcel inserts do not).
+    pub fn discounts_merchandise(&self) -> bool {
+        matches!(
+            self,
+            Offer::Merchandise(_) | Offer::Tiered { .. } | Offer::BuyXGetY(_) | Offer::Bundle(_)
+        )
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct BuyXGetY {
     pub buy: u32,

@@ -1,15 +1,16 @@
 //! Prices that never surprise (issue 9): the price of a cart does not depend on how the shop
 //! grouped units into lines, and the catalog price of a product is what one unit of it pays in a
-//! cart with no code, before cart-level promotions.
+//! cart with no code, before cart-level promotions; both also for customers with B2B offers.
 
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
 use proptest::prelude::*;
-use remise_engine::cart::{Cart, CartLine, PriceRequest};
+use remise_engine::cart::{Cart, CartLine, Customer, PriceRequest};
 use remise_engine::compile;
 use remise_engine::rules::{
-    BundlePrice, BundleSlot, Catalog, Combination, Conditions, Offer, Product, Promotion, Reward,
-    RewardOrder, RuleSet, StoreSettings, Targets,
+    BundlePrice, BundleSlot, Catalog, Combination, Commitment, Conditions, ContractDiscount,
+    CustomerOffer, Display, GroupSettings, Offer, OfferScope, Product, Promotion, QuantityBreak,
+    Reward, RewardOrder, RuleSet, Segment, StoreSettings, Targets,
 };
 use rust_decimal::Decimal;
 
@@ -400,5 +401,235 @@ proptest! {
             let floor = product.min_price.max(cost).unwrap_or_default();
             prop_assert!(price.price >= floor.min(product.price), "{:?}", price);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// With B2B offers (issue 12): quantity breaks count the units of a sku in the whole cart, so the
+// same invariants hold for customers with contract prices.
+
+const CUSTOMERS: [&str; 3] = ["C1", "C2", "C3"];
+
+/// A value that stays exact at the cent under up to three promotion percentages: fixed prices are
+/// multiples of 10,000.00, and percentages are taken off list prices that are multiples of
+/// 1,000,000.00.
+fn contract_value() -> impl Strategy<Value = (Option<Decimal>, Option<Decimal>)> {
+    prop_oneof![
+        (1..=300i64).prop_map(|k| (Some(euros(k * 10_000)), None)),
+        (1..=99i64).prop_map(|p| (None, Some(Decimal::from(p)))),
+    ]
+}
+
+fn contract_discount(code: usize) -> impl Strategy<Value = ContractDiscount> {
+    (
+        prop_oneof![
+            (0..SKUS.len()).prop_map(|i| (Some(SKUS[i].to_owned()), None)),
+            prop::sample::select(vec!["top", "s1", "s2"]).prop_map(|s| (None, Some(s.to_owned()))),
+        ],
+        contract_value(),
+        prop::option::of(1..4u32),
+        prop::collection::vec((1..4u32, contract_value()), 0..3),
+    )
+        .prop_map(
+            move |((sku, segment), (price, percent), min_quantity, steps)| {
+                // Breaks above the minimum, increasing, of the discount's kind.
+                let mut from = min_quantity.unwrap_or(1);
+                let breaks = steps
+                    .into_iter()
+                    .map(|(step, (p, q))| {
+                        from += step;
+                        let value = if price.is_some() {
+                            (p.or(price), None)
+                        } else {
+                            (None, q.or(percent))
+                        };
+                        QuantityBreak {
+                            from,
+                            price: value.0,
+                            percent: value.1,
+                        }
+                    })
+                    .collect();
+                ContractDiscount {
+                    code: format!("D{code}"),
+                    sku,
+                    segment,
+                    price,
+                    percent,
+                    min_quantity,
+                    breaks,
+                }
+            },
+        )
+}
+
+fn customer_offer(i: usize) -> impl Strategy<Value = CustomerOffer> {
+    let scope = prop_oneof![
+        Just(OfferScope::All),
+        Just(OfferScope::Group("g".to_owned())),
+        prop::sample::select(CUSTOMERS.to_vec()).prop_map(|c| OfferScope::Customer(c.to_owned())),
+    ];
+    // Before, around or after the carts' instant (2026-12-05).
+    let dates = prop::sample::select(vec![
+        (None, None),
+        (Some("2026-12-01"), Some("2026-12-31")),
+        (Some("2026-12-06"), None),
+        (None, Some("2026-12-04")),
+    ]);
+    let commitment = |number: u32| {
+        (1..4usize)
+            .prop_flat_map(|n| (0..n).map(contract_discount).collect::<Vec<_>>())
+            .prop_map(move |discounts| Commitment {
+                number,
+                starts_on: None,
+                ends_on: None,
+                discounts,
+            })
+    };
+    (
+        scope,
+        dates,
+        prop::option::of(prop::sample::select(vec![
+            "2026-01-01T00:00:00Z",
+            "2026-02-01T00:00:00Z",
+        ])),
+        (1..3u32).prop_flat_map(move |n| (1..=n).map(commitment).collect::<Vec<_>>()),
+    )
+        .prop_map(
+            move |(scope, (starts_on, ends_on), created_at, commitments)| CustomerOffer {
+                title: format!("Offer {i}"),
+                starts_on: starts_on.map(str::to_owned),
+                ends_on: ends_on.map(str::to_owned),
+                created_at: created_at.map(str::to_owned),
+                commitments,
+                ..CustomerOffer::new(format!("O{i}"), scope)
+            },
+        )
+}
+
+fn rules_with_offers(
+    promotions: impl Strategy<Value = Vec<Promotion>>,
+) -> impl Strategy<Value = RuleSet> {
+    (
+        prop::collection::vec(1..=6i64, 4),
+        promotions,
+        (0..6usize).prop_flat_map(|n| (0..n).map(customer_offer).collect::<Vec<_>>()),
+        any::<bool>(),
+    )
+        .prop_map(|(prices, promotions, offers, on_offer_prices)| {
+            let segment = |id: &str, parent: Option<&str>| Segment {
+                id: id.to_owned(),
+                name: id.to_owned(),
+                parent: parent.map(str::to_owned),
+                star: false,
+            };
+            RuleSet {
+                store: StoreSettings {
+                    groups: [(
+                        "g".to_owned(),
+                        GroupSettings {
+                            display: Display::Gross,
+                        },
+                    )]
+                    .into(),
+                    promotions_on_offer_prices: on_offer_prices,
+                    ..StoreSettings::default()
+                },
+                catalog: Catalog {
+                    segments: vec![
+                        segment("top", None),
+                        segment("s1", Some("top")),
+                        segment("s2", Some("top")),
+                    ],
+                    products: SKUS
+                        .iter()
+                        .zip(prices)
+                        .enumerate()
+                        .map(|(i, (sku, k))| Product {
+                            tax_rate: Decimal::new(2, 1),
+                            segments: vec![if i < 2 { "s1" } else { "s2" }.to_owned()],
+                            ..Product::new(*sku, euros(k * 1_000_000))
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+                promotions,
+                offers,
+                ..Default::default()
+            }
+        })
+}
+
+fn customer() -> impl Strategy<Value = Customer> {
+    (prop::sample::select(CUSTOMERS.to_vec()), any::<bool>()).prop_map(|(id, in_group)| Customer {
+        id: Some(id.to_owned()),
+        groups: if in_group {
+            vec!["g".to_owned()]
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn with_offers_splitting_lines_of_a_product_never_changes_the_total(
+        rules in rules_with_offers((0..4usize).prop_flat_map(|n| (0..n).map(exact_promotion).collect::<Vec<_>>())),
+        units in units(),
+        customer in customer(),
+    ) {
+        let snapshot = compile(&rules).unwrap();
+        let mut merged: Vec<(usize, u32)> = Vec::new();
+        for &(p, quantity, _) in &units {
+            match merged.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, total)) => *total += quantity,
+                None => merged.push((p, quantity)),
+            }
+        }
+        let one_line_each: Vec<CartLine> =
+            merged.iter().map(|&(p, q)| CartLine::new(SKUS[p], q)).collect();
+        let one_line_per_unit: Vec<CartLine> = merged
+            .iter()
+            .flat_map(|&(p, q)| (0..q).map(move |_| CartLine::new(SKUS[p], 1)))
+            .collect();
+        let totals: Vec<(Decimal, Decimal)> = [one_line_each, one_line_per_unit]
+            .into_iter()
+            .map(|lines| {
+                let cart = Cart { customer: customer.clone(), ..cart(lines) };
+                let quote = snapshot.evaluate(&cart).unwrap();
+                (quote.totals.grand.gross, quote.totals.catalog_subtotal)
+            })
+            .collect();
+        prop_assert_eq!(totals[0], totals[1], "one line per unit: {:?}", units);
+    }
+
+    #[test]
+    fn with_offers_the_catalog_price_is_what_one_unit_pays(
+        rules in rules_with_offers((0..6usize).prop_flat_map(|n| (0..n).map(catalog_promotion).collect::<Vec<_>>())),
+        sku in 0..SKUS.len(),
+        customer in customer(),
+    ) {
+        let snapshot = compile(&rules).unwrap();
+        let request = PriceRequest {
+            customer: customer.clone(),
+            channel: None,
+            at: "2026-12-05T10:00:00Z".to_owned(),
+            display: None,
+            skus: vec![SKUS[sku].to_owned()],
+        };
+        let price = &snapshot.price(&request).unwrap()[0];
+        let one_unit = Cart { customer, ..cart(vec![CartLine::new(SKUS[sku], 1)]) };
+        let quote = snapshot.evaluate(&one_unit).unwrap();
+        let line = &quote.lines[0];
+        prop_assert_eq!(price.price, line.amount, "{:#?}", quote.promotions);
+        prop_assert_eq!(price.price, line.catalog_unit_price);
+        prop_assert_eq!(price.price_source, line.price_source);
+        prop_assert_eq!(&price.offer, &line.offer);
+        prop_assert_eq!(&price.offer_candidates, &line.offer_candidates);
+        prop_assert_eq!(price.reference_price, line.reference_unit_price);
+        prop_assert_eq!(price.promotion, line.catalog_promotion);
     }
 }

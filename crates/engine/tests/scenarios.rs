@@ -70,6 +70,19 @@ fn run(file: &Path) -> Vec<String> {
             return problems;
         }
     };
+    run_case(&snapshot, &scenario, "", &mut problems);
+    // More requests against the same rules, each with its expectations.
+    if let Some(cases) = scenario.get("cases").and_then(Value::as_array) {
+        for (i, case) in cases.iter().enumerate() {
+            run_case(&snapshot, case, &format!("cases[{i}]: "), &mut problems);
+        }
+    }
+    problems
+}
+
+/// Runs the cart and the price request of `case` (the scenario itself or one of its `cases`).
+fn run_case(snapshot: &Snapshot, scenario: &Value, name: &str, all: &mut Vec<String>) {
+    let mut problems = Vec::new();
     if let Some(cart) = scenario.get("cart") {
         let cart = request_from_json::<Cart>(&cart.to_string());
         let result = cart.as_ref().map_err(Clone::clone).and_then(|cart| {
@@ -109,7 +122,7 @@ fn run(file: &Path) -> Vec<String> {
             (Err(e), _) => problems.push(format!("price request refused: {e}")),
         }
     }
-    problems
+    all.extend(problems.into_iter().map(|p| format!("{name}{p}")));
 }
 
 fn scenario_files() -> Vec<PathBuf> {

@@ -14,7 +14,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 
-use super::{Compiler, Table, parse_instant};
+use super::{Compiler, Table, parse_instant, pos};
 use crate::rules::{self, OfferScope};
 use crate::snapshot::b2b::{
     CompiledCommitment, CompiledDiscount, CompiledOffer, Contracts, Level, ScopeEntry, Target,
@@ -31,18 +31,16 @@ fn day_start(date: Date, zone: &TimeZone) -> Option<Timestamp> {
 }
 
 /// Whole days, both included: from the first instant of the first day to the first instant of
-/// the day after the last.
+/// the day after the last (none after the last day of the calendar).
 fn window(starts_on: Option<Date>, ends_on: Option<Date>, zone: &TimeZone) -> Window {
     Window {
-        start: starts_on.and_then(|d| day_start(d, zone)),
-        end: ends_on
-            .and_then(|d| d.tomorrow().ok())
-            .and_then(|d| day_start(d, zone)),
+        start: starts_on.and_then(|d| Some((day_start(d, zone)?, d))),
+        end: ends_on.and_then(|d| Some((day_start(d.tomorrow().ok()?, zone)?, d))),
     }
 }
 
 /// A date as the rule format writes it; `Err` when it does not read.
-fn date(text: Option<&String>) -> Result<Option<Date>, ()> {
+fn read_date(text: Option<&String>) -> Result<Option<Date>, ()> {
     text.map(|t| t.parse::<Date>().map_err(|_| ())).transpose()
 }
 
@@ -72,15 +70,15 @@ impl Compiler<'_> {
             // Customers name their groups: the context finds this one by its id.
             self.intern(Table::Groups, group);
         }
-        let starts_on = date(offer.starts_on.as_ref());
-        let ends_on = date(offer.ends_on.as_ref());
+        let starts_on = read_date(offer.starts_on.as_ref());
+        let ends_on = read_date(offer.ends_on.as_ref());
         let mut readable = starts_on.is_ok() && ends_on.is_ok();
         let (starts_on, ends_on) = (starts_on.unwrap_or(None), ends_on.unwrap_or(None));
         let mut commitments = Vec::with_capacity(offer.commitments.len());
         for (j, commitment) in offer.commitments.iter().enumerate() {
             let (Ok(own_start), Ok(own_end)) = (
-                date(commitment.starts_on.as_ref()),
-                date(commitment.ends_on.as_ref()),
+                read_date(commitment.starts_on.as_ref()),
+                read_date(commitment.ends_on.as_ref()),
             ) else {
                 readable = false;
                 continue;
@@ -97,8 +95,6 @@ impl Compiler<'_> {
             }
             commitments.push(CompiledCommitment {
                 number: commitment.number,
-                starts_on: c_starts,
-                ends_on: c_ends,
                 window: window(c_starts, c_ends, zone),
                 discounts: discounts.into_boxed_slice(),
             });
@@ -113,8 +109,6 @@ impl Compiler<'_> {
             kind: offer.kind,
             level: Level::of(&offer.scope),
             scope: offer.scope.clone(),
-            starts_on,
-            ends_on,
             window: window(starts_on, ends_on, zone),
             show_to_customer: offer.show_to_customer,
             created_at,
@@ -161,13 +155,13 @@ impl Compiler<'_> {
         zone: &TimeZone,
     ) -> Vec<Arc<CompiledOffer>> {
         let mut compiled = Vec::with_capacity(offers.len());
-        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut seen: FxHashMap<&str, String> = FxHashMap::default();
         for (i, offer) in offers.iter().enumerate() {
-            let path = format!("offers[{i}]");
-            if let Some(first) = seen.insert(&offer.code, i) {
+            let path = format!("offers[{}]", pos(self.positions.map(|p| &p.offers), i));
+            if let Some(first) = seen.insert(&offer.code, path.clone()) {
                 self.error(
                     format!("{path}.code"),
-                    format!("duplicate code `{}` (first at offers[{first}])", offer.code),
+                    format!("duplicate code `{}` (first at {first})", offer.code),
                 );
                 continue;
             }
@@ -257,6 +251,7 @@ impl Snapshot {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    use jiff::civil::date;
     use rust_decimal_macros::dec;
 
     use super::*;
@@ -321,15 +316,17 @@ mod tests {
         let snapshot = crate::compile(&rules(vec![offer])).unwrap();
         let offer = snapshot.contracts.by_code.get("SUMMER").unwrap();
         // 29 March 2026: CET (+01:00) at midnight, CEST from 02:00.
-        assert_eq!(offer.window.start, Some(instant("2026-03-28T23:00:00Z")));
+        let start = offer.window.start.unwrap();
+        assert_eq!(start, (instant("2026-03-28T23:00:00Z"), date(2026, 3, 29)));
         // 26 October 2026 starts in CET again.
-        assert_eq!(offer.window.end, Some(instant("2026-10-25T23:00:00Z")));
+        let end = offer.window.end.unwrap();
+        assert_eq!(end, (instant("2026-10-25T23:00:00Z"), date(2026, 10, 25)));
         let numbers: Vec<u32> = offer.commitments.iter().map(|c| c.number).collect();
         assert_eq!(numbers, [1, 2]);
         assert_eq!(offer.commitments[0].window, offer.window);
         let june = &offer.commitments[1].window;
-        assert_eq!(june.start, Some(instant("2026-05-31T22:00:00Z")));
-        assert_eq!(june.end, Some(instant("2026-06-30T22:00:00Z")));
+        assert_eq!(june.start.unwrap().0, instant("2026-05-31T22:00:00Z"));
+        assert_eq!(june.end.unwrap().0, instant("2026-06-30T22:00:00Z"));
     }
 
     /// Each scope has its own entry, and within it the discounts are found by sku and segment.

@@ -113,8 +113,10 @@ impl<'a> Evaluation<'a> {
     pub(super) fn lines_matching(&self, p: &Promotion, targets: &Targets) -> SmallVec<[u16; 8]> {
         (0..self.lines.len() as u16)
             .filter(|&l| {
-                let facts = self.lines[l as usize].facts();
+                let line = &self.lines[l as usize];
+                let facts = line.facts();
                 self.available(l) > 0
+                    && (self.snap.promotions_on_offer_prices || !line.offer_priced())
                     && targets.matches(&facts)
                     && !p.exclude.as_ref().is_some_and(|e| e.matches(&facts))
             })
@@ -252,12 +254,29 @@ impl<'a> Evaluation<'a> {
                 let (x, y) = (offer.buy, offer.get);
                 let mut triggers = unit_stream(&triggers);
                 let mut rewards = unit_stream(&rewards);
-                for _ in 0..found.times {
-                    effect.groups.push(UnitGroup {
+                let mut left = found.times;
+                // Past the first applications listed one by one, those that take all their units
+                // from the runs at the head of both streams are alike and counted once, so that
+                // a line of millions of units does not make millions of groups.
+                let listed = found.times <= LISTED_APPLICATIONS;
+                while left > 0 {
+                    let alike = if listed {
+                        1
+                    } else {
+                        (head(&triggers) / x.max(1))
+                            .min(head(&rewards) / y.max(1))
+                            .clamp(1, left)
+                    };
+                    let group = UnitGroup {
                         triggers: take_units(&mut triggers, x),
                         rewards: take_units(&mut rewards, y),
                         units: Units::new(),
-                    });
+                        times: alike,
+                    };
+                    take_units(&mut triggers, x * (alike - 1));
+                    take_units(&mut rewards, y * (alike - 1));
+                    push_group(&mut effect.groups, group);
+                    left -= alike;
                 }
             }
         }
@@ -434,11 +453,13 @@ impl<'a> Evaluation<'a> {
                 pools[e].3 += *part;
             }
             if self.recording {
-                effect.groups.push(UnitGroup {
+                let group = UnitGroup {
                     triggers: Units::new(),
                     rewards: Units::new(),
                     units: by_line(&units),
-                });
+                    times: 1,
+                };
+                push_group(&mut effect.groups, group);
             }
             formed += 1;
         }
@@ -471,21 +492,52 @@ fn by_line(units: &PoolUnits) -> Units {
 }
 
 /// `(pool, units)` pairs as a queue of single units of lines.
-fn unit_stream(units: &PoolUnits) -> std::collections::VecDeque<u16> {
-    units
-        .iter()
-        .flat_map(|&((l, _), k)| std::iter::repeat_n(l, k as usize))
-        .collect()
+fn unit_stream(units: &PoolUnits) -> std::collections::VecDeque<(u16, u32)> {
+    units.iter().map(|&((l, _), k)| (l, k)).collect()
 }
 
-fn take_units(stream: &mut std::collections::VecDeque<u16>, count: u32) -> Units {
+/// Units left in the run at the head of a stream.
+fn head(stream: &std::collections::VecDeque<(u16, u32)>) -> u32 {
+    stream.front().map_or(0, |&(_, k)| k)
+}
+
+/// Takes `count` units off the head of a stream of runs of units of lines.
+fn take_units(stream: &mut std::collections::VecDeque<(u16, u32)>, mut count: u32) -> Units {
     let mut units = Units::new();
-    for _ in 0..count {
-        if let Some(l) = stream.pop_front() {
-            merge(&mut units, l, 1);
+    while count > 0 {
+        let Some((l, k)) = stream.front_mut() else {
+            break;
+        };
+        let taken = (*k).min(count);
+        merge(&mut units, *l, taken);
+        *k -= taken;
+        count -= taken;
+        if *k == 0 {
+            stream.pop_front();
         }
     }
     units
+}
+
+/// Applications of one promotion listed one by one in a quote; past them, consecutive ones alike
+/// are listed once with how many times they applied.
+const LISTED_APPLICATIONS: u32 = 1_000;
+
+/// Adds an application to the explanation, counted with the previous one when they are alike
+/// and enough are listed already.
+fn push_group(groups: &mut Vec<UnitGroup>, group: UnitGroup) {
+    let enough = groups.len() >= LISTED_APPLICATIONS as usize;
+    match groups.last_mut() {
+        Some(last)
+            if enough
+                && last.triggers == group.triggers
+                && last.rewards == group.rewards
+                && last.units == group.units =>
+        {
+            last.times += group.times;
+        }
+        _ => groups.push(group),
+    }
 }
 
 /// Follows what units taken one after the other from pools are worth, the way

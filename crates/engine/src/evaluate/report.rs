@@ -83,6 +83,7 @@ impl<'a> Evaluation<'a> {
                     triggers: self.line_units(&g.triggers),
                     rewards: self.line_units(&g.rewards),
                     units: self.line_units(&g.units),
+                    times: g.times,
                 })
                 .collect(),
         });
@@ -149,6 +150,10 @@ impl<'a> Evaluation<'a> {
             .map(|l| {
                 let discount: Decimal = l.discounts.iter().map(|(_, d)| *d).sum();
                 let total = money.split_tax(l.amount, l.tax_rate, display);
+                let (offer, offer_candidates) = match l.offer {
+                    Some(o) => (o.applied, o.candidates),
+                    None => (None, Vec::new()),
+                };
                 totals.subtotal += l.subtotal;
                 totals.discount += discount;
                 totals.merchandise += total;
@@ -158,7 +163,13 @@ impl<'a> Evaluation<'a> {
                     name: l.name,
                     quantity: l.quantity,
                     tax_rate: l.tax_rate,
-                    price_source: PriceSource::List,
+                    price_source: if offer.is_some() {
+                        PriceSource::Offer
+                    } else {
+                        PriceSource::List
+                    },
+                    offer,
+                    offer_candidates,
                     reference_unit_price: l.reference_unit,
                     catalog_unit_price: l.catalog_unit,
                     catalog_promotion: l.catalog_promotion.map(id),

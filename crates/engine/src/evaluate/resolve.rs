@@ -7,9 +7,11 @@ use std::sync::OnceLock;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{CartVoucher, Line, Part, ShippingLine};
+use super::{CartVoucher, Line, LineOffer, Part, ShippingLine};
+use crate::b2b::Day;
 use crate::cart::Cart;
 use crate::compile::normalize_code;
+use crate::context::Ctx;
 use crate::error::FieldError;
 use crate::limits::MAX_UNITS;
 use crate::money::rate_problem;
@@ -245,6 +247,7 @@ impl Snapshot {
                 brand,
                 attributes,
                 tags,
+                offer: None,
             });
         }
         // Lines are large: past a few, order their indices, then move each line once.
@@ -256,6 +259,60 @@ impl Snapshot {
         order.sort_by(|&a, &b| lines[a].id.cmp(&lines[b].id));
         let mut slots: Vec<Option<Line<'c>>> = lines.into_iter().map(Some).collect();
         order.into_iter().filter_map(|i| slots[i].take()).collect()
+    }
+
+    /// The B2B step (DESIGN §2.3): the lines that a discount of the customer's offers reaches get
+    /// its unit price as their base, the subtotal rounded once; the reference price stays the
+    /// list's. Quantity breaks count the units of the sku in the whole cart, so that splitting a
+    /// line changes nothing. Costs nothing when the customer has no offer.
+    pub(super) fn price_offers<'c>(&'c self, ctx: &Ctx<'c>, lines: &mut [Line<'c>]) {
+        let scopes = self.scopes(ctx.customer, &ctx.groups);
+        if scopes.is_empty() {
+            return;
+        }
+        let money = &self.money;
+        let today = || Day(self.local_time(ctx.now).0.date());
+        for i in 0..lines.len() {
+            let line = &lines[i];
+            // At most MAX_UNITS in all: the sum cannot overflow.
+            let units = || {
+                lines
+                    .iter()
+                    .filter(|l| l.sku == line.sku)
+                    .map(|l| l.quantity)
+                    .sum()
+            };
+            let facts = (line.sku, &line.segments[..]);
+            let Some(resolution) = scopes.resolve(money, facts, line.unit, ctx.now, units) else {
+                continue;
+            };
+            let unit = resolution.winner().map(|w| w.unit);
+            let (applied, candidates) = resolution.explain(today);
+            let line = &mut lines[i];
+            if let Some(unit) = unit {
+                let subtotal = money.round(unit * Decimal::from(line.quantity));
+                line.unit = unit;
+                line.base_unit = unit;
+                line.subtotal = subtotal;
+                line.catalog_amount = subtotal;
+                line.catalog_unit = unit;
+                line.amount = subtotal;
+                line.parts = SmallVec::from_elem(
+                    Part {
+                        units: line.quantity,
+                        amount: subtotal,
+                        base: subtotal,
+                        claimed: false,
+                        closed_by: None,
+                    },
+                    1,
+                );
+            }
+            line.offer = Some(Box::new(LineOffer {
+                applied,
+                candidates,
+            }));
+        }
     }
 
     /// Checks the cart's vouchers: a code (unique, compared like coupon codes), an amount above

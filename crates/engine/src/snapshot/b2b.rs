@@ -37,30 +37,40 @@ impl Level {
     }
 }
 
-/// From `start` (included) to `end` (excluded); `None`: unbounded on that side.
+/// Whole days of the store's calendar: from the first instant of the first day (included) to the
+/// first instant of the day after the last (excluded), each with its day; `None`: unbounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Window {
-    pub start: Option<Timestamp>,
-    pub end: Option<Timestamp>,
+    pub start: Option<(Timestamp, Date)>,
+    /// The instant the day after the last begins, and the last day.
+    pub end: Option<(Timestamp, Date)>,
 }
 
 /// Where an instant stands against a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Live {
     Yes,
-    NotStarted,
-    Ended,
+    /// Until this first day.
+    NotStarted(Date),
+    /// Since the day after this last day.
+    Ended(Date),
 }
 
 impl Window {
     pub fn at(&self, now: Timestamp) -> Live {
-        if self.start.is_some_and(|s| now < s) {
-            Live::NotStarted
-        } else if self.end.is_some_and(|e| now >= e) {
-            Live::Ended
-        } else {
-            Live::Yes
+        match (self.start, self.end) {
+            (Some((start, day)), _) if now < start => Live::NotStarted(day),
+            (_, Some((end, day))) if now >= end => Live::Ended(day),
+            _ => Live::Yes,
         }
+    }
+
+    pub fn first_day(&self) -> Option<Date> {
+        self.start.map(|(_, day)| day)
+    }
+
+    pub fn last_day(&self) -> Option<Date> {
+        self.end.map(|(_, day)| day)
     }
 }
 
@@ -71,8 +81,6 @@ pub(crate) struct CompiledOffer {
     pub kind: OfferType,
     pub scope: OfferScope,
     pub level: Level,
-    pub starts_on: Option<Date>,
-    pub ends_on: Option<Date>,
     pub window: Window,
     pub show_to_customer: bool,
     /// Between equal prices of one level, the older offer wins (absent: after every dated one).
@@ -85,8 +93,6 @@ pub(crate) struct CompiledOffer {
 pub(crate) struct CompiledCommitment {
     pub number: u32,
     /// Its own dates, or its offer's.
-    pub starts_on: Option<Date>,
-    pub ends_on: Option<Date>,
     pub window: Window,
     pub discounts: Box<[CompiledDiscount]>,
 }
@@ -240,8 +246,10 @@ impl ScopeEntry {
 /// its shard only.
 #[derive(Debug, Clone)]
 pub(crate) struct Shards<V> {
-    shards: Box<[Arc<FxHashMap<Box<str>, V>>]>,
+    shards: Box<[Arc<Shard<V>>]>,
 }
+
+type Shard<V> = FxHashMap<Box<str>, V>;
 
 const SHARDS: usize = 64;
 
