@@ -2,10 +2,9 @@
 //! targets and values, and the offers into one index per customer scope
 //! ([`Contracts`](crate::snapshot::b2b::Contracts)).
 //!
-//! What an offer must be to be valid is checked by `offer_checks.rs`; here an offer that cannot
-//! be read (a date that does not parse, a discount without a value) is left out, its error being
-//! reported there. Only what needs the rest of the rule set is reported here: a segment the
-//! catalog does not have, an unreadable `created_at`, two offers with one code.
+//! What an offer must be to be valid is checked by `offer_checks.rs` (`offer_problems`), which
+//! runs first: here an offer that cannot be read (a date that does not parse, a discount without
+//! a value or target) is only left out, its error being reported there.
 
 use std::sync::Arc;
 
@@ -14,7 +13,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use rustc_hash::FxHashMap;
 
-use super::{Compiler, Table, parse_instant, pos};
+use super::{Compiler, Table, parse_day};
 use crate::rules::{self, OfferScope};
 use crate::snapshot::b2b::{
     CompiledCommitment, CompiledDiscount, CompiledOffer, Contracts, Level, ScopeEntry, Target,
@@ -41,7 +40,7 @@ fn window(starts_on: Option<Date>, ends_on: Option<Date>, zone: &TimeZone) -> Wi
 
 /// A date as the rule format writes it; `Err` when it does not read.
 fn read_date(text: Option<&String>) -> Result<Option<Date>, ()> {
-    text.map(|t| t.parse::<Date>().map_err(|_| ())).transpose()
+    text.map(|t| parse_day(t).ok_or(())).transpose()
 }
 
 fn value(
@@ -52,20 +51,16 @@ fn value(
 }
 
 impl Compiler<'_> {
-    /// One offer compiled, or `None` when it cannot be (its errors are reported, here or by the
-    /// offer's checks).
+    /// One offer compiled, or `None` when it cannot be (the offer's checks say why).
     pub(super) fn customer_offer(
         &mut self,
-        path: &str,
         offer: &rules::CustomerOffer,
         zone: &TimeZone,
     ) -> Option<CompiledOffer> {
-        let before = self.errors.len();
-        let created_at = offer.created_at.as_deref().and_then(|text| {
-            parse_instant(text, zone)
-                .map_err(|e| self.error(format!("{path}.created_at"), e))
-                .ok()
-        });
+        let created_at = offer
+            .created_at
+            .as_deref()
+            .and_then(|text| text.parse::<Timestamp>().ok());
         if let OfferScope::Group(group) = &offer.scope {
             // Customers name their groups: the context finds this one by its id.
             self.intern(Table::Groups, group);
@@ -75,7 +70,7 @@ impl Compiler<'_> {
         let mut readable = starts_on.is_ok() && ends_on.is_ok();
         let (starts_on, ends_on) = (starts_on.unwrap_or(None), ends_on.unwrap_or(None));
         let mut commitments = Vec::with_capacity(offer.commitments.len());
-        for (j, commitment) in offer.commitments.iter().enumerate() {
+        for commitment in &offer.commitments {
             let (Ok(own_start), Ok(own_end)) = (
                 read_date(commitment.starts_on.as_ref()),
                 read_date(commitment.ends_on.as_ref()),
@@ -86,9 +81,8 @@ impl Compiler<'_> {
             let c_starts = own_start.or(starts_on);
             let c_ends = own_end.or(ends_on);
             let mut discounts = Vec::with_capacity(commitment.discounts.len());
-            for (k, discount) in commitment.discounts.iter().enumerate() {
-                let at = format!("{path}.commitments[{j}].discounts[{k}]");
-                match self.contract_discount(&at, discount) {
+            for discount in &commitment.discounts {
+                match self.contract_discount(discount) {
                     Some(d) => discounts.push(d),
                     None => readable = false,
                 }
@@ -99,7 +93,7 @@ impl Compiler<'_> {
                 discounts: discounts.into_boxed_slice(),
             });
         }
-        if !readable || self.errors.len() > before {
+        if !readable {
             return None;
         }
         commitments.sort_by_key(|c| c.number);
@@ -116,23 +110,13 @@ impl Compiler<'_> {
         })
     }
 
-    fn contract_discount(
-        &mut self,
-        path: &str,
-        discount: &rules::ContractDiscount,
-    ) -> Option<CompiledDiscount> {
+    fn contract_discount(&self, discount: &rules::ContractDiscount) -> Option<CompiledDiscount> {
         let target = match (&discount.sku, &discount.segment) {
             (Some(sku), None) => Target::Sku(sku.as_str().into()),
-            (None, Some(segment)) => match self.names.segments.get(segment.as_str()) {
-                Some(&id) => Target::Segment(id, segment.as_str().into()),
-                None => {
-                    self.error(
-                        format!("{path}.segment"),
-                        format!("unknown segment `{segment}`"),
-                    );
-                    return None;
-                }
-            },
+            (None, Some(segment)) => {
+                let id = *self.names.segments.get(segment.as_str())?;
+                Target::Segment(id, segment.as_str().into())
+            }
             _ => return None,
         };
         let mut breaks = Vec::with_capacity(discount.breaks.len());
@@ -148,28 +132,18 @@ impl Compiler<'_> {
         })
     }
 
-    /// Every offer of a rule set compiled, two with one code reported.
+    /// Every offer of a rule set compiled (their checks, duplicate codes included, are
+    /// `check_offers`').
     pub(super) fn customer_offers(
         &mut self,
         offers: &[rules::CustomerOffer],
         zone: &TimeZone,
     ) -> Vec<Arc<CompiledOffer>> {
-        let mut compiled = Vec::with_capacity(offers.len());
-        let mut seen: FxHashMap<&str, String> = FxHashMap::default();
-        for (i, offer) in offers.iter().enumerate() {
-            let path = format!("offers[{}]", pos(self.positions.map(|p| &p.offers), i));
-            if let Some(first) = seen.insert(&offer.code, path.clone()) {
-                self.error(
-                    format!("{path}.code"),
-                    format!("duplicate code `{}` (first at {first})", offer.code),
-                );
-                continue;
-            }
-            if let Some(offer) = self.customer_offer(&path, offer, zone) {
-                compiled.push(Arc::new(offer));
-            }
-        }
-        compiled
+        offers
+            .iter()
+            .filter_map(|offer| self.customer_offer(offer, zone))
+            .map(Arc::new)
+            .collect()
     }
 }
 
@@ -284,6 +258,15 @@ mod tests {
             ..RuleSet::default()
         };
         rules.store.time_zone = "Europe/Paris".to_owned();
+        rules.store.groups.insert(
+            "canteens".to_owned(),
+            crate::rules::GroupSettings {
+                display: crate::rules::Display::Net,
+            },
+        );
+        for offer in &mut rules.offers {
+            offer.title = format!("Offer {}", offer.code);
+        }
         rules
     }
 
