@@ -11,8 +11,9 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-use crate::rules::OfferScope;
+use crate::rules::{OfferScope, OfferType};
 
+mod queries;
 mod resolve;
 
 pub(crate) use resolve::Scopes;
@@ -273,4 +274,148 @@ impl Serialize for OfferCandidate<'_> {
         }
         .serialize(serializer)
     }
+}
+
+/// Serializes a reason with its `message` (what its `Display` writes) beside its fields.
+struct WithMessage<'r, T>(&'r T);
+
+impl<T: Serialize + fmt::Display> Serialize for WithMessage<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'r, T: Serialize> {
+            #[serde(flatten)]
+            reason: &'r T,
+            message: String,
+        }
+        Out {
+            reason: self.0,
+            message: self.0.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// What a discount names: one sku, or a segment and everything under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountTarget<'a> {
+    Sku(&'a str),
+    Segment(&'a str),
+}
+
+/// A value: a fixed unit price (display mode) or a percentage off the list price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DiscountValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<Decimal>,
+}
+
+/// "From 10 units: 4.10".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BreakValue {
+    pub from: u32,
+    #[serde(flatten)]
+    pub value: DiscountValue,
+}
+
+/// One discount of an offer that reaches a product ("Offres en cours", seed 004): a management
+/// answer, which lists every customer's contracts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductOffer<'a> {
+    pub offer: &'a str,
+    pub title: &'a str,
+    #[serde(rename = "type")]
+    pub kind: OfferType,
+    pub scope: ScopeRef<'a>,
+    pub commitment: u32,
+    /// The commitment's first and last days (its own, or its offer's); absent: unbounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<Day>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<Day>,
+    pub discount: &'a str,
+    pub target: DiscountTarget<'a>,
+    #[serde(flatten)]
+    pub value: DiscountValue,
+    /// Units of the sku the cart must hold; absent: 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_quantity: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<BreakValue>,
+    /// Whether the offer and the commitment are live at the instant asked about (absent when
+    /// none was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<bool>,
+    /// What it means for the customer asked about, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_customer: Option<ForCustomer<'a>>,
+}
+
+/// A discount seen from one customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForCustomer<'a> {
+    pub in_scope: bool,
+    /// Why the offer is not the customer's.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "with_message"
+    )]
+    pub out_of_scope: Option<OutOfScope<'a>>,
+    /// The unit price it gives the customer (display mode) from its minimum quantity, before
+    /// breaks; absent for a percentage on a product the catalog does not have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Decimal>,
+    /// It is what prices one unit of the product for the customer at the instant asked about
+    /// (absent when none was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wins: Option<bool>,
+}
+
+/// Why an offer's scope leaves a customer out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum OutOfScope<'a> {
+    NotInGroup { group: &'a str },
+    OtherCustomer { customer: &'a str },
+    OtherCollectionPoint { collection_point: &'a str },
+}
+
+impl fmt::Display for OutOfScope<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutOfScope::NotInGroup { group } => write!(f, "customer not in group {group}"),
+            OutOfScope::OtherCustomer { customer } => write!(f, "offer for customer {customer}"),
+            OutOfScope::OtherCollectionPoint { collection_point } => {
+                write!(f, "offer for collection point {collection_point}")
+            }
+        }
+    }
+}
+
+/// Serializes a present reason with its message.
+fn with_message<S: Serializer, T: Serialize + fmt::Display>(
+    reason: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match reason {
+        Some(reason) => WithMessage(reason).serialize(serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// An offer a customer may filter the shop on ("Offre commerciale"): `show_to_customer`, in the
+/// customer's scope, live.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerOfferSummary<'a> {
+    pub offer: &'a str,
+    pub title: &'a str,
+    #[serde(rename = "type")]
+    pub kind: OfferType,
+    pub scope: ScopeRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<Day>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<Day>,
 }

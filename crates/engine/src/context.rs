@@ -31,7 +31,44 @@ fn weekday_index(day: Weekday) -> usize {
     day.to_monday_zero_offset() as usize
 }
 
+/// The instant of a request (`at`), or its error.
+pub(crate) fn parse_at(at: &str, errors: &mut Vec<FieldError>) -> Option<Timestamp> {
+    match at.parse::<Timestamp>() {
+        Ok(now) => Some(now),
+        Err(_) => {
+            errors.push(FieldError::new(
+                "at",
+                format!("`{at}` is not an instant (RFC 3339 with an offset, e.g. 2026-12-05T10:00:00+01:00)"),
+            ));
+            None
+        }
+    }
+}
+
 impl Snapshot {
+    /// The interned ids of the customer's groups that some promotion, offer or setting names,
+    /// sorted.
+    pub(crate) fn group_ids(&self, customer: &Customer) -> SmallVec<[u32; 4]> {
+        let mut groups: SmallVec<[u32; 4]> = customer
+            .groups
+            .iter()
+            .filter_map(|g| self.names.groups.get(g.as_str()).copied())
+            .collect();
+        groups.sort_unstable();
+        groups
+    }
+
+    /// How the customer sees prices: as the first of their groups that says, else the store's
+    /// default.
+    pub(crate) fn display_of(&self, customer: &Customer) -> Display {
+        customer
+            .groups
+            .iter()
+            .filter_map(|g| self.names.groups.get(g.as_str()))
+            .find_map(|&id| self.group_display.get(id as usize).copied().flatten())
+            .unwrap_or(self.default_display)
+    }
+
     /// Resolves the context fields of a request; errors name the offending field.
     pub(crate) fn context<'a>(
         &self,
@@ -44,36 +81,14 @@ impl Snapshot {
         if let Some(problem) = customer.spent.and_then(bound_problem) {
             errors.push(FieldError::new("customer.spent", problem));
         }
-        let now = match at.parse::<Timestamp>() {
-            Ok(now) => now,
-            Err(_) => {
-                errors.push(FieldError::new(
-                    "at",
-                    format!("`{at}` is not an instant (RFC 3339 with an offset, e.g. 2026-12-05T10:00:00+01:00)"),
-                ));
-                return None;
-            }
-        };
-        let mut groups: SmallVec<[u32; 4]> = customer
-            .groups
-            .iter()
-            .filter_map(|g| self.names.groups.get(g.as_str()).copied())
-            .collect();
-        let display = display.unwrap_or_else(|| {
-            customer
-                .groups
-                .iter()
-                .filter_map(|g| self.names.groups.get(g.as_str()))
-                .find_map(|&id| self.group_display.get(id as usize).copied().flatten())
-                .unwrap_or(self.default_display)
-        });
-        groups.sort_unstable();
+        let now = parse_at(at, errors)?;
+        let display = display.unwrap_or_else(|| self.display_of(customer));
         let civil = now.to_zoned(self.time_zone.clone());
         let time = civil.time();
         Some(Ctx {
             display,
             customer,
-            groups,
+            groups: self.group_ids(customer),
             channel,
             channel_id: channel.and_then(|c| self.names.channels.get(c).copied()),
             now,

@@ -218,7 +218,7 @@ impl Snapshot {
         self.price_products(request, self.products.iter().collect(), Vec::new())
     }
 
-    fn price_products<'s>(
+    pub(crate) fn price_products<'s>(
         &'s self,
         request: &PriceRequest,
         products: Vec<&'s Product>,

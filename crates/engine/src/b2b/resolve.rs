@@ -82,7 +82,7 @@ pub(crate) struct Resolution<'s> {
 
 /// The unit price `value` gives on a list unit price of `list` (display mode): a fixed price as
 /// it is, a percentage off rounded once to the currency's minor unit.
-fn unit_price(money: &Money, value: Value, list: Decimal) -> Decimal {
+pub(crate) fn unit_price(money: &Money, value: Value, list: Decimal) -> Decimal {
     match value {
         Value::Price(price) => price,
         Value::Percent(percent) => {
@@ -135,6 +135,13 @@ fn rank(a: &Found<'_>, b: &Found<'_>) -> (Ordering, Option<TieBreak>) {
 impl<'s> Scopes<'s> {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Every offer of the customer's scopes.
+    pub fn offers(&self) -> impl Iterator<Item = &'s CompiledOffer> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.offers.iter().map(|o| &**o))
     }
 
     /// The discounts that reach a product (`sku`, in `segments` with their ancestors) whose list
