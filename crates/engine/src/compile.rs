@@ -322,6 +322,7 @@ impl Compiler<'_> {
         Some(Snapshot {
             contracts: b2b::contracts(offers, &names),
             promotions_on_offer_prices: store.promotions_on_offer_prices,
+            sells_to: store.sells_to,
             money,
             time_zone,
             prices_include_tax: store.prices_include_tax,

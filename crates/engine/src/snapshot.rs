@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use crate::money::Money;
 use crate::rules::{
     BudgetRule, CartAmountBasis, Combination, Compatibility, Display, PercentBasis, RoundingOf,
-    SemanticsOverrides, SkipDiscounted, Strategy, TierBasis, Ties,
+    SellsTo, SemanticsOverrides, SkipDiscounted, Strategy, TierBasis, Ties,
 };
 
 pub(crate) mod b2b;
@@ -54,6 +54,8 @@ pub struct Snapshot {
     pub(crate) contracts: b2b::Contracts,
     /// Promotions also apply on a line priced by an offer.
     pub(crate) promotions_on_offer_prices: bool,
+    /// Which offer types and scopes the store accepts.
+    pub(crate) sells_to: SellsTo,
 }
 
 /// String → id tables. Only names that appear in the catalog or in a promotion are interned: a name

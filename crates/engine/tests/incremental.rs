@@ -1,6 +1,6 @@
-//! `Snapshot::apply` against a full compile: any sequence of product, selection and promotion
-//! changes applied one call at a time gives a snapshot that answers every cart and price request
-//! exactly as a full compile of the final rules does.
+//! `Snapshot::apply` against a full compile: any sequence of product, selection, promotion and
+//! B2B offer changes applied one call at a time gives a snapshot that answers every cart and
+//! price request exactly as a full compile of the final rules does.
 
 #![allow(clippy::unwrap_used)] // generated inputs are valid by construction; a failure is a finding
 
@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use remise_engine::cart::{Cart, CartLine, Customer, PresentedCode};
 use remise_engine::rules::{
-    Audience, Catalog, Combination, Conditions, Coupon, Offer, Product, Promotion, RULES_FORMAT,
-    RuleSet, Segment, Selection, StoreSettings, Targets,
+    Audience, Catalog, Combination, Commitment, Conditions, ContractDiscount, Coupon,
+    CustomerOffer, Display, GroupSettings, Offer, OfferScope, Product, Promotion, QuantityBreak,
+    RULES_FORMAT, RuleSet, Segment, Selection, StoreSettings, Targets,
 };
 use remise_engine::{PriceRequest, RuleChange, Snapshot, compile};
 use rust_decimal::Decimal;
@@ -162,6 +163,88 @@ fn promotion() -> impl Strategy<Value = Promotion> {
         )
 }
 
+fn contract_value() -> impl Strategy<Value = (Option<Decimal>, Option<Decimal>)> {
+    prop_oneof![
+        cents(20_000).prop_map(|price| (Some(price), None)),
+        (1..=100i64).prop_map(|p| (None, Some(Decimal::from(p)))),
+    ]
+}
+
+fn contract_discount(code: usize) -> impl Strategy<Value = ContractDiscount> {
+    (
+        prop_oneof![
+            (0..SKUS.len()).prop_map(|i| (Some(SKUS[i].to_owned()), None)),
+            prop::sample::select(SEGMENTS.to_vec()).prop_map(|s| (None, Some(s.to_owned()))),
+        ],
+        contract_value(),
+        prop::option::of(1..4u32),
+        prop::option::of((1..4u32, contract_value())),
+    )
+        .prop_map(
+            move |((sku, segment), (price, percent), min_quantity, step)| {
+                let breaks = step
+                    .map(|(step, (p, q))| QuantityBreak {
+                        from: min_quantity.unwrap_or(1) + step,
+                        price: price.and(p.or(price)),
+                        percent: percent.and(q.or(percent)),
+                    })
+                    .into_iter()
+                    .collect();
+                ContractDiscount {
+                    code: format!("D{code}"),
+                    sku,
+                    segment,
+                    price,
+                    percent,
+                    min_quantity,
+                    breaks,
+                }
+            },
+        )
+}
+
+/// An offer of one of five codes, for everyone, a group or a customer, live or not on
+/// 2026-12-05.
+fn customer_offer() -> impl Strategy<Value = CustomerOffer> {
+    let scope = prop_oneof![
+        Just(OfferScope::All),
+        prop::sample::select(vec!["pro", "vip"]).prop_map(|g| OfferScope::Group(g.to_owned())),
+        prop::sample::select(vec!["C1", "C2"]).prop_map(|c| OfferScope::Customer(c.to_owned())),
+    ];
+    let dates = prop::sample::select(vec![
+        (None, None),
+        (Some("2026-12-01"), Some("2026-12-31")),
+        (Some("2026-12-06"), None),
+    ]);
+    let commitment = |number: u32| {
+        (1..3usize)
+            .prop_flat_map(|n| (0..n).map(contract_discount).collect::<Vec<_>>())
+            .prop_map(move |discounts| Commitment {
+                number,
+                starts_on: None,
+                ends_on: None,
+                discounts,
+            })
+    };
+    (
+        0..5usize,
+        scope,
+        dates,
+        any::<bool>(),
+        (1..3u32).prop_flat_map(move |n| (1..=n).map(commitment).collect::<Vec<_>>()),
+    )
+        .prop_map(
+            |(i, scope, (starts_on, ends_on), dated, commitments)| CustomerOffer {
+                title: format!("Offer {i}"),
+                starts_on: starts_on.map(str::to_owned),
+                ends_on: ends_on.map(str::to_owned),
+                created_at: dated.then(|| format!("2026-0{}-01T00:00:00Z", i + 1)),
+                commitments,
+                ..CustomerOffer::new(format!("O{i}"), scope)
+            },
+        )
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     PutProduct(Product),
@@ -169,6 +252,8 @@ enum Op {
     PutSelection(Selection),
     PutPromotion(Box<Promotion>),
     RemovePromotion(usize),
+    PutOffer(Box<CustomerOffer>),
+    RemoveOffer(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -178,6 +263,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => selection().prop_map(Op::PutSelection),
         3 => promotion().prop_map(|p| Op::PutPromotion(Box::new(p))),
         1 => (0..6usize).prop_map(Op::RemovePromotion),
+        3 => customer_offer().prop_map(|o| Op::PutOffer(Box::new(o))),
+        1 => (0..5usize).prop_map(Op::RemoveOffer),
     ]
 }
 
@@ -187,6 +274,8 @@ struct State {
     products: BTreeMap<String, Product>,
     selections: BTreeMap<String, Selection>,
     promotions: BTreeMap<String, Promotion>,
+    offers: BTreeMap<String, CustomerOffer>,
+    promotions_on_offer_prices: bool,
 }
 
 impl State {
@@ -211,9 +300,17 @@ impl State {
     }
 
     fn rules(&self) -> RuleSet {
+        // Both groups see the default display: naming them changes nothing for promotions.
+        let group = GroupSettings {
+            display: Display::Gross,
+        };
         RuleSet {
             format: RULES_FORMAT.to_owned(),
-            store: StoreSettings::default(),
+            store: StoreSettings {
+                groups: [("pro".to_owned(), group.clone()), ("vip".to_owned(), group)].into(),
+                promotions_on_offer_prices: self.promotions_on_offer_prices,
+                ..StoreSettings::default()
+            },
             catalog: Catalog {
                 segments: vec![
                     Segment {
@@ -239,7 +336,7 @@ impl State {
                 selections: self.selections.values().cloned().collect(),
             },
             promotions: self.promotions.values().cloned().collect(),
-            offers: Vec::new(),
+            offers: self.offers.values().cloned().collect(),
         }
     }
 
@@ -267,6 +364,15 @@ impl State {
                 self.promotions.remove(&id);
                 return snapshot.apply(&[RuleChange::RemovePromotion(&id)]).unwrap();
             }
+            Op::PutOffer(o) => {
+                self.offers.insert(o.code.clone(), (**o).clone());
+                RuleChange::Offer(o)
+            }
+            Op::RemoveOffer(i) => {
+                let code = format!("O{i}");
+                self.offers.remove(&code);
+                return snapshot.apply(&[RuleChange::RemoveOffer(&code)]).unwrap();
+            }
         };
         snapshot.apply(&[change]).unwrap()
     }
@@ -278,10 +384,12 @@ fn requests() -> impl Strategy<Value = Vec<Cart>> {
         any::<bool>(),
         prop::option::of(prop::sample::select(vec!["web", "kiosk"])),
         prop::option::of(prop::sample::select(vec!["pro", "vip"])),
+        prop::option::of(prop::sample::select(vec!["C1", "C2"])),
     )
-        .prop_map(|(lines, coupon, channel, group)| Cart {
+        .prop_map(|(lines, coupon, channel, group, id)| Cart {
             channel: channel.map(str::to_owned),
             customer: Customer {
+                id: id.map(str::to_owned),
                 groups: group.into_iter().map(str::to_owned).collect(),
                 ..Default::default()
             },
@@ -314,9 +422,14 @@ fn answers(snapshot: &Snapshot, carts: &[Cart]) -> Vec<String> {
             Err(error) => error.to_string(),
         })
         .collect();
-    for channel in [None, Some("web")] {
+    let c1 = Customer {
+        id: Some("C1".to_owned()),
+        groups: vec!["pro".to_owned()],
+        ..Default::default()
+    };
+    for (channel, customer) in [(None, Customer::default()), (Some("web"), c1)] {
         let request = PriceRequest {
-            customer: Customer::default(),
+            customer,
             channel: channel.map(str::to_owned),
             at: "2026-12-05T10:00:00Z".to_owned(),
             display: None,
@@ -338,8 +451,10 @@ proptest! {
         base in prop::collection::vec(op(), 0..12),
         changes in prop::collection::vec(op(), 1..20),
         carts in requests(),
+        promotions_on_offer_prices in any::<bool>(),
     ) {
         let mut state = State::initial();
+        state.promotions_on_offer_prices = promotions_on_offer_prices;
         for op in &base {
             let snapshot = compile(&state.rules()).unwrap();
             state.apply(op, &snapshot);
@@ -379,4 +494,16 @@ fn a_change_that_does_not_compile_is_refused_with_its_path() {
     let problems = snapshot.check_promotion(&gift);
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].path, "offer.sku");
+    // An offer is checked as a full compile checks it: its group must be one of the store's.
+    let mut offer = CustomerOffer::new("O9", OfferScope::Group("nobody".to_owned()));
+    offer.title = "Nobody's".to_owned();
+    let error = snapshot.apply(&[RuleChange::Offer(&offer)]).unwrap_err();
+    let paths: Vec<&str> = error.errors().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["offers[O9].scope.group"]);
+    let problems = snapshot.check_offer(&offer);
+    let paths: Vec<&str> = problems.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["scope.group"]);
+    offer.scope = OfferScope::Group("pro".to_owned());
+    assert!(snapshot.check_offer(&offer).is_empty());
+    assert!(snapshot.apply(&[RuleChange::Offer(&offer)]).is_ok());
 }

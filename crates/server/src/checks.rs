@@ -4,7 +4,8 @@
 //!
 //! Kinds whose change reaches every product or what names mean (settings, segments, customer
 //! groups, a removed selection) are rare and still compiled whole ([`changed_problems`] answers
-//! `None` for them).
+//! `None` for them). A B2B offer is checked alone against the served snapshot's settings,
+//! groups and segments (`Snapshot::check_offer`): nothing refers to an offer.
 
 use remise_engine::Snapshot;
 use remise_engine::rules::Offer;
@@ -53,11 +54,13 @@ pub fn changed_problems(
         // A selection's own content cannot be wrong once its document reads; a removed one may
         // still be named (by promotions, vouchers' requests, landing pages): compiled whole.
         Kind::Selection if after.selections.contains_key(id) => Some(Vec::new()),
+        Kind::Offer => Some(match after.offers.get(id) {
+            Some(offer) => on(kind, id, snapshot.check_offer(offer)),
+            // Nothing refers to an offer.
+            None => Vec::new(),
+        }),
         // Not part of the compiled rules: their checks are the model's (`Model::check_with`).
         Kind::Campaign | Kind::Relay => Some(Vec::new()),
-        // Compiled whole until the engine applies offers one by one.
-        Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Selection | Kind::Offer => {
-            None
-        }
+        Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Selection => None,
     }
 }

@@ -65,6 +65,7 @@ impl Published {
         let mut products = BTreeSet::new();
         let mut selections = BTreeSet::new();
         let mut promotions = BTreeSet::new();
+        let mut offers = BTreeSet::new();
         for ChangedDocument { kind, id, record } in documents {
             let document = record.and_then(|record| {
                 read_record(record)
@@ -77,7 +78,8 @@ impl Published {
                 None => model.remove(kind, &id),
             }
             match kind {
-                Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Offer => full = true,
+                Kind::Settings | Kind::Segment | Kind::CustomerGroup => full = true,
+                Kind::Offer => drop(offers.insert(id)),
                 Kind::Selection if removed => full = true,
                 Kind::Selection => drop(selections.insert(id)),
                 Kind::Product => drop(products.insert(id)),
@@ -126,6 +128,12 @@ impl Published {
             changes.push(match served {
                 Some(promotion) => RuleChange::Promotion(promotion),
                 None => RuleChange::RemovePromotion(id),
+            });
+        }
+        for code in &offers {
+            changes.push(match model.offers.get(code) {
+                Some(offer) => RuleChange::Offer(offer),
+                None => RuleChange::RemoveOffer(code),
             });
         }
         let snapshot = match self.snapshot.apply(&changes) {
@@ -286,4 +294,96 @@ async fn load(store: &dyn Store) -> anyhow::Result<Published> {
         Ok(published)
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use remise_engine::PriceRequest;
+    use remise_engine::cart::Customer;
+    use remise_store::Record;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn record(kind: Kind, id: &str, body: Value) -> Record {
+        Record {
+            kind,
+            id: id.to_owned(),
+            version: 1,
+            body,
+            parent: None,
+            status: None,
+            created_at: 1_780_000_000_000,
+            updated_at: 1_780_000_000_000,
+            deleted_at: None,
+        }
+    }
+
+    fn changed(kind: Kind, id: &str, body: Option<Value>) -> ChangedDocument {
+        ChangedDocument {
+            kind,
+            id: id.to_owned(),
+            record: body.map(|body| record(kind, id, body)),
+        }
+    }
+
+    fn prices(published: &Published) -> String {
+        let request = PriceRequest {
+            customer: Customer {
+                id: Some("DUPONT".to_owned()),
+                groups: vec!["cantines".to_owned()],
+                ..Customer::default()
+            },
+            channel: None,
+            at: "2026-05-12T10:00:00+02:00".to_owned(),
+            display: None,
+            skus: vec!["YOGURT".to_owned()],
+        };
+        serde_json::to_string(&published.snapshot.price(&request).unwrap()).unwrap()
+    }
+
+    /// An offer written, changed and removed is applied to the served snapshot, which then
+    /// answers as a full compile of the same model.
+    #[test]
+    fn offer_changes_are_applied_as_a_full_compile_serves_them() {
+        let (model, skipped) = Model::from_records(vec![
+            record(
+                Kind::CustomerGroup,
+                "cantines",
+                json!({"id": "cantines", "name": "Canteens", "display": "net"}),
+            ),
+            record(
+                Kind::Product,
+                "YOGURT",
+                json!({"sku": "YOGURT", "name": "Yogurt", "price": "5.00"}),
+            ),
+        ]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let mut published = Published::build(1, model).unwrap();
+        let offer = |price: &str| {
+            json!({"code": "CANTINES", "title": "Canteens", "scope": {"group": "cantines"},
+                   "commitments": [{"number": 1, "discounts": [
+                       {"code": "Y", "sku": "YOGURT", "price": price}]}]})
+        };
+        let steps = [Some(offer("3.95")), Some(offer("3.80")), None];
+        for (i, body) in steps.into_iter().enumerate() {
+            let revision = i as i64 + 2;
+            published = published
+                .with_changes(revision, vec![changed(Kind::Offer, "CANTINES", body)])
+                .unwrap();
+            let full = Published::build(revision, published.model.clone()).unwrap();
+            assert_eq!(prices(&published), prices(&full));
+            assert_eq!(published.model.offers.len(), usize::from(i < 2));
+            if let Some(price) = ["3.95", "3.80"].get(i) {
+                let served = prices(&published);
+                assert!(
+                    served.contains(&format!("\"price\":\"{price}\"")),
+                    "{served}"
+                );
+            }
+        }
+        assert!(prices(&published).contains("\"price_source\":\"list\""));
+    }
 }

@@ -4,16 +4,18 @@
 //! What a change costs: a product, its compiled form and a copy of one chunk of 1,024 product
 //! pointers (and, added or removed, of one of the sku table's 256 shards); a selection, the
 //! entries of its old and new skus; a promotion, its compiled form, its place in the sorted list
-//! and the target index of all promotions (lists of integers). Changes to settings, segments (their lineage
-//! reaches every product under them) or removed selections (their name is known to vouchers) need
-//! a full [`compile`](super::compile): [`Snapshot::apply`] does not take them.
+//! and the target index of all promotions (lists of integers); a B2B offer, its compiled form,
+//! the index of the scope it leaves and of the scope it joins, and one shard of the tables by
+//! code and by customer. Changes to settings, segments (their lineage reaches every product under
+//! them), customer groups or removed selections (their name is known to vouchers) need a full
+//! [`compile`](super::compile): [`Snapshot::apply`] does not take them.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use super::{Compiler, Table, build_index, consideration_order};
+use super::{Compiler, OfferStore, Table, build_index, consideration_order};
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::rules;
 use crate::snapshot::Snapshot;
@@ -31,13 +33,17 @@ pub enum RuleChange<'a> {
     Promotion(&'a rules::Promotion),
     /// The promotion with this id no longer served.
     RemovePromotion(&'a str),
+    /// A B2B offer created or replaced.
+    Offer(&'a rules::CustomerOffer),
+    /// The B2B offer with this code removed.
+    RemoveOffer(&'a str),
 }
 
 impl Snapshot {
     /// The snapshot with `changes` applied, equal in every answer to a full compile of the rule
-    /// set with the same changes. Products and selections are applied before promotions, so a
-    /// gift may name a product added by the same call. Errors carry paths such as
-    /// `products[SKU].price` or `promotions[ID].offer`.
+    /// set with the same changes. Products, selections and offers are applied before promotions,
+    /// so a gift may name a product added by the same call. Errors carry paths such as
+    /// `products[SKU].price`, `promotions[ID].offer` or `offers[CODE].commitments[0].number`.
     pub fn apply(&self, changes: &[RuleChange<'_>]) -> Result<Snapshot> {
         let mut next = self.clone();
         let mut c = Compiler {
@@ -50,6 +56,8 @@ impl Snapshot {
                 RuleChange::Product(product) => c.apply_product(&mut next, product),
                 RuleChange::RemoveProduct(sku) => remove_product(&mut next, sku),
                 RuleChange::Selection(selection) => c.apply_selection(&mut next, selection),
+                RuleChange::Offer(offer) => c.apply_offer(&mut next, offer),
+                RuleChange::RemoveOffer(code) => next.replace_offer(&c.names, code, None),
                 RuleChange::Promotion(_) | RuleChange::RemovePromotion(_) => {}
             }
         }
@@ -98,6 +106,27 @@ impl Snapshot {
         relative(c.errors)
     }
 
+    /// One B2B offer's problems against this snapshot's settings, customer groups and segments,
+    /// with paths within the offer (`commitments[0].discounts[1].price`): what compiling it in
+    /// the full rule set would report (but a code another offer has, which the store's ids
+    /// rule out).
+    pub fn check_offer(&self, offer: &rules::CustomerOffer) -> Vec<FieldError> {
+        let names = &self.names;
+        let store = OfferStore {
+            money: &self.money,
+            sells_to: self.sells_to,
+            group_exists: &|group| {
+                names.groups.get(group).is_some_and(|&id| {
+                    self.group_display
+                        .get(id as usize)
+                        .is_some_and(Option::is_some)
+                })
+            },
+            segment_exists: &|segment| names.segments.contains_key(segment),
+        };
+        super::offer_problems(offer, &store)
+    }
+
     /// One product's problems against this snapshot's segments and settings, with paths within
     /// the product (`price`).
     pub fn check_product(&self, product: &rules::Product) -> Vec<FieldError> {
@@ -129,6 +158,20 @@ fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
 }
 
 impl Compiler<'_> {
+    /// Checks an offer as a full compile would, and puts it in place of the offer of its code.
+    fn apply_offer(&mut self, next: &mut Snapshot, offer: &rules::CustomerOffer) {
+        let problems = next.check_offer(offer);
+        if !problems.is_empty() {
+            let path = format!("offers[{}]", offer.code);
+            for problem in problems {
+                self.error(format!("{path}.{}", problem.path), problem.message);
+            }
+            return;
+        }
+        let compiled = self.customer_offer(offer, &next.time_zone).map(Arc::new);
+        next.replace_offer(&self.names, &offer.code, compiled);
+    }
+
     fn apply_product(&mut self, next: &mut Snapshot, product: &rules::Product) {
         let path = format!("products[{}]", product.sku);
         let compiled = Arc::new(self.product(
