@@ -346,6 +346,7 @@ impl Model {
 /// errors by index without walking the maps once per error.
 struct Ids<'a> {
     promotions: Vec<&'a str>,
+    offers: Vec<&'a str>,
     products: Vec<&'a str>,
     segments: Vec<&'a str>,
     selections: Vec<&'a str>,
@@ -358,14 +359,16 @@ impl<'a> Ids<'a> {
         }
         Ids {
             promotions: keys(&model.promotions),
+            offers: keys(&model.offers),
             products: keys(&model.products),
             segments: keys(&model.segments),
             selections: keys(&model.selections),
         }
     }
 
-    /// Which document a compiled-rules error path (`promotions[3].offer`) is about, and the rest
-    /// of the path within that document.
+    /// Which document a compiled-rules error path (`promotions[3].offer`,
+    /// `offers[2].commitments[0].discounts[1].price`) is about, and the rest of the path within
+    /// that document.
     fn locate(&self, path: &str) -> Option<(Kind, &'a str, String)> {
         if let Some(rest) = path.strip_prefix("store.") {
             return Some((Kind::Settings, remise_store::SETTINGS_ID, rest.to_owned()));
@@ -375,6 +378,7 @@ impl<'a> Ids<'a> {
         let index: usize = index.parse().ok()?;
         let (kind, ids) = match list {
             "promotions" => (Kind::Promotion, &self.promotions),
+            "offers" => (Kind::Offer, &self.offers),
             "catalog.products" => (Kind::Product, &self.products),
             "catalog.segments" => (Kind::Segment, &self.segments),
             "catalog.selections" => (Kind::Selection, &self.selections),
@@ -396,8 +400,9 @@ pub struct ChangeProblems {
 }
 
 /// A stored record as a document. A promotion without `created_at` takes its record's (the
-/// order of equal priorities must not change when it is saved again). A record that no longer
-/// reads (written by a newer version, or by hand) is an error saying it was left out.
+/// order of equal priorities must not change when it is saved again); an offer always does (the
+/// server sets it: it breaks ties between equal prices). A record that no longer reads (written
+/// by a newer version, or by hand) is an error saying it was left out.
 pub fn read_record(record: Record) -> Result<Document, String> {
     let created_at = record.created_at;
     match Document::read(record.kind, record.body, "") {
@@ -406,6 +411,10 @@ pub fn read_record(record: Record) -> Result<Document, String> {
                 promotion.created_at = Some(rfc3339(created_at));
             }
             Ok(Document::Promotion(promotion))
+        }
+        Ok(Document::Offer(mut offer)) => {
+            offer.created_at = Some(rfc3339(created_at));
+            Ok(Document::Offer(offer))
         }
         Ok(document) => Ok(document),
         Err(error) => Err(format!(
