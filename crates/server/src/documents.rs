@@ -387,6 +387,11 @@ impl Document {
                     ));
                 }
             }
+            // `POST /v1/offers/restore` restores many: an offer of that code could not be read.
+            Document::Offer(o) if o.code == "restore" => problems.push(FieldProblem::new(
+                "code",
+                "`restore` is reserved (POST /v1/offers/restore)",
+            )),
             Document::CustomerGroup(g) if g.name.len() > 200 => {
                 problems.push(FieldProblem::new("name", "at most 200 characters"))
             }
