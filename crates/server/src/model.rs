@@ -346,10 +346,10 @@ impl Model {
 /// errors by index without walking the maps once per error.
 struct Ids<'a> {
     promotions: Vec<&'a str>,
-    offers: Vec<&'a str>,
     products: Vec<&'a str>,
     segments: Vec<&'a str>,
     selections: Vec<&'a str>,
+    offers: Vec<&'a str>,
 }
 
 impl<'a> Ids<'a> {
@@ -359,10 +359,10 @@ impl<'a> Ids<'a> {
         }
         Ids {
             promotions: keys(&model.promotions),
-            offers: keys(&model.offers),
             products: keys(&model.products),
             segments: keys(&model.segments),
             selections: keys(&model.selections),
+            offers: keys(&model.offers),
         }
     }
 
@@ -378,10 +378,10 @@ impl<'a> Ids<'a> {
         let index: usize = index.parse().ok()?;
         let (kind, ids) = match list {
             "promotions" => (Kind::Promotion, &self.promotions),
-            "offers" => (Kind::Offer, &self.offers),
             "catalog.products" => (Kind::Product, &self.products),
             "catalog.segments" => (Kind::Segment, &self.segments),
             "catalog.selections" => (Kind::Selection, &self.selections),
+            "offers" => (Kind::Offer, &self.offers),
             _ => return None,
         };
         let id = ids.get(index)?;
@@ -412,6 +412,8 @@ pub fn read_record(record: Record) -> Result<Document, String> {
             }
             Ok(Document::Promotion(promotion))
         }
+        // Between equal contract prices, the older offer wins: always the store's creation time
+        // (`Document::read` drops a body's, which the caller may not set).
         Ok(Document::Offer(mut offer)) => {
             offer.created_at = Some(rfc3339(created_at));
             Ok(Document::Offer(offer))
