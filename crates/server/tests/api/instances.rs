@@ -228,6 +228,28 @@ async fn applied_changes_serve_what_a_full_load_serves(url: &str) {
             Some(1),
             200,
         ),
+        // B2B offers: for everyone (so that the anonymous baskets below see them), then changed
+        // (a quantity break, a sector), then removed.
+        (
+            "POST",
+            "/v1/offers",
+            json!({"code": "TOUS1", "title": "Everyone", "scope": "all",
+                   "commitments": [{"number": 1, "discounts": [
+                       {"code": "D1", "sku": "GAME-UNO", "price": "7.00"}]}]}),
+            None,
+            201,
+        ),
+        (
+            "PATCH",
+            "/v1/offers/TOUS1",
+            json!({"commitments": [{"number": 1, "discounts": [
+                {"code": "D1", "sku": "GAME-UNO", "price": "6.50",
+                 "breaks": [{"from": 2, "price": "6.00"}]},
+                {"code": "D2", "sku": "NEW-TOY", "percent": "15"}]}]}),
+            Some(1),
+            200,
+        ),
+        ("DELETE", "/v1/offers/TOUS1", json!(null), Some(2), 200),
         (
             "POST",
             "/v1/segments",
@@ -238,6 +260,7 @@ async fn applied_changes_serve_what_a_full_load_serves(url: &str) {
     ];
     let baskets = [
         cart(&[("NEW-TOY", 2), ("GAME-UNO", 1)]),
+        cart(&[("GAME-UNO", 2)]),
         cart(&[("FIG-SPIDERMAN", 1), ("MASK-SPIDERMAN", 2), ("NEW-TOY", 1)]),
         cart(&[("LEGO-AVENGERS", 1), ("FIG-BATMAN", 3), ("BD-SPIDERMAN", 1)]),
     ];
@@ -249,6 +272,15 @@ async fn applied_changes_serve_what_a_full_load_serves(url: &str) {
             _ => a.delete(path, MANAGEMENT, *version).await,
         };
         assert_eq!(reply.status, *status, "{method} {path}: {:?}", reply.body);
+        if path.starts_with("/v1/offers") {
+            // While the offer lives, it prices the game; once removed, the list price does.
+            let quote = a.evaluate(&baskets[1]).await.body;
+            let source = if *method == "DELETE" { "list" } else { "offer" };
+            assert_eq!(
+                quote["lines"][0]["price_source"], source,
+                "after {method} {path}"
+            );
+        }
         // After every write, a fresh start on the same revision answers the same.
         let fresh = spawn_app_on(url).await;
         for basket in &baskets {
