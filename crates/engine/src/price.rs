@@ -248,16 +248,19 @@ impl Snapshot {
             })
             .collect();
         let scopes = self.scopes(ctx.customer, &ctx.groups);
+        // The store's date, for the offers that are not live: converted once for the batch.
+        let date = std::cell::OnceCell::new();
+        let today = || *date.get_or_init(|| Day(self.local_time(ctx.now).0.date()));
         Ok(products
             .into_iter()
-            .map(|p| self.catalog_price(&ctx, &scopes, &mut checks, &all, p))
+            .map(|p| self.catalog_price(&ctx, (&scopes, &today), &mut checks, &all, p))
             .collect())
     }
 
     fn catalog_price<'s>(
         &'s self,
         ctx: &Ctx<'_>,
-        scopes: &Scopes<'s>,
+        (scopes, today): (&Scopes<'s>, &dyn Fn() -> Day),
         checks: &mut ContextChecks,
         all: &[u32],
         product: &'s Product,
@@ -278,8 +281,7 @@ impl Snapshot {
             match scopes.resolve(money, facts, list, ctx.now, || 1) {
                 Some(resolution) => {
                     let unit = resolution.winner().map(|w| w.unit);
-                    let (applied, candidates) =
-                        resolution.explain(|| Day(self.local_time(ctx.now).0.date()));
+                    let (applied, candidates) = resolution.explain(today);
                     (
                         unit.unwrap_or_else(|| money.round(list)),
                         applied,

@@ -60,7 +60,7 @@ fn value(value: Value) -> DiscountValue {
             price: Some(price),
             percent: None,
         },
-        Value::Percent(percent) => DiscountValue {
+        Value::Percent { percent, .. } => DiscountValue {
             price: None,
             percent: Some(percent),
         },

@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 
 use super::{AppliedOffer, Day, OfferCandidate, OfferReason, Period, ScopeRef, TieBreak};
 use crate::cart::Customer;
-use crate::money::{Money, mul_div};
+use crate::money::Money;
 use crate::snapshot::Snapshot;
 use crate::snapshot::b2b::{
     CompiledCommitment, CompiledDiscount, CompiledOffer, Live, ScopeEntry, Value, sku_hash,
@@ -85,10 +85,7 @@ pub(crate) struct Resolution<'s> {
 pub(crate) fn unit_price(money: &Money, value: Value, list: Decimal) -> Decimal {
     match value {
         Value::Price(price) => price,
-        Value::Percent(percent) => {
-            let kept = (Decimal::ONE_HUNDRED - percent).max(Decimal::ZERO);
-            money.round(mul_div(list, kept, Decimal::ONE_HUNDRED))
-        }
+        Value::Percent { kept, .. } => money.round(list * kept),
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::{Compiler, Table, parse_day};
@@ -43,11 +44,13 @@ fn read_date(text: Option<&String>) -> Result<Option<Date>, ()> {
     text.map(|t| parse_day(t).ok_or(())).transpose()
 }
 
-fn value(
-    price: Option<rust_decimal::Decimal>,
-    percent: Option<rust_decimal::Decimal>,
-) -> Option<Value> {
-    price.map(Value::Price).or(percent.map(Value::Percent))
+fn value(price: Option<Decimal>, percent: Option<Decimal>) -> Option<Value> {
+    // Checked to be in (0, 100]: what it keeps is exact, in [0, 1).
+    let off = |percent: Decimal| Value::Percent {
+        percent,
+        kept: ((Decimal::ONE_HUNDRED - percent) / Decimal::ONE_HUNDRED).max(Decimal::ZERO),
+    };
+    price.map(Value::Price).or(percent.map(off))
 }
 
 impl Compiler<'_> {

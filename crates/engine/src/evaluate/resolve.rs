@@ -271,7 +271,9 @@ impl Snapshot {
             return;
         }
         let money = &self.money;
-        let today = || Day(self.local_time(ctx.now).0.date());
+        // The store's date, for the candidates that are not live: converted once.
+        let date = std::cell::OnceCell::new();
+        let today = || *date.get_or_init(|| Day(self.local_time(ctx.now).0.date()));
         for i in 0..lines.len() {
             let line = &lines[i];
             // At most MAX_UNITS in all: the sum cannot overflow.

@@ -116,11 +116,12 @@ pub(crate) enum Target {
 }
 
 /// A fixed unit price (display mode, at the currency's scale), or a percentage off the list
-/// price as written (10 for 10 %).
+/// price as written (10 for 10 %) with the part of the list price it keeps (0.90, exact: a
+/// multiplication rather than a division per price).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Value {
     Price(Decimal),
-    Percent(Decimal),
+    Percent { percent: Decimal, kept: Decimal },
 }
 
 impl CompiledDiscount {
