@@ -153,6 +153,9 @@ impl<'s> Scopes<'s> {
         now: Timestamp,
         units: impl FnOnce() -> u32,
     ) -> Option<Resolution<'s>> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let hash = sku_hash(sku);
         let mut units = Some(units);
         let mut counted = None;
