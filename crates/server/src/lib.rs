@@ -24,6 +24,7 @@ mod documents;
 pub mod mail;
 mod metrics;
 mod model;
+pub mod offers_file;
 mod problem;
 mod published;
 mod ratelimit;
