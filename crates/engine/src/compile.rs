@@ -21,8 +21,10 @@ use crate::snapshot::{
 mod apply;
 mod conditions;
 mod offer;
+mod offer_checks;
 mod product;
 
+pub use offer_checks::{MAX_CODE_LEN, OfferStore, code_problem, offer_problems, parse_day};
 pub use product::product_problems;
 
 pub use apply::RuleChange;
@@ -35,6 +37,7 @@ pub(crate) struct Positions {
     pub products: Vec<usize>,
     pub selections: Vec<usize>,
     pub promotions: Vec<usize>,
+    pub offers: Vec<usize>,
 }
 
 /// Checks and compiles a rule set.
@@ -301,6 +304,7 @@ impl Compiler<'_> {
                 promotions.push(Arc::new(compiled));
             }
         }
+        self.check_offers(&rules.offers, store, &money);
         if !self.errors.is_empty() {
             return None;
         }
@@ -491,6 +495,39 @@ impl Compiler<'_> {
         if let Some(problem) = money.amount_problem(amount) {
             self.error(path, problem);
         }
+    }
+
+    /// Every offer's own problems (`offer_checks`) and duplicate codes, at the offer's path.
+    fn check_offers(
+        &mut self,
+        offers: &[rules::CustomerOffer],
+        store: &rules::StoreSettings,
+        money: &Money,
+    ) {
+        let names = &self.names;
+        let context = OfferStore {
+            money,
+            sells_to: store.sells_to,
+            group_exists: &|group| store.groups.contains_key(group),
+            segment_exists: &|segment| names.segments.contains_key(segment),
+        };
+        let mut errors = Vec::new();
+        let mut seen: FxHashMap<&str, String> = FxHashMap::default();
+        for (i, offer) in offers.iter().enumerate() {
+            let path = format!("offers[{}]", pos(self.positions.map(|p| &p.offers), i));
+            if let Some(first) = seen.insert(&offer.code, path.clone()) {
+                errors.push(FieldError::new(
+                    format!("{path}.code"),
+                    format!("duplicate code `{}` (first at {first})", offer.code),
+                ));
+            }
+            errors.extend(
+                offer_problems(offer, &context)
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("{path}.{}", e.path), e.message)),
+            );
+        }
+        self.errors.extend(errors);
     }
 
     fn percent(&mut self, path: &str, percent: Decimal) -> Decimal {

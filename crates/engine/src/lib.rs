@@ -26,7 +26,10 @@ pub mod rules;
 mod snapshot;
 
 pub use cart::{Cart, CartLine, Customer, PriceRequest, Voucher};
-pub use compile::{RuleChange, compile, product_problems};
+pub use compile::{
+    MAX_CODE_LEN, OfferStore, RuleChange, code_problem, compile, offer_problems, parse_day,
+    product_problems,
+};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use parse::request_from_json;
 pub use quote::{ProductPrice, Quote};

@@ -125,13 +125,14 @@ fn read_rules(text: &str) -> (Option<RuleSet>, Positions, Vec<FieldError>) {
                 }
                 rules.catalog = catalog;
             }
+            "offers" => (rules.offers, positions.offers) = read_list(value, "offers", &mut errors),
             "promotions" => {
                 (rules.promotions, positions.promotions) =
                     read_list(value, "promotions", &mut errors)
             }
             _ => errors.push(FieldError::new(
                 key,
-                "unknown field (format, store, catalog, promotions)",
+                "unknown field (format, store, catalog, promotions, offers)",
             )),
         }
     }
@@ -200,6 +201,35 @@ mod tests {
                 "catalog.segments[2].parent: segment `b` is its own ancestor",
                 "catalog.segments[3].parent: segment `c` is its own ancestor",
             ]
+        );
+    }
+
+    #[test]
+    fn offer_errors_keep_their_place_in_the_file() {
+        let text = r#"{
+          "store": { "groups": { "cantines": { "display": "net" } } },
+          "offers": [
+            { "code": "A", "title": "x", "scope": "everyone" },
+            { "code": "CANTINES", "title": "Cantines", "scope": { "group": "cantines" } },
+            { "code": "CANTINES", "title": "Again", "type": "public_procurement",
+              "scope": { "group": "lycees" } }
+          ]
+        }"#;
+        let errors = messages(Snapshot::from_json(text).unwrap_err());
+        let paths: Vec<&str> = errors
+            .iter()
+            .map(|e| e.split(": ").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "offers[0].scope",
+                "offers[2].code",
+                "offers[2].ends_on",
+                "offers[2].scope.group",
+                "offers[2].starts_on",
+            ],
+            "{errors:#?}"
         );
     }
 

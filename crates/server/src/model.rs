@@ -349,6 +349,7 @@ struct Ids<'a> {
     products: Vec<&'a str>,
     segments: Vec<&'a str>,
     selections: Vec<&'a str>,
+    offers: Vec<&'a str>,
 }
 
 impl<'a> Ids<'a> {
@@ -361,6 +362,7 @@ impl<'a> Ids<'a> {
             products: keys(&model.products),
             segments: keys(&model.segments),
             selections: keys(&model.selections),
+            offers: keys(&model.offers),
         }
     }
 
@@ -378,6 +380,7 @@ impl<'a> Ids<'a> {
             "catalog.products" => (Kind::Product, &self.products),
             "catalog.segments" => (Kind::Segment, &self.segments),
             "catalog.selections" => (Kind::Selection, &self.selections),
+            "offers" => (Kind::Offer, &self.offers),
             _ => return None,
         };
         let id = ids.get(index)?;
@@ -406,6 +409,13 @@ pub fn read_record(record: Record) -> Result<Document, String> {
                 promotion.created_at = Some(rfc3339(created_at));
             }
             Ok(Document::Promotion(promotion))
+        }
+        // The same for an offer: between equal contract prices, the older offer wins.
+        Ok(Document::Offer(mut offer)) => {
+            if offer.created_at.is_none() {
+                offer.created_at = Some(rfc3339(created_at));
+            }
+            Ok(Document::Offer(offer))
         }
         Ok(document) => Ok(document),
         Err(error) => Err(format!(
