@@ -39,6 +39,8 @@ mod limiter;
 mod management;
 #[path = "api/numbers.rs"]
 mod numbers;
+#[path = "api/offers_csv.rs"]
+mod offers_csv;
 #[path = "api/operations.rs"]
 mod operations;
 #[path = "api/patch.rs"]

@@ -67,6 +67,17 @@ impl FileKind {
             FileKind::Discounts => "offer-discounts",
         }
     }
+
+    /// Where a column is in the file's list: a row's problems are listed in that order.
+    fn position(self, column: Option<&str>) -> usize {
+        let names = match self {
+            FileKind::Offers => super::offers_csv::COLUMNS.names,
+            FileKind::Discounts => super::discounts_csv::COLUMNS.names,
+        };
+        column
+            .and_then(|c| names.iter().position(|name| *name == c))
+            .unwrap_or(usize::MAX)
+    }
 }
 
 /// Problems kept before they are sorted and the first [`MAX_LISTED`] listed: a file whose every
@@ -78,7 +89,8 @@ const KEPT: usize = 10_000;
 pub(crate) struct Problems {
     /// Whether the import reads both files: fields then name theirs (`offers line 3: Type`).
     pub both_files: bool,
-    found: Vec<(FileKind, u64, FieldProblem)>,
+    /// Each problem with its file, line and column position.
+    found: Vec<((FileKind, u64, usize), FieldProblem)>,
     more: usize,
 }
 
@@ -109,8 +121,7 @@ impl Problems {
         }
         let name = self.both_files.then(|| file.name());
         self.found.push((
-            file,
-            line,
+            (file, line, file.position(column)),
             FieldProblem::in_cell(name, line, column, value, message),
         ));
     }
@@ -121,23 +132,28 @@ impl Problems {
             self.more += 1;
             return;
         }
-        self.found
-            .push((FileKind::Offers, 0, FieldProblem::new(field, message)));
+        self.found.push((
+            (FileKind::Offers, 0, usize::MAX),
+            FieldProblem::new(field, message),
+        ));
     }
 
-    /// `Ok` without problems; otherwise the first [`MAX_LISTED`] in the files' order (a row's
-    /// own in the order found) and the count of the others.
+    /// `Ok` without problems; otherwise the first [`MAX_LISTED`] in the files' order, a row's
+    /// in the order of its columns, and the count of the others. A cell that two checks found
+    /// wrong (the reading and the engine's) is listed once, with the first problem found.
     pub fn finish(mut self) -> ApiResult<()> {
         if self.is_empty() {
             return Ok(());
         }
-        self.found.sort_by_key(|(file, line, _)| (*file, *line));
+        self.found.sort_by_key(|(at, _)| *at);
+        self.found
+            .dedup_by(|(at, _), (earlier, _)| at.2 != usize::MAX && at == earlier);
         let more = self.more + self.found.len().saturating_sub(MAX_LISTED);
         let mut listed: Vec<FieldProblem> = self
             .found
             .into_iter()
             .take(MAX_LISTED)
-            .map(|(_, _, p)| p)
+            .map(|(_, p)| p)
             .collect();
         if more > 0 {
             listed.push(FieldProblem::new("", format!("and {more} more errors")));
