@@ -226,6 +226,6 @@ fn export(args: &ExportArgs, file: ExportFile) -> Result<()> {
         .await;
         spinner.finish_and_clear();
         // `remise export offers | head`: the reader had what it wanted.
-        Ok(stdout.quietly(written)?)
+        stdout.quietly(written)
     })
 }
