@@ -3,11 +3,17 @@
 //! its landing page, the MARVEL10 coupon, also stored so that it can be redeemed), loaded into an
 //! empty database by `remise serve` and `remise demo`.
 //!
+//! It sells to consumers and to professionals (seed 004): customer groups `cantines`,
+//! `restaurants` and `lycees` see net prices, and B2B offers give them contract prices: one offer
+//! for all customers (batteries by the box, with a quantity break), per group (canteens,
+//! restaurants), per customer (`C-DUPONT`), per collection point (`LYON-PART-DIEU`), and a public
+//! procurement for the region's schools with two commitments, the second a sub-range.
+//!
 //! The demo comes with two API keys whose secrets are printed and documented, so the README's
 //! `curl` works as written. They are for trying Remise out: revoke them (`DELETE /v1/api-keys/…`)
 //! before a demo database holds anything real.
 
-use remise_engine::rules::RuleSet;
+use remise_engine::rules::{CustomerOffer, Display, RuleSet, SellsTo};
 use remise_store::{Actor, Kind, ListQuery, Scope, Store};
 use serde_json::Value;
 
@@ -18,6 +24,15 @@ use crate::documents::{CustomerGroup, Document, Settings};
 const RULES: &str = include_str!("../../../examples/toyshop.rules.json");
 /// Its campaigns, which the rule format does not hold.
 const CAMPAIGNS: &str = include_str!("../demo/campaigns.json");
+/// Its B2B offers.
+const OFFERS: &str = include_str!("../demo/offers.json");
+
+/// The professional customer groups the offers name: id and name; they see net prices.
+const PROFESSIONAL_GROUPS: [(&str, &str); 3] = [
+    ("cantines", "Cantines scolaires"),
+    ("restaurants", "Restaurants"),
+    ("lycees", "Lycées de la région"),
+];
 
 /// The demo storefront key's secret.
 pub const STOREFRONT_KEY: &str = "rk_demo_storefront";
@@ -39,6 +54,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
     let actor = Actor("demo".to_owned());
     let rules: RuleSet = serde_json::from_str(RULES)?;
     let campaigns: Vec<Value> = serde_json::from_str(CAMPAIGNS)?;
+    let offers: Vec<CustomerOffer> = serde_json::from_str(OFFERS)?;
     let store_settings = &rules.store;
     let settings = Settings {
         currency: store_settings.currency.clone(),
@@ -47,6 +63,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
         prices_include_tax: store_settings.prices_include_tax,
         default_display: store_settings.default_display,
         strategy: store_settings.strategy,
+        sells_to: SellsTo::Both,
         ..Settings::default()
     };
     let groups = store_settings.groups.iter().map(|(id, group)| {
@@ -60,9 +77,19 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
             display: group.display,
         })
     });
+    let professional_groups = PROFESSIONAL_GROUPS.iter().map(|(id, name)| {
+        Document::CustomerGroup(CustomerGroup {
+            id: (*id).to_owned(),
+            name: (*name).to_owned(),
+            display: Display::Net,
+        })
+    });
     let mut batches: Vec<(Kind, Vec<Document>)> = vec![
         (Kind::Settings, vec![Document::Settings(settings)]),
-        (Kind::CustomerGroup, groups.collect()),
+        (
+            Kind::CustomerGroup,
+            groups.chain(professional_groups).collect(),
+        ),
         (
             Kind::Segment,
             rules
@@ -102,6 +129,13 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
             .promotions
             .into_iter()
             .map(|p| Document::Promotion(Box::new(p)))
+            .collect(),
+    ));
+    batches.push((
+        Kind::Offer,
+        offers
+            .into_iter()
+            .map(|o| Document::Offer(Box::new(o)))
             .collect(),
     ));
     for (kind, documents) in batches {

@@ -291,7 +291,13 @@ impl Document {
             Kind::Campaign => Document::Campaign(from_value(body, prefix)?),
             Kind::Promotion => Document::Promotion(Box::new(from_value(body, prefix)?)),
             Kind::Relay => Document::Relay(from_value(body, prefix)?),
-            Kind::Offer => Document::Offer(Box::new(from_value(body, prefix)?)),
+            Kind::Offer => {
+                let mut offer: CustomerOffer = from_value(body, prefix)?;
+                // The server's to set: the store's creation time (`model::read_record`), which
+                // decides ties between equal prices, so a caller cannot move an offer ahead.
+                offer.created_at = None;
+                Document::Offer(Box::new(offer))
+            }
         })
     }
 
@@ -381,6 +387,11 @@ impl Document {
                     ));
                 }
             }
+            // `POST /v1/offers/restore` restores many: an offer of that code could not be read.
+            Document::Offer(o) if o.code == "restore" => problems.push(FieldProblem::new(
+                "code",
+                "`restore` is reserved (POST /v1/offers/restore)",
+            )),
             Document::CustomerGroup(g) if g.name.len() > 200 => {
                 problems.push(FieldProblem::new("name", "at most 200 characters"))
             }

@@ -24,6 +24,7 @@ mod documents;
 pub mod mail;
 mod metrics;
 mod model;
+mod offer_filter;
 pub mod offers_file;
 mod problem;
 mod published;
@@ -35,7 +36,6 @@ pub mod rules_import;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use remise_store::{Actor, Kind, Store};
 use tokio::net::TcpListener;
@@ -198,6 +198,15 @@ impl Server {
     }
 }
 
+/// Removes the documents soft-deleted over 30 days before `now` (campaigns, promotions, offers),
+/// which can no longer be restored; returns how many. The server runs it about once an hour.
+pub async fn purge_old_deletions(
+    store: &dyn Store,
+    now: jiff::Timestamp,
+) -> remise_store::Result<u64> {
+    store.purge_deleted(routes::restorable_since(now)).await
+}
+
 /// Polls the store's revision (other instances' writes), reloads keys, and purges old deletions.
 async fn follow_store(state: Arc<AppState>) {
     let mut ticks: u64 = 0;
@@ -231,9 +240,7 @@ async fn follow_store(state: Arc<AppState>) {
         }
         // About once an hour.
         if ticks % (3_600_000 / POLL_INTERVAL.as_millis() as u64).max(1) == 3 {
-            let cutoff = remise_store::now_millis()
-                - remise_store::RESTORE_DAYS * Duration::from_secs(86_400).as_millis() as i64;
-            match state.store.purge_deleted(cutoff).await {
+            match purge_old_deletions(state.store.as_ref(), jiff::Timestamp::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("purged {n} documents deleted over 30 days ago"),
                 Err(error) => tracing::error!("purge failed: {error}"),

@@ -366,8 +366,9 @@ impl<'a> Ids<'a> {
         }
     }
 
-    /// Which document a compiled-rules error path (`promotions[3].offer`) is about, and the rest
-    /// of the path within that document.
+    /// Which document a compiled-rules error path (`promotions[3].offer`,
+    /// `offers[2].commitments[0].discounts[1].price`) is about, and the rest of the path within
+    /// that document.
     fn locate(&self, path: &str) -> Option<(Kind, &'a str, String)> {
         if let Some(rest) = path.strip_prefix("store.") {
             return Some((Kind::Settings, remise_store::SETTINGS_ID, rest.to_owned()));
@@ -399,8 +400,9 @@ pub struct ChangeProblems {
 }
 
 /// A stored record as a document. A promotion without `created_at` takes its record's (the
-/// order of equal priorities must not change when it is saved again). A record that no longer
-/// reads (written by a newer version, or by hand) is an error saying it was left out.
+/// order of equal priorities must not change when it is saved again); an offer always does (the
+/// server sets it: it breaks ties between equal prices). A record that no longer reads (written
+/// by a newer version, or by hand) is an error saying it was left out.
 pub fn read_record(record: Record) -> Result<Document, String> {
     let created_at = record.created_at;
     match Document::read(record.kind, record.body, "") {
@@ -410,11 +412,10 @@ pub fn read_record(record: Record) -> Result<Document, String> {
             }
             Ok(Document::Promotion(promotion))
         }
-        // The same for an offer: between equal contract prices, the older offer wins.
+        // Between equal contract prices, the older offer wins: always the store's creation time
+        // (`Document::read` drops a body's, which the caller may not set).
         Ok(Document::Offer(mut offer)) => {
-            if offer.created_at.is_none() {
-                offer.created_at = Some(rfc3339(created_at));
-            }
+            offer.created_at = Some(rfc3339(created_at));
             Ok(Document::Offer(offer))
         }
         Ok(document) => Ok(document),

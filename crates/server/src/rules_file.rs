@@ -2,11 +2,11 @@
 //! document with its place in the file and every problem of the file with its path.
 //!
 //! A rule file brings its `store.groups` (customer groups), `catalog.segments`,
-//! `catalog.products`, `catalog.selections` and `promotions`; its other `store` fields are not
+//! `catalog.products`, `catalog.selections`, `promotions` and `offers`; its other `store` fields are not
 //! imported, and must agree with the store's settings (checked by [`crate::rules_import`]).
 //! NDJSON: one document a line, as an object with one member named after the document's kind:
 //! `{"promotion": {…}}`, `{"campaign": {…}}`, `{"segment": {…}}`, `{"selection": {…}}`,
-//! `{"customer_group": {…}}`, `{"product": {…}}` (a member rather than a `kind` field, which
+//! `{"customer_group": {…}}`, `{"product": {…}}`, `{"offer": {…}}` (a member rather than a `kind` field, which
 //! campaigns already have). Blank lines are skipped.
 //!
 //! Paths: `promotions[17].offer.percent` in a rule file, `line 12: offer.percent` in NDJSON.
@@ -32,13 +32,14 @@ pub enum RulesFormat {
 }
 
 /// The kinds an NDJSON line may hold, by the name of its member.
-const LINE_KINDS: [Kind; 6] = [
+const LINE_KINDS: [Kind; 7] = [
     Kind::Promotion,
     Kind::Campaign,
     Kind::Segment,
     Kind::Selection,
     Kind::CustomerGroup,
     Kind::Product,
+    Kind::Offer,
 ];
 
 /// Where a document stands in the file.
@@ -283,11 +284,14 @@ fn read_rule_file(bytes: &[u8], max_documents: usize) -> ApiResult<RulesFile> {
     if let Some(list) = top.remove("promotions") {
         lists.push((Kind::Promotion, "promotions".to_owned(), list));
     }
+    if let Some(list) = top.remove("offers") {
+        lists.push((Kind::Offer, "offers".to_owned(), list));
+    }
     for key in top.keys() {
         file.problems.push(
             0,
             key.clone(),
-            "unknown field (format, store, catalog, promotions)",
+            "unknown field (format, store, catalog, promotions, offers)",
         );
     }
     let count = groups.len()

@@ -39,6 +39,10 @@ mod limiter;
 mod management;
 #[path = "api/numbers.rs"]
 mod numbers;
+#[path = "api/offer_lists.rs"]
+mod offer_lists;
+#[path = "api/offers.rs"]
+mod offers;
 #[path = "api/offers_csv.rs"]
 mod offers_csv;
 #[path = "api/operations.rs"]

@@ -409,6 +409,11 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
     /// One document, soft-deleted or not.
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>>;
 
+    /// The documents of `kind` with these ids, soft-deleted or not, in id order (unknown ids
+    /// are left out), read in one consistent read: a page of a list the server filtered in
+    /// memory.
+    async fn get_many(&self, kind: Kind, ids: &[String]) -> Result<Vec<Record>>;
+
     /// A page of documents of one kind, in id order.
     async fn list(&self, kind: Kind, query: &ListQuery) -> Result<Vec<Record>>;
 
@@ -485,6 +490,12 @@ pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
     /// Brings back a soft-deleted document (a new version). [`Error::NotFound`] when there is no
     /// soft-deleted document with that id.
     async fn restore(&self, actor: &Actor, kind: Kind, id: &str) -> Result<Record>;
+
+    /// Brings back several soft-deleted documents in one transaction, in the order given (each
+    /// a new version, one audit entry each, one revision for all). All or nothing: an id that is
+    /// not a soft-deleted document of `kind` (or is repeated) is [`Error::NotFound`] naming it,
+    /// and none is restored.
+    async fn restore_many(&self, actor: &Actor, kind: Kind, ids: &[String]) -> Result<Vec<Record>>;
 
     /// Removes documents soft-deleted before `deleted_before`; returns how many.
     async fn purge_deleted(&self, deleted_before: Millis) -> Result<u64>;

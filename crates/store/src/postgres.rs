@@ -16,7 +16,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, stream, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, many, stream, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
@@ -76,6 +76,17 @@ impl Store for PostgresStore {
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>> {
         let mut conn = self.pool.acquire().await?;
         sql::get(&mut Conn::Postgres(&mut conn), kind, id).await
+    }
+
+    async fn get_many(&self, kind: Kind, ids: &[String]) -> Result<Vec<Record>> {
+        // One snapshot for every chunk of ids.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let records = many::get_many(&mut Conn::Postgres(&mut tx), kind, ids).await?;
+        tx.commit().await?;
+        Ok(records)
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery) -> Result<Vec<Record>> {
@@ -222,6 +233,15 @@ impl Store for PostgresStore {
             sql::restore(&mut Conn::Postgres(&mut tx), actor, kind, id, now_millis()).await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    async fn restore_many(&self, actor: &Actor, kind: Kind, ids: &[String]) -> Result<Vec<Record>> {
+        let mut tx = self.write().await?;
+        let records =
+            many::restore_many(&mut Conn::Postgres(&mut tx), actor, kind, ids, now_millis())
+                .await?;
+        tx.commit().await?;
+        Ok(records)
     }
 
     async fn purge_deleted(&self, deleted_before: Millis) -> Result<u64> {

@@ -91,6 +91,10 @@ macro_rules! key_columns {
     };
 }
 
+// Reads and restores of several named documents; declared after `doc_columns!`, which it uses.
+#[path = "sql_many.rs"]
+pub(crate) mod many;
+
 #[derive(sqlx::FromRow)]
 struct DocRow {
     kind: String,

@@ -1,5 +1,6 @@
 //! `/v1/{collection}` and `/v1/{collection}/{id}` for every managed collection: list, create,
-//! read, replace (with `If-Match`), delete (soft for campaigns and promotions) and restore.
+//! read, replace (with `If-Match`), delete (soft for campaigns, promotions and offers) and
+//! restore. Offers add their own list, code generation and restore of many (`offers`).
 //!
 //! Every write follows one path ([`write`]): read the body into its type, check it alone, check
 //! the documents as they would be after the change with the engine's compiler, write, publish.
@@ -24,10 +25,9 @@ use crate::documents::{CampaignStatus, Document, id_field};
 use crate::model::Model;
 use crate::problem::{ApiError, ApiResult, FieldProblem};
 
-/// `/v1/products/{sku}`, `/v1/segments/{id}`, …
+/// `/v1/products/{sku}`, `/v1/segments/{id}`, `/v1/offers/{code}`, …
 pub fn item_path(collection: &str, kind: Kind) -> String {
-    let param = if kind == Kind::Product { "sku" } else { "id" };
-    format!("/v1/{collection}/{{{param}}}")
+    format!("/v1/{collection}/{{{}}}", id_field(kind))
 }
 
 pub fn add_routes(
@@ -36,11 +36,15 @@ pub fn add_routes(
     kind: Kind,
 ) -> Router<Arc<AppState>> {
     let item = item_path(collection, kind);
+    let listed = if kind == Kind::Offer {
+        get(super::offers::list)
+    } else {
+        get(move |state, query| list(kind, state, query))
+    };
     let router = router
         .route(
             &format!("/v1/{collection}"),
-            get(move |state, query| list(kind, state, query))
-                .post(move |state, caller, body| create(kind, state, caller, body)),
+            listed.post(move |state, caller, body| create(kind, state, caller, body)),
         )
         .route(
             &item,
@@ -53,6 +57,14 @@ pub fn add_routes(
                 })
                 .delete(move |state, caller, id, headers| delete(kind, state, caller, id, headers)),
         );
+    let router = if kind == Kind::Offer {
+        router.route(
+            &format!("/v1/{collection}/restore"),
+            post(super::offers::restore_many),
+        )
+    } else {
+        router
+    };
     if kind.soft_deleted() {
         router.route(
             &format!("{item}/restore"),
@@ -151,7 +163,11 @@ async fn create(
     Extension(caller): Extension<Caller>,
     body: Body,
 ) -> ApiResult<Response> {
-    let document = Document::read(kind, body.json_value()?, "")?;
+    let mut value = body.json_value()?;
+    if kind == Kind::Offer {
+        super::offers::fill_code(state.store.as_ref(), &mut value).await?;
+    }
+    let document = Document::read(kind, value, "")?;
     let record = write(&state, &caller, Change::Create(document)).await?;
     let mut response = document_response(StatusCode::CREATED, &record);
     let collection = super::COLLECTIONS

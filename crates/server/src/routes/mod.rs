@@ -10,6 +10,7 @@ mod generation;
 
 pub use generation::Generations;
 mod import;
+mod offers;
 mod offers_csv;
 mod operations;
 mod redemptions;
@@ -18,6 +19,7 @@ mod storefront;
 pub mod vouchers;
 
 pub use documents::{refresh, status_change};
+pub use offers::restorable_since;
 
 use std::sync::Arc;
 
@@ -37,7 +39,7 @@ use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
 /// The managed collections: URL segment and kind.
-pub const COLLECTIONS: [(&str, Kind); 7] = [
+pub const COLLECTIONS: [(&str, Kind); 8] = [
     ("products", Kind::Product),
     ("segments", Kind::Segment),
     ("selections", Kind::Selection),
@@ -45,6 +47,7 @@ pub const COLLECTIONS: [(&str, Kind); 7] = [
     ("campaigns", Kind::Campaign),
     ("promotions", Kind::Promotion),
     ("relays", Kind::Relay),
+    ("offers", Kind::Offer),
 ];
 
 /// Every route: what `/openapi.json` must describe (a test checks it does).
@@ -110,6 +113,9 @@ pub fn routes() -> Vec<(&'static str, String)> {
         }
         if kind.soft_deleted() {
             routes.push(("post", format!("{item}/restore")));
+        }
+        if kind == Kind::Offer {
+            routes.push(("post", format!("/v1/{collection}/restore")));
         }
     }
     routes

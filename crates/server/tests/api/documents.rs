@@ -11,7 +11,7 @@ pub struct Spec {
     pub collection: &'static str,
     pub id_field: &'static str,
     pub id: &'static str,
-    /// Campaigns and promotions are soft-deleted (and restorable).
+    /// Campaigns, promotions and offers are soft-deleted (and restorable).
     pub soft: bool,
     pub body: Value,
     /// A field to change, and its new value as stored.
@@ -64,6 +64,19 @@ pub fn spec(collection: &'static str) -> Spec {
             true,
             percent_off("test-promotion", "GAME-UNO", 5, None),
             ("name", json!("Renamed promotion")),
+        ),
+        "offers" => (
+            "code",
+            "TESTOFFER",
+            true,
+            json!({
+                "code": "TESTOFFER", "title": "Test offer", "type": "commercial",
+                "scope": { "group": "cantines" },
+                "commitments": [{ "number": 1, "discounts": [
+                    { "code": "R1", "sku": "GAME-UNO", "price": "7.00" }
+                ] }],
+            }),
+            ("title", json!("Renamed offer")),
         ),
         other => panic!("no collection {other}"),
     };
@@ -257,6 +270,11 @@ async fn campaigns_crud() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promotions_crud() {
     crud_round_trip(&spawn_app().await, &spec("promotions")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_crud() {
+    crud_round_trip(&spawn_app().await, &spec("offers")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

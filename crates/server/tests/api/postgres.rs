@@ -35,6 +35,7 @@ postgres_test! {
             "customer-groups",
             "campaigns",
             "promotions",
+            "offers",
         ] {
             crate::documents::crud_round_trip(&app, &crate::documents::spec(collection)).await;
         }

@@ -338,3 +338,43 @@ async fn the_body_must_be_a_rule_file_or_ndjson() {
     .await
     .expect_problem(403, None);
 }
+
+/// A rule file brings offers like the other documents: upserted by code, each problem at its
+/// path in the file; in NDJSON, an `{"offer": …}` line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_come_with_a_rule_file() {
+    let app = spawn_app().await;
+    let offer = |code: &str, group: &str| {
+        json!({
+            "code": code,
+            "title": format!("Offer {code}"),
+            "scope": { "group": group },
+            "commitments": [{ "number": 1, "discounts": [
+                { "code": "R1", "sku": "GAME-UNO", "price": "7.50" }
+            ] }],
+        })
+    };
+    let file = json!({ "offers": [offer("IMPORTA", "cantines"), offer("IMPORTB", "nowhere")] })
+        .to_string();
+    let refused = import(&app, "application/json", &file, false).await;
+    refused.expect_problem(422, Some("offers[1].scope.group"));
+    app.get("/v1/offers/IMPORTA", MANAGEMENT)
+        .await
+        .expect_problem(404, None);
+    let file = json!({ "offers": [offer("IMPORTA", "cantines")] }).to_string();
+    let imported = import(&app, "application/json", &file, false).await;
+    imported.expect(200);
+    assert_eq!(counts(&imported), (false, 1, 0, 0));
+    let stored = app.get("/v1/offers/IMPORTA", MANAGEMENT).await;
+    stored.expect(200);
+    assert_eq!(
+        stored.body["data"]["commitments"][0]["discounts"][0]["price"],
+        "7.50"
+    );
+    let line = json!({ "offer": offer("IMPORTA", "restaurants") }).to_string();
+    let updated = import(&app, "application/x-ndjson", &line, false).await;
+    updated.expect(200);
+    assert_eq!(counts(&updated), (false, 0, 1, 0));
+    let stored = app.get("/v1/offers/IMPORTA", MANAGEMENT).await;
+    assert_eq!(stored.body["data"]["scope"]["group"], "restaurants");
+}
