@@ -98,11 +98,8 @@ pub async fn import_offers<B: AsRef<[u8]> + Send + 'static>(
     let _one_at_a_time = state.writes.lock().await;
     refresh(state).await?;
     let published = state.publisher.current();
-    let deleted = if files.offers.is_some() {
-        deleted_offers(state.store.as_ref()).await?
-    } else {
-        HashMap::new()
-    };
+    // Brought back by an offers row; named by a discounts row, an error that says so.
+    let deleted = deleted_offers(state.store.as_ref()).await?;
     let model = published.model.clone();
     let now = Timestamp::now().to_string();
     let merged = tokio::task::spawn_blocking(move || {

@@ -450,3 +450,37 @@ async fn only_management_keys_import_and_export_and_only_csv() {
     let value: &Value = &wrong.body["errors"][0];
     assert_eq!(value["line"], 1);
 }
+
+/// A soft-deleted offer named by an offers file is brought back with its commitments; a
+/// discounts file cannot name it until then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_offer_comes_back_with_its_commitments() {
+    let app = spawn_app().await;
+    groups(&app).await;
+    import(&app, "offers", "", &seed_offers()).await.expect(200);
+    import(&app, "offer-discounts", "", &seed_discounts())
+        .await
+        .expect(200);
+    let discounts_before = rows(&export(&app, "offer-discounts", "").await);
+    let stored = app.get("/v1/offers/CANTINES", MANAGEMENT).await;
+    stored.expect(200);
+    app.delete("/v1/offers/CANTINES", MANAGEMENT, Some(stored.etag()))
+        .await
+        .expect(200);
+    assert!(
+        !rows(&export(&app, "offers", "").await)
+            .iter()
+            .any(|r| r.starts_with("CANTINES;"))
+    );
+    let refused = import(&app, "offer-discounts", "", &seed_discounts()).await;
+    refused.expect_problem(422, Some("line 2: Code offre"));
+    assert!(refused.text.contains("is deleted"), "{}", refused.text);
+
+    let back = import(&app, "offers", "", &seed_offers()).await;
+    back.expect(200);
+    assert_eq!(counts(&back), (0, 1, 3), "{}", back.text);
+    assert_eq!(
+        rows(&export(&app, "offer-discounts", "").await),
+        discounts_before
+    );
+}
