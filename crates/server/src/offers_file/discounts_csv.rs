@@ -273,3 +273,96 @@ pub(crate) fn write_rows<W: Write>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::offers_file::cells::read_rows;
+
+    /// The rows of a file with the discounts header, read; and the problems, as `field: message`.
+    fn read(rows: &str) -> (Vec<DiscountRow>, Vec<String>) {
+        let text = format!("{}\n{rows}", COLUMNS.names.join(";"));
+        let mut problems = Problems::default();
+        let mut read = Vec::new();
+        let separator = read_rows(
+            text.as_bytes(),
+            FileKind::Discounts,
+            &COLUMNS,
+            100,
+            &mut problems,
+            |row, problems| read.extend(read_row(row, problems)),
+        );
+        assert!(matches!(separator, Ok(Some(Separator::Semicolon))));
+        let problems = match problems.finish() {
+            Ok(()) => Vec::new(),
+            Err(crate::problem::ApiError::Validation(list)) => list
+                .into_iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect(),
+            Err(other) => vec![other.to_string()],
+        };
+        (read, problems)
+    }
+
+    #[test]
+    fn breaks_take_the_discounts_kind_of_value() {
+        let (rows, problems) = read("A;1;;;P;SKU;;4,10;;;10=3,90|50=3.5\nA;1;;;Q;;seg;;5;2;10=7\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let price = rows[0].discount.as_ref().expect("a discount");
+        assert_eq!(price.price, Some(Decimal::new(410, 2)));
+        let breaks: Vec<(u32, Option<Decimal>)> =
+            price.breaks.iter().map(|b| (b.from, b.price)).collect();
+        assert_eq!(
+            breaks,
+            [
+                (10, Some(Decimal::new(390, 2))),
+                (50, Some(Decimal::new(35, 1)))
+            ]
+        );
+        let percent = rows[1].discount.as_ref().expect("a discount");
+        assert_eq!(percent.min_quantity, Some(2));
+        assert_eq!(percent.breaks[0].percent, Some(Decimal::new(7, 0)));
+        assert_eq!(percent.breaks[0].price, None);
+        assert_eq!(
+            breaks_cell(&price.breaks, Separator::Semicolon),
+            "10=3,90|50=3,5"
+        );
+    }
+
+    #[test]
+    fn a_row_without_discount_names_its_commitment() {
+        let (rows, problems) = read("A;2;01/01/2027;;;;;;;;\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            rows,
+            [DiscountRow {
+                line: 2,
+                offer: "A".to_owned(),
+                number: 2,
+                dates: Some((Some("2027-01-01".to_owned()), None)),
+                discount: None,
+            }]
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_named() {
+        let (rows, problems) = read(
+            ";x;;;;;;;;;\nA;1;;;;SKU;;4;;;\nA;1;;;P;SKU;;4;;;10:3\nA;1;;;P;SKU;;;;;10=3\nA;1;;;P;SKU;;4;;-1;\n",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+        assert_eq!(
+            problems,
+            [
+                "line 2: Code offre: required: the code of the offer the commitment is in",
+                "line 2: Numéro engagement: `x` is not a whole number",
+                "line 3: Code remise: required: the code of the discount the row creates or updates",
+                "line 4: Paliers: `10:3` is not a break from=value (e.g. 10=4,10|50=3,90)",
+                "line 5: Paliers: breaks take the discount's kind of value: give a `Prix` or a `Pourcentage`",
+                "line 6: Quantité minimum: `-1` is not a whole number",
+            ]
+        );
+    }
+}

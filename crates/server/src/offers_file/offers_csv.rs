@@ -262,3 +262,85 @@ pub(crate) fn writer<W: Write>(
         .terminator(csv::Terminator::CRLF)
         .from_writer(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::offers_file::cells::read_rows;
+
+    /// The scope a row's two cells give, or the `column: message` of its problem.
+    fn scope(kind: &str, code: &str) -> Result<OfferScope, String> {
+        let text = format!("{}\nA;0;;T;{kind};{code};;;;0\n", COLUMNS.names.join(";"));
+        let mut problems = Problems::default();
+        let mut read = None;
+        let _ = read_rows(
+            text.as_bytes(),
+            FileKind::Offers,
+            &COLUMNS,
+            10,
+            &mut problems,
+            |row, problems| read = Some(read_row(row, problems)),
+        );
+        match (read, problems.finish()) {
+            (Some(Ok(row)), Ok(())) => Ok(row.scope),
+            (_, Err(crate::problem::ApiError::Validation(list))) => Err(list
+                .iter()
+                .map(|p| format!("{}: {}", p.column.as_deref().unwrap_or(""), p.message))
+                .collect::<Vec<_>>()
+                .join("; ")),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn scopes_are_read_in_upper_case_with_their_code() {
+        let cases: [(&str, &str, Result<OfferScope, &str>); 9] = [
+            ("TOUS", "", Ok(OfferScope::All)),
+            (
+                "GROUPE",
+                "cantines",
+                Ok(OfferScope::Group("cantines".into())),
+            ),
+            ("CLIENT", "C0042", Ok(OfferScope::Customer("C0042".into()))),
+            (
+                "COLLECTE",
+                "LYON",
+                Ok(OfferScope::CollectionPoint("LYON".into())),
+            ),
+            (
+                "groupe",
+                "cantines",
+                Err("Type de périmètre: `groupe`: write the scope in upper case, GROUPE"),
+            ),
+            (
+                "GROUPE",
+                "",
+                Err("Code périmètre: GROUPE needs its group's code in `Code périmètre`"),
+            ),
+            (
+                "TOUS",
+                "x",
+                Err(
+                    "Code périmètre: TOUS (every customer) takes no `Code périmètre`: leave it empty",
+                ),
+            ),
+            (
+                "",
+                "",
+                Err("Type de périmètre: required: TOUS, GROUPE, CLIENT or COLLECTE"),
+            ),
+            (
+                "ALL",
+                "",
+                Err("Type de périmètre: `ALL` is not a scope: TOUS, GROUPE, CLIENT or COLLECTE"),
+            ),
+        ];
+        for (kind, code, expected) in cases {
+            assert_eq!(
+                scope(kind, code),
+                expected.map_err(str::to_owned),
+                "{kind} {code}"
+            );
+        }
+    }
+}
