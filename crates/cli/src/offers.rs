@@ -1,7 +1,7 @@
 //! `remise import offers FILE`, `remise import offer-discounts FILE` and `remise export offers`,
 //! `remise export offer-discounts`: B2B offers in seed 004's CSV and their commitments and
 //! discounts, through the same library functions as `POST /v1/import/offers` and
-//! `GET /v1/export/offers` (docs/offers-csv.md).
+//! `GET /v1/exports/offers` (docs/offers-csv.md).
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};

@@ -70,8 +70,8 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("post", "/v1/import/rules".to_owned()),
         ("post", "/v1/import/offers".to_owned()),
         ("post", "/v1/import/offer-discounts".to_owned()),
-        ("get", "/v1/export/offers".to_owned()),
-        ("get", "/v1/export/offer-discounts".to_owned()),
+        ("get", "/v1/exports/offers".to_owned()),
+        ("get", "/v1/exports/offer-discounts".to_owned()),
         ("get", "/v1/api-keys".to_owned()),
         ("post", "/v1/api-keys".to_owned()),
         ("delete", "/v1/api-keys/{id}".to_owned()),
@@ -161,9 +161,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(offers_csv::import_discounts_file)
                 .layer(DefaultBodyLimit::max(limits.import_bytes)),
         )
-        .route("/v1/export/offers", get(offers_csv::export_offers_file))
+        .route("/v1/exports/offers", get(offers_csv::export_offers_file))
         .route(
-            "/v1/export/offer-discounts",
+            "/v1/exports/offer-discounts",
             get(offers_csv::export_discounts_file),
         )
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))

@@ -1,6 +1,6 @@
 //! `POST /v1/import/offers`, `POST /v1/import/offer-discounts`: seed 004's offers file and the
 //! file of commitments and discounts (`text/csv`), all or nothing, or a dry run.
-//! `GET /v1/export/offers`, `GET /v1/export/offer-discounts`: the same files, of every live
+//! `GET /v1/exports/offers`, `GET /v1/exports/offer-discounts`: the same files, of every live
 //! offer in code order.
 
 use std::sync::Arc;

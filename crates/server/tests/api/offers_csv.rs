@@ -1,5 +1,5 @@
 //! Offers in CSV (seed 004), beside the demo store's offers and customer groups: `POST /v1/import/offers`, `POST /v1/import/offer-discounts`,
-//! `GET /v1/export/offers`, `GET /v1/export/offer-discounts`. The scenarios taking a `&TestApp`
+//! `GET /v1/exports/offers`, `GET /v1/exports/offer-discounts`. The scenarios taking a `&TestApp`
 //! also run on PostgreSQL.
 
 use reqwest::Method;
@@ -81,7 +81,7 @@ pub async fn export(app: &TestApp, route: &str, query: &str) -> String {
     let reply = app
         .send(app.with_key(
             Method::GET,
-            &format!("/v1/export/{route}{query}"),
+            &format!("/v1/exports/{route}{query}"),
             MANAGEMENT,
         ))
         .await;
@@ -428,7 +428,7 @@ async fn only_management_keys_import_and_export_and_only_csv() {
         )
         .await;
     refused.expect_problem(403, None);
-    app.send(app.with_key(Method::GET, "/v1/export/offers", STOREFRONT))
+    app.send(app.with_key(Method::GET, "/v1/exports/offers", STOREFRONT))
         .await
         .expect_problem(403, None);
     app.send(
@@ -438,7 +438,7 @@ async fn only_management_keys_import_and_export_and_only_csv() {
     )
     .await
     .expect_problem(415, None);
-    app.send(app.with_key(Method::GET, "/v1/export/offers?separator=tab", MANAGEMENT))
+    app.send(app.with_key(Method::GET, "/v1/exports/offers?separator=tab", MANAGEMENT))
         .await
         .expect_problem(400, Some("query"));
     // A header that is not the seed's is named, column by column.
