@@ -71,7 +71,16 @@ pub fn invalid(file: &std::path::Path, what: &'static str, error: ApiError) -> a
             what,
             errors: problems
                 .into_iter()
-                .map(|p| remise_engine::FieldError::new(p.field, p.message))
+                .map(|p| {
+                    // A cell's value, where the message does not quote it already.
+                    let message = match p.value {
+                        Some(value) if !p.message.contains(&format!("`{value}`")) => {
+                            format!("{} (found `{value}`)", p.message)
+                        }
+                        _ => p.message,
+                    };
+                    remise_engine::FieldError::new(p.field, message)
+                })
                 .collect(),
         }
         .into(),

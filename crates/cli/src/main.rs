@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - `serve`, `database` (`--database`, `migrate`, `demo`), `catalog` (`import`/`export catalog`),
-//!   `rules` (`import rules`): the commands over a store; they wrap the server library.
+//!   `rules` (`import rules`), `offers` (`import`/`export offers` and `offer-discounts`): the
+//!   commands over a store; they wrap the server library.
 //! - `input`: reading rule files and requests, with errors that name the file and every field.
 //! - `output`: writing to stdout (a closed pipe ends the output quietly).
 //! - `check`, `eval` (with `explain`, the readable report), `price`: one module per command, each
@@ -21,6 +22,7 @@ mod eval;
 mod explain;
 mod input;
 mod mail_options;
+mod offers;
 mod output;
 mod price;
 mod rules;
@@ -99,12 +101,22 @@ enum Import {
     /// Promotions, campaigns, segments, selections, customer groups and products from a rule
     /// file or NDJSON, all or nothing (errors name their path); --dry-run to see what changes.
     Rules(rules::ImportArgs),
+    /// B2B offers from seed 004's CSV (upsert by code), all or nothing (errors name their line
+    /// and column); --discounts to import their commitments and discounts with them.
+    Offers(offers::ImportOffersArgs),
+    /// Commitments and discounts of B2B offers from CSV, all or nothing; --replace to make the
+    /// file the named offers' only commitments.
+    OfferDiscounts(offers::ImportDiscountsArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum Export {
     /// Products as CSV (the import format) or JSON.
     Catalog(catalog::ExportArgs),
+    /// B2B offers as seed 004's CSV (`;`, decimal commas, a BOM; --separator comma otherwise).
+    Offers(offers::ExportArgs),
+    /// The offers' commitments and discounts as CSV, one discount a row.
+    OfferDiscounts(offers::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,7 +142,11 @@ fn main() -> ExitCode {
         Command::Demo(args) => database::demo(args),
         Command::Import(Import::Catalog(args)) => catalog::import(args),
         Command::Import(Import::Rules(args)) => rules::import(args),
+        Command::Import(Import::Offers(args)) => offers::import_offers_file(args),
+        Command::Import(Import::OfferDiscounts(args)) => offers::import_discounts_file(args),
         Command::Export(Export::Catalog(args)) => catalog::export(args),
+        Command::Export(Export::Offers(args)) => offers::export_offers_file(args),
+        Command::Export(Export::OfferDiscounts(args)) => offers::export_discounts_file(args),
         Command::Codes(Codes::Generate(args)) => codes::generate(args),
         Command::Codes(Codes::Export(args)) => codes::export(args),
         Command::Codes(Codes::Distribute(args)) => codes::distribute_codes(args),

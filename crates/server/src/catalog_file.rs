@@ -380,7 +380,7 @@ async fn import_reader(
 
 /// A decimal as written in a cell: with a point, or with a comma when `decimal_comma` (one
 /// comma and no point: `12,50`; a thousands separator is not a decimal).
-fn parse_decimal(text: &str, decimal_comma: bool) -> Option<Decimal> {
+pub(crate) fn parse_decimal(text: &str, decimal_comma: bool) -> Option<Decimal> {
     if decimal_comma && !text.contains('.') && text.matches(',').count() == 1 {
         return text.replace(',', ".").parse().ok();
     }

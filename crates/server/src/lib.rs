@@ -25,6 +25,7 @@ pub mod mail;
 mod metrics;
 mod model;
 mod offer_filter;
+pub mod offers_file;
 mod problem;
 mod published;
 mod ratelimit;

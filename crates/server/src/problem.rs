@@ -6,11 +6,18 @@ use axum::response::{IntoResponse, Response};
 use remise_engine::FieldError;
 use serde::Serialize;
 
-/// One problem with one field of the request (`lines[2].quantity`, `line 14`).
+/// One problem with one field of the request (`lines[2].quantity`, `line 14`). A problem in a
+/// cell of an imported CSV file also says its line, its column and the value found there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl FieldProblem {
@@ -18,6 +25,34 @@ impl FieldProblem {
         FieldProblem {
             field: field.into(),
             message: message.into(),
+            line: None,
+            column: None,
+            value: None,
+        }
+    }
+
+    /// A problem at `line` of a file (named `file` when an import reads several), in `column`
+    /// when it is one cell's, with the cell's `value`: its field reads `line 12: Prix`.
+    pub fn in_cell(
+        file: Option<&str>,
+        line: u64,
+        column: Option<&str>,
+        value: Option<&str>,
+        message: impl Into<String>,
+    ) -> FieldProblem {
+        let place = match file {
+            Some(file) => format!("{file} line {line}"),
+            None => format!("line {line}"),
+        };
+        FieldProblem {
+            field: match column {
+                Some(column) => format!("{place}: {column}"),
+                None => place,
+            },
+            message: message.into(),
+            line: Some(line),
+            column: column.map(str::to_owned),
+            value: value.map(str::to_owned),
         }
     }
 }

@@ -43,6 +43,8 @@ mod numbers;
 mod offer_lists;
 #[path = "api/offers.rs"]
 mod offers;
+#[path = "api/offers_csv.rs"]
+mod offers_csv;
 #[path = "api/operations.rs"]
 mod operations;
 #[path = "api/patch.rs"]

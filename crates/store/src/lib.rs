@@ -380,6 +380,11 @@ pub trait Upsert: Send {
     /// documents were upserted one by one.
     async fn write(&mut self, drafts: &[TextDraft]) -> Result<()>;
 
+    /// The store's revision as this transaction sees it: before any write, the revision the
+    /// store is at (it cannot move while the upsert holds the write lock, so a caller that
+    /// checked documents at a revision compares it first); after writes, the one they commit.
+    async fn revision(&mut self) -> Result<i64>;
+
     /// Commits every chunk, bumping the revision once if anything was written, and says what was
     /// done.
     async fn commit(self: Box<Self>) -> Result<UpsertSummary>;

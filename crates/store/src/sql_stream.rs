@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::upsert::{DocumentRow, write_rows};
-use super::{AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes};
+use super::{AuditWrite, CHUNK, Conn, audit_body, insert_audit_at, record_changes, revision};
 use crate::{Action, Actor, Kind, Millis, Result, TextDraft, Upsert, UpsertSummary};
 
 /// What the upsert knows of a stored document: its body text (as read, or as a draft of this
@@ -236,6 +236,10 @@ impl<DB: Backend> Upsert for InTransaction<DB> {
         self.upserting
             .write(&mut DB::conn(&mut self.tx), drafts)
             .await
+    }
+
+    async fn revision(&mut self) -> Result<i64> {
+        revision(&mut DB::conn(&mut self.tx)).await
     }
 
     async fn commit(self: Box<Self>) -> Result<UpsertSummary> {

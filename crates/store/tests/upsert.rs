@@ -15,6 +15,7 @@ common::on_every_backend!(
     chunks_commit_together,
     a_dropped_upsert_writes_nothing,
     readers_see_nothing_before_the_commit,
+    the_revision_is_the_transactions,
 );
 
 fn stored(id: &str, body: Value) -> Draft {
@@ -52,6 +53,42 @@ async fn audit_len(store: &dyn Store) -> usize {
 
 mod scenarios {
     use super::*;
+
+    /// Before writing, an upsert sees the revision the store is at (what a caller that checked
+    /// its documents compares); after writing, the one it commits; nothing moves for readers
+    /// before the commit.
+    pub async fn the_revision_is_the_transactions(b: &Backend) {
+        let store = &*b.store;
+        store
+            .upsert_many(
+                &actor(),
+                Kind::Product,
+                vec![stored("old", json!({"v": 1}))],
+            )
+            .await
+            .unwrap();
+        let before = store.revision().await.unwrap();
+        let mut upsert = store.begin_upsert(&actor(), Kind::Product).await.unwrap();
+        assert_eq!(upsert.revision().await.unwrap(), before);
+        // Unchanged: the revision stays.
+        upsert
+            .write(&[draft("old", json!({"v": 1}))])
+            .await
+            .unwrap();
+        assert_eq!(upsert.revision().await.unwrap(), before);
+        upsert
+            .write(&[draft("new", json!({"v": 1}))])
+            .await
+            .unwrap();
+        upsert
+            .write(&[draft("newer", json!({"v": 1}))])
+            .await
+            .unwrap();
+        assert_eq!(upsert.revision().await.unwrap(), before + 1);
+        assert_eq!(store.revision().await.unwrap(), before);
+        upsert.commit().await.unwrap();
+        assert_eq!(store.revision().await.unwrap(), before + 1);
+    }
 
     pub async fn chunks_commit_together(b: &Backend) {
         let store = &*b.store;

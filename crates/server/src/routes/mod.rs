@@ -11,6 +11,7 @@ mod generation;
 pub use generation::Generations;
 mod import;
 mod offers;
+mod offers_csv;
 mod operations;
 mod redemptions;
 mod settings;
@@ -67,6 +68,10 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("patch", "/v1/settings".to_owned()),
         ("post", "/v1/products/import".to_owned()),
         ("post", "/v1/import/rules".to_owned()),
+        ("post", "/v1/import/offers".to_owned()),
+        ("post", "/v1/import/offer-discounts".to_owned()),
+        ("get", "/v1/exports/offers".to_owned()),
+        ("get", "/v1/exports/offer-discounts".to_owned()),
         ("get", "/v1/api-keys".to_owned()),
         ("post", "/v1/api-keys".to_owned()),
         ("delete", "/v1/api-keys/{id}".to_owned()),
@@ -146,6 +151,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/import/rules",
             post(import::rules).layer(DefaultBodyLimit::max(limits.import_bytes)),
+        )
+        .route(
+            "/v1/import/offers",
+            post(offers_csv::import_offers_file).layer(DefaultBodyLimit::max(limits.import_bytes)),
+        )
+        .route(
+            "/v1/import/offer-discounts",
+            post(offers_csv::import_discounts_file)
+                .layer(DefaultBodyLimit::max(limits.import_bytes)),
+        )
+        .route("/v1/exports/offers", get(offers_csv::export_offers_file))
+        .route(
+            "/v1/exports/offer-discounts",
+            get(offers_csv::export_discounts_file),
         )
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))

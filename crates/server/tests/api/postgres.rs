@@ -1,6 +1,7 @@
 //! A subset of the suite on PostgreSQL (when `REMISE_TEST_POSTGRES_URL` names a server when the
 //! tests are built; otherwise cargo reports these tests as ignored): the example cart, a CRUD
-//! round trip of every collection, the audit log, rule imports and large catalog imports.
+//! round trip of every collection, the audit log, rule imports, large catalog imports and the
+//! offers CSV files.
 
 use remise_test_support::{TestPostgres, postgres_test};
 
@@ -80,5 +81,45 @@ postgres_test! {
         crate::import::check_far_apart_errors(&app).await;
         crate::import::check_failed_import_keeps_the_previous(&app).await;
         crate::import::check_late_error_rolls_back(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_offers_csv_seed_rows_round_trip() {
+        let (app, _database) = postgres_app().await;
+        crate::offers_csv::seed_rows_round_trip(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_offers_csv_reimport_and_comma_files_change_nothing() {
+        let (app, _database) = postgres_app().await;
+        crate::offers_csv::reimport_and_comma_files_change_nothing(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_offers_csv_bad_rows_refuse_the_file() {
+        let (app, _database) = postgres_app().await;
+        crate::offers_csv::bad_rows_refuse_the_file(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_offers_csv_updates_change_only_what_they_name() {
+        let (app, _database) = postgres_app().await;
+        crate::offers_csv::updates_change_only_what_they_name(&app).await;
+    }
+}
+
+postgres_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_offers_csv_exports_read_back() {
+        let (app, _database) = postgres_app().await;
+        crate::offers_csv::exports_read_back(&app).await;
     }
 }
