@@ -144,7 +144,11 @@ fn sector(rng: &mut Rng) -> String {
 
 /// 60 % fixed prices (70–95 % of the list price), 40 % percentages (3–25 %); some with breaks
 /// (from 10 and 50 units) or a minimum of 5 units.
-fn discount(rng: &mut Rng, code: u64, target: (Option<String>, Option<String>)) -> ContractDiscount {
+fn discount(
+    rng: &mut Rng,
+    code: u64,
+    target: (Option<String>, Option<String>),
+) -> ContractDiscount {
     let list = target
         .0
         .as_deref()
@@ -458,8 +462,14 @@ fn bench_apply(c: &mut Criterion) {
                 .find(|o| o.code == code)
                 .expect("generated")
                 .clone();
-            for d in changed.commitments.iter_mut().flat_map(|c| &mut c.discounts) {
-                d.price = d.price.map(|p| (p - Decimal::new(1, 2)).max(Decimal::new(1, 2)));
+            for d in changed
+                .commitments
+                .iter_mut()
+                .flat_map(|c| &mut c.discounts)
+            {
+                d.price = d
+                    .price
+                    .map(|p| (p - Decimal::new(1, 2)).max(Decimal::new(1, 2)));
             }
             b.iter_with_large_drop(|| {
                 store
