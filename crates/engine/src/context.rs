@@ -55,6 +55,8 @@ impl Snapshot {
             .filter_map(|g| self.names.groups.get(g.as_str()).copied())
             .collect();
         groups.sort_unstable();
+        // A group listed twice is one scope: its offers are counted once.
+        groups.dedup();
         groups
     }
 
