@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
@@ -57,7 +58,10 @@ impl Snapshot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Standing {
     Eligible,
-    NotLive(Period, Live),
+    /// Before this first day of the offer or the commitment.
+    NotStarted(Period, Date),
+    /// After this last day of the offer or the commitment.
+    Ended(Period, Date),
     /// The cart holds this many units of the sku, fewer than the minimum.
     QuantityNotReached(u32),
 }
@@ -171,10 +175,15 @@ impl<'s> Scopes<'s> {
                 } else {
                     (discount.value, None, Standing::Eligible)
                 };
+                // The offer's days first: a commitment lies within them.
                 let standing = match (offer.window.at(now), commitment.window.at(now)) {
+                    (Live::NotStarted(day), _) => Standing::NotStarted(Period::Offer, day),
+                    (Live::Ended(day), _) => Standing::Ended(Period::Offer, day),
+                    (Live::Yes, Live::NotStarted(day)) => {
+                        Standing::NotStarted(Period::Commitment, day)
+                    }
+                    (Live::Yes, Live::Ended(day)) => Standing::Ended(Period::Commitment, day),
                     (Live::Yes, Live::Yes) => standing,
-                    (Live::Yes, live) => Standing::NotLive(Period::Commitment, live),
-                    (live, _) => Standing::NotLive(Period::Offer, live),
                 };
                 found.push(Found {
                     offer,
@@ -236,12 +245,12 @@ impl<'s> Resolution<'s> {
             .into_iter()
             .map(|f| {
                 let reason = match (f.standing, winner) {
-                    (Standing::NotLive(of, Live::NotStarted(day)), _) => OfferReason::NotStarted {
+                    (Standing::NotStarted(of, day), _) => OfferReason::NotStarted {
                         of,
                         starts_on: Day(day),
                         today: today(),
                     },
-                    (Standing::NotLive(of, Live::Ended(day)), _) => OfferReason::Ended {
+                    (Standing::Ended(of, day), _) => OfferReason::Ended {
                         of,
                         ends_on: Day(day),
                         today: today(),
@@ -253,7 +262,7 @@ impl<'s> Resolution<'s> {
                         }
                     }
                     // An eligible candidate lost to the winner, which exists.
-                    (Standing::Eligible | Standing::NotLive(_, Live::Yes), w) => {
+                    (Standing::Eligible, w) => {
                         let w = w.unwrap_or(f);
                         let (winner_offer, winner_scope, winner_price) =
                             (&*w.offer.code, ScopeRef::from(&w.offer.scope).kind, w.unit);
