@@ -21,6 +21,8 @@ mod claims;
 mod codes;
 #[path = "api/contract.rs"]
 mod contract;
+#[path = "api/customer_offers.rs"]
+mod customer_offers;
 #[path = "api/distribution.rs"]
 mod distribution;
 #[path = "api/documents.rs"]

@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 pub mod codes;
+mod customer_offers;
 pub mod distribution;
 mod documents;
 mod generation;
@@ -63,6 +64,9 @@ pub fn routes() -> Vec<(&'static str, String)> {
         ("post", "/v1/prices".to_owned()),
         ("get", "/v1/products/{sku}/promotions".to_owned()),
         ("get", "/v1/landing/{slug}".to_owned()),
+        ("get", "/v1/customer-offers".to_owned()),
+        ("get", "/v1/customer-offers/{code}/products".to_owned()),
+        ("get", "/v1/products/{sku}/offers".to_owned()),
         ("get", "/v1/settings".to_owned()),
         ("put", "/v1/settings".to_owned()),
         ("patch", "/v1/settings".to_owned()),
@@ -132,6 +136,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(storefront::product_promotions),
         )
         .route("/v1/landing/{slug}", get(storefront::landing))
+        .route("/v1/customer-offers", get(customer_offers::list))
+        .route(
+            "/v1/customer-offers/{code}/products",
+            get(customer_offers::products),
+        )
         .route("/v1/codes/{code}", get(redemptions::check))
         .route("/v1/redemptions", post(redemptions::reserve))
         .route("/v1/redemptions/{id}", get(redemptions::get))
@@ -165,6 +174,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/exports/offer-discounts",
             get(offers_csv::export_discounts_file),
+        )
+        .route(
+            "/v1/products/{sku}/offers",
+            get(customer_offers::for_product),
         )
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", axum::routing::delete(api_keys::revoke))

@@ -26,7 +26,7 @@ use crate::problem::{ApiError, ApiResult, FieldProblem};
 use crate::ratelimit::{self, Subjects};
 
 /// The engine's verdict on a request it could not use: every field, 422.
-fn invalid(error: &remise_engine::Error) -> ApiError {
+pub(super) fn invalid(error: &remise_engine::Error) -> ApiError {
     ApiError::Validation(error.errors().iter().map(FieldProblem::from).collect())
 }
 
@@ -53,7 +53,7 @@ fn check_count(value: &Value, field: &str, limit: usize) -> ApiResult<()> {
     Ok(())
 }
 
-fn json_response(value: &impl Serialize) -> ApiResult<Response> {
+pub(super) fn json_response(value: &impl Serialize) -> ApiResult<Response> {
     let bytes = serde_json::to_vec(value)
         .map_err(|e| ApiError::Internal(format!("the response could not be written: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
@@ -250,7 +250,7 @@ pub struct Context {
 }
 
 impl Context {
-    fn customer(&self) -> Customer {
+    pub(super) fn customer(&self) -> Customer {
         Customer {
             id: self.customer.clone(),
             groups: self
@@ -268,13 +268,18 @@ impl Context {
         }
     }
 
-    fn at(&self) -> String {
+    /// Whether the query names a customer at all (an id, a group or a collection point).
+    pub(super) fn names_customer(&self) -> bool {
+        self.customer.is_some() || self.groups.is_some() || self.collection_point.is_some()
+    }
+
+    pub(super) fn at(&self) -> String {
         self.at
             .clone()
             .unwrap_or_else(|| Timestamp::now().to_string())
     }
 
-    fn price_request(&self, skus: Vec<String>) -> PriceRequest {
+    pub(super) fn price_request(&self, skus: Vec<String>) -> PriceRequest {
         PriceRequest {
             customer: self.customer(),
             channel: self.channel.clone(),
@@ -285,7 +290,7 @@ impl Context {
     }
 }
 
-fn context(
+pub(super) fn context(
     query: Result<Query<Context>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Context> {
     query.map(|Query(c)| c).map_err(|e| ApiError::InvalidJson {
