@@ -260,8 +260,10 @@ fn read_and_merge<B: AsRef<[u8]>>(
     })
 }
 
-/// The soft-deleted offers, by code: an import that names one brings it back.
+/// The offers soft-deleted in the last 30 days (still restorable), by code: an import that names
+/// one brings it back.
 async fn deleted_offers(store: &dyn Store) -> ApiResult<HashMap<String, CustomerOffer>> {
+    let since = crate::routes::restorable_since(Timestamp::now());
     let mut deleted = HashMap::new();
     let mut after = None;
     loop {
@@ -276,9 +278,14 @@ async fn deleted_offers(store: &dyn Store) -> ApiResult<HashMap<String, Customer
             return Ok(deleted);
         };
         for record in page {
-            // One that no longer reads is left out, as a load leaves it out.
-            if let Ok(Document::Offer(offer)) = Document::read(Kind::Offer, record.body, "") {
-                deleted.insert(record.id, *offer);
+            if record.deleted_at.is_none_or(|at| at < since) {
+                continue;
+            }
+            let id = record.id.clone();
+            // Read as a load reads it (with its record's creation time, which decides ties); one
+            // that no longer reads is left out, as a load leaves it out.
+            if let Ok(Document::Offer(offer)) = crate::model::read_record(record) {
+                deleted.insert(id, *offer);
             }
         }
         after = Some(last);

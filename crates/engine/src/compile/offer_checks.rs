@@ -169,21 +169,25 @@ fn commitment_problems(
         commitment.ends_on.as_deref(),
     );
     ordered(error, &format!("{path}.ends_on"), starts, ends);
-    if let (Some(starts), Some(offer_starts)) = (starts, offer_starts)
-        && starts < offer_starts
-    {
-        error(
-            format!("{path}.starts_on"),
-            format!("{starts} is before the offer's start, {offer_starts}"),
-        );
-    }
-    if let (Some(ends), Some(offer_ends)) = (ends, offer_ends)
-        && ends > offer_ends
-    {
-        error(
-            format!("{path}.ends_on"),
-            format!("{ends} is after the offer's end, {offer_ends}"),
-        );
+    // Each of its own days lies within the offer's, so that a commitment without one of them
+    // (which takes the offer's) still has a start before its end.
+    for (field, own) in [("starts_on", starts), ("ends_on", ends)] {
+        let Some(own) = own else { continue };
+        if let Some(offer_starts) = offer_starts
+            && own < offer_starts
+        {
+            error(
+                format!("{path}.{field}"),
+                format!("{own} is before the offer's start, {offer_starts}"),
+            );
+        } else if let Some(offer_ends) = offer_ends
+            && own > offer_ends
+        {
+            error(
+                format!("{path}.{field}"),
+                format!("{own} is after the offer's end, {offer_ends}"),
+            );
+        }
     }
     let mut codes: Vec<(&str, usize)> = Vec::new();
     for (j, discount) in commitment.discounts.iter().enumerate() {
@@ -422,6 +426,13 @@ mod tests {
             paths(&o, SellsTo::Both),
             ["commitments[0].starts_on", "commitments[0].ends_on"]
         );
+        // A start after the offer's end, or an end before its start, without the other day.
+        o.commitments[0].starts_on = Some("2027-01-15".into());
+        o.commitments[0].ends_on = None;
+        assert_eq!(paths(&o, SellsTo::Both), ["commitments[0].starts_on"]);
+        o.commitments[0].starts_on = None;
+        o.commitments[0].ends_on = Some("2026-09-01".into());
+        assert_eq!(paths(&o, SellsTo::Both), ["commitments[0].ends_on"]);
         o.commitments[0].starts_on = Some("2026-10-01".into());
         o.commitments[0].ends_on = Some("2026-12-31".into());
         assert_eq!(paths(&o, SellsTo::Both), Vec::<String>::new());

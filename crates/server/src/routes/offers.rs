@@ -370,15 +370,21 @@ pub async fn restore_many(
     refresh(&state).await?;
     let store = state.store.as_ref();
     let stored = store.get_many(Kind::Offer, &codes).await?;
+    // Past 30 days a deletion is final, even before the purge removes it.
+    let since = restorable_since(Timestamp::now());
     let mut documents = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         match stored.iter().find(|r| r.id == *code) {
-            Some(record) if record.deleted_at.is_some() => {
+            Some(record) if record.deleted_at.is_some_and(|at| at >= since) => {
                 documents.push(Document::read(Kind::Offer, record.body.clone(), "")?)
             }
-            Some(_) => problems.push(FieldProblem::new(
+            Some(record) if record.deleted_at.is_none() => problems.push(FieldProblem::new(
                 format!("codes[{i}]"),
                 format!("offer `{code}` is not deleted"),
+            )),
+            Some(_) => problems.push(FieldProblem::new(
+                format!("codes[{i}]"),
+                format!("offer `{code}` was deleted over 30 days ago and can no longer be restored"),
             )),
             None => problems.push(FieldProblem::new(
                 format!("codes[{i}]"),

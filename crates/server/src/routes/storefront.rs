@@ -312,6 +312,7 @@ fn out_of_context(reason: &Reason<'_>) -> bool {
             | Reason::NotInAudience { .. }
             | Reason::UsageLimitReached { .. }
             | Reason::BudgetExhausted { .. }
+            | Reason::OnOfferPrices
     )
 }
 

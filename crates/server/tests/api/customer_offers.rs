@@ -164,3 +164,31 @@ async fn a_product_lists_its_offers_and_what_each_gives_a_customer() {
         .await
         .expect_problem(404, None);
 }
+
+/// With `promotions_on_offer_prices: false`, a product priced by a contract shows none of the
+/// promotions that cannot apply on it: its page agrees with its price.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn net_prices_are_net_on_the_product_page_too() {
+    let app = spawn_app().await;
+    let path = format!(
+        "/v1/products/PLUSH-GROOT/promotions?customer=C-DUPONT&groups=restaurants&channel=web&at={AT}"
+    );
+    let ids = |reply: &crate::support::Reply| codes(&reply.body["promotions"], "id");
+    let before = app.get(&path, STOREFRONT).await;
+    before.expect(200);
+    assert!(ids(&before).contains(&"marvel-20".to_owned()), "{:#?}", before.body);
+    let settings = app.get("/v1/settings", MANAGEMENT).await;
+    app.patch(
+        "/v1/settings",
+        MANAGEMENT,
+        &serde_json::json!({ "promotions_on_offer_prices": false }),
+        Some(settings.etag()),
+    )
+    .await
+    .expect(200);
+    let after = app.get(&path, STOREFRONT).await;
+    after.expect(200);
+    assert_eq!(after.body["price"]["price_source"], "offer");
+    assert_eq!(after.body["price"]["price"], "14.00");
+    assert!(!ids(&after).contains(&"marvel-20".to_owned()), "{:#?}", after.body);
+}
