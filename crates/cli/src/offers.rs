@@ -144,28 +144,16 @@ fn import(
             }
         }
         println!(
-            "{}: {} rows read, {} offers; {} {}, {} {}, {} unchanged{}",
+            "{}: {} rows read, {} offers; {}",
             path.display(),
             report.rows,
             report.offers.len(),
-            report.created,
-            if report.dry_run {
-                "to create"
-            } else {
-                "created"
-            },
-            report.updated,
-            if report.dry_run {
-                "to update"
-            } else {
-                "updated"
-            },
-            report.unchanged,
-            if report.dry_run {
-                " (dry run: nothing written)"
-            } else {
-                ""
-            }
+            crate::output::outcomes(
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.dry_run,
+            )
         );
         Ok(())
     })

@@ -67,3 +67,13 @@ impl Write for Stdout {
         self.note(result)
     }
 }
+
+/// What an import did, or would do on a dry run: "2 created, 1 updated, 7 unchanged".
+pub fn outcomes(created: u64, updated: u64, unchanged: u64, dry_run: bool) -> String {
+    let (create, update, note) = if dry_run {
+        ("to create", "to update", " (dry run: nothing written)")
+    } else {
+        ("created", "updated", "")
+    };
+    format!("{created} {create}, {updated} {update}, {unchanged} unchanged{note}")
+}

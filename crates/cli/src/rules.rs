@@ -124,26 +124,14 @@ pub fn import(args: &ImportArgs) -> Result<()> {
             }
         }
         println!(
-            "{}: {count} documents read; {} {}, {} {}, {} unchanged{}",
+            "{}: {count} documents read; {}",
             args.file.display(),
-            report.created,
-            if report.dry_run {
-                "to create"
-            } else {
-                "created"
-            },
-            report.updated,
-            if report.dry_run {
-                "to update"
-            } else {
-                "updated"
-            },
-            report.unchanged,
-            if report.dry_run {
-                " (dry run: nothing written)"
-            } else {
-                ""
-            }
+            crate::output::outcomes(
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.dry_run,
+            )
         );
         Ok(())
     })

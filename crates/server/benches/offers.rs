@@ -9,24 +9,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::sync::Arc;
+mod common;
+
+use common::{count, draft, ms, snapshot, start, summary};
+
 use std::time::{Duration, Instant};
 
-use remise_server::Server;
-use remise_store::{Actor, Draft, Kind, Scope, Store};
+use remise_store::{Actor, Kind, Scope, Store};
 use remise_test_support::TestSqlite;
 use serde_json::{Value, json};
 
 const GROUPS: usize = 200;
 const CUSTOMERS: usize = 5_000;
 const SEGMENTS: usize = 100;
-
-fn count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// splitmix64: the same store on every run, without a dependency.
 struct Random(u64);
@@ -38,15 +33,6 @@ impl Random {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         ((z ^ (z >> 31)) % below as u64) as usize
-    }
-}
-
-fn draft(id: String, body: Value) -> Draft {
-    Draft {
-        id,
-        body,
-        parent: None,
-        status: None,
     }
 }
 
@@ -165,57 +151,6 @@ async fn fill(store: &dyn Store, products: usize, offers: usize, discounts: usiz
             .await
             .unwrap();
     }
-}
-
-struct Running {
-    base: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start(store: Arc<dyn Store>) -> (Running, Duration) {
-    let started = Instant::now();
-    let server = Server::bind(store, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let took = started.elapsed();
-    let base = format!("http://{}", server.addr);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    (Running { base, _stop: stop }, took)
-}
-
-/// A duration in milliseconds with two decimals.
-fn ms(duration: Duration) -> String {
-    let micros = duration.as_micros();
-    format!("{}.{:02}", micros / 1000, micros % 1000 / 10)
-}
-
-/// p50, p99 and max of `samples` (nearest rank).
-fn summary(mut samples: Vec<Duration>) -> String {
-    samples.sort();
-    let at = |permille: usize| ms(samples[(samples.len() - 1) * permille / 1000]);
-    format!(
-        "p50 {:>7} ms   p99 {:>7} ms   max {:>7} ms   ({} writes)",
-        at(500),
-        at(990),
-        at(1000),
-        samples.len()
-    )
-}
-
-/// What `/health` says of an instance's snapshot.
-async fn snapshot(client: &reqwest::Client, base: &str) -> Value {
-    let health: Value = client
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    health["snapshot"].clone()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -10,29 +10,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::sync::Arc;
+mod common;
+
+use common::{count, draft, ms, snapshot, start, summary};
+
 use std::time::{Duration, Instant};
 
-use remise_server::Server;
-use remise_store::{Actor, Draft, Kind, Scope, Store};
+use remise_store::{Actor, Kind, Scope, Store};
 use remise_test_support::TestSqlite;
 use serde_json::{Value, json};
-
-fn count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn draft(id: String, body: Value) -> Draft {
-    Draft {
-        id,
-        body,
-        parent: None,
-        status: None,
-    }
-}
 
 fn product(i: usize, price_cents: usize) -> Value {
     json!({
@@ -97,49 +83,11 @@ async fn fill(store: &dyn Store, products: usize, promotions: usize) {
         .unwrap();
 }
 
-struct Running {
-    base: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start(store: Arc<dyn Store>) -> (Running, Duration) {
-    let started = Instant::now();
-    let server = Server::bind(store, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let took = started.elapsed();
-    let base = format!("http://{}", server.addr);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    (Running { base, _stop: stop }, took)
-}
-
 fn resident_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
-}
-
-/// A duration in milliseconds with two decimals.
-fn ms(duration: Duration) -> String {
-    let micros = duration.as_micros();
-    format!("{}.{:02}", micros / 1000, micros % 1000 / 10)
-}
-
-/// p50, p99 and max of `samples` (nearest rank).
-fn summary(mut samples: Vec<Duration>) -> String {
-    samples.sort();
-    let at = |permille: usize| ms(samples[(samples.len() - 1) * permille / 1000]);
-    format!(
-        "p50 {:>7} ms   p99 {:>7} ms   max {:>7} ms   ({} writes)",
-        at(500),
-        at(990),
-        at(1000),
-        samples.len()
-    )
 }
 
 async fn timed(request: reqwest::RequestBuilder, expected: u16) -> Duration {
@@ -262,17 +210,4 @@ async fn main() {
         "second instance serving a change: {} {updates}",
         summary(seen)
     );
-}
-
-/// What `/health` says of an instance's snapshot.
-async fn snapshot(client: &reqwest::Client, base: &str) -> Value {
-    let health: Value = client
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    health["snapshot"].clone()
 }

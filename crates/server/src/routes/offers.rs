@@ -384,7 +384,9 @@ pub async fn restore_many(
             )),
             Some(_) => problems.push(FieldProblem::new(
                 format!("codes[{i}]"),
-                format!("offer `{code}` was deleted over 30 days ago and can no longer be restored"),
+                format!(
+                    "offer `{code}` was deleted over 30 days ago and can no longer be restored"
+                ),
             )),
             None => problems.push(FieldProblem::new(
                 format!("codes[{i}]"),

@@ -176,7 +176,11 @@ async fn net_prices_are_net_on_the_product_page_too() {
     let ids = |reply: &crate::support::Reply| codes(&reply.body["promotions"], "id");
     let before = app.get(&path, STOREFRONT).await;
     before.expect(200);
-    assert!(ids(&before).contains(&"marvel-20".to_owned()), "{:#?}", before.body);
+    assert!(
+        ids(&before).contains(&"marvel-20".to_owned()),
+        "{:#?}",
+        before.body
+    );
     let settings = app.get("/v1/settings", MANAGEMENT).await;
     app.patch(
         "/v1/settings",
@@ -190,5 +194,9 @@ async fn net_prices_are_net_on_the_product_page_too() {
     after.expect(200);
     assert_eq!(after.body["price"]["price_source"], "offer");
     assert_eq!(after.body["price"]["price"], "14.00");
-    assert!(!ids(&after).contains(&"marvel-20".to_owned()), "{:#?}", after.body);
+    assert!(
+        !ids(&after).contains(&"marvel-20".to_owned()),
+        "{:#?}",
+        after.body
+    );
 }
