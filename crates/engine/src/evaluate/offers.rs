@@ -258,7 +258,9 @@ impl<'a> Evaluation<'a> {
     /// order.
     fn unit_selection(&mut self, offer: ItemOffer, limit: UnitLimit, open: &[u16]) {
         let money = self.snap.money;
-        let mut order: SmallVec<[(Decimal, &str, bool, u16, u16); 8]> = SmallVec::new();
+        // (value key, sku, not claimed, line, part)
+        type Unit<'s> = (Decimal, &'s str, bool, u16, u16);
+        let mut order: SmallVec<[Unit<'_>; 8]> = SmallVec::new();
         for &l in open {
             let line = &self.lines[l as usize];
             for (p, part) in line.parts.iter().enumerate() {
