@@ -253,24 +253,28 @@ impl<'a> Evaluation<'a> {
 
     /// A per-unit offer on some units only: at most `max_units` in all and `per_line` per line,
     /// the most expensive first (or the cheapest), ties by sku — not by line: how units are
-    /// grouped in lines must not matter — then line order.
+    /// grouped in lines must not matter — then units a multi-unit offer already claimed (this
+    /// offer claims none, and leaves the unclaimed ones to those that must claim), then line
+    /// order.
     fn unit_selection(&mut self, offer: ItemOffer, limit: UnitLimit, open: &[u16]) {
         let money = self.snap.money;
-        let mut order: SmallVec<[(Decimal, &str, u16, u16); 8]> = SmallVec::new();
+        // (value key, sku, not claimed, line, part)
+        type Unit<'s> = (Decimal, &'s str, bool, u16, u16);
+        let mut order: SmallVec<[Unit<'_>; 8]> = SmallVec::new();
         for &l in open {
             let line = &self.lines[l as usize];
             for (p, part) in line.parts.iter().enumerate() {
                 if part.is_open() {
                     let unit = part.unit();
                     let key = if limit.cheapest_first { unit } else { -unit };
-                    order.push((key, line.sku, l, p as u16));
+                    order.push((key, line.sku, !part.claimed, l, p as u16));
                 }
             }
         }
         order.sort_unstable();
         let mut left = limit.max_units.unwrap_or(u32::MAX);
         let mut per_line: SmallVec<[(u16, u32); 8]> = SmallVec::new();
-        for (_, _, l, p) in order {
+        for (_, _, _, l, p) in order {
             if left == 0 {
                 break;
             }
