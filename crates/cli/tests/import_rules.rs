@@ -3,45 +3,15 @@
 
 #![allow(clippy::expect_used)] // a test that cannot start the binary or write its files should fail loudly
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+
+mod support;
+
+use support::{remise, write};
 
 /// A fresh directory for one test's files, with the demo store's database in it.
 fn demo_database(test: &str) -> (PathBuf, String) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import-rules-tests")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    let url = format!("sqlite://{}", dir.join("remise.db").display());
-    let demo = remise(&["demo", "--database", &url]);
-    assert_eq!(demo.code, Some(0), "{}", demo.stderr);
-    (dir, url)
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn remise(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_remise"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run remise");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
-    }
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write the file");
-    path.to_str().expect("a UTF-8 path").to_owned()
+    support::demo_database("import-rules-tests", test)
 }
 
 const LINES: &str = r#"{"campaign": {"id": "printemps", "name": "Printemps", "status": "draft", "starts_at": "2027-03-20T00:00", "ends_at": "2027-04-20T00:00"}}
