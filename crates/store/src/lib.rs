@@ -22,6 +22,7 @@ mod mail;
 mod postgres;
 mod sql;
 mod sqlite;
+mod users;
 mod vouchers;
 
 use async_trait::async_trait;
@@ -39,6 +40,7 @@ pub use mail::{
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use users::{Role, Session, User, Users, normalize_email};
 pub use vouchers::{Voucher, VoucherQuery, VoucherUsage, Vouchers, voucher_refusal};
 
 /// What kind of entity a document is. Stored as its [`Kind::as_str`] name.
@@ -395,7 +397,7 @@ pub trait Upsert: Send {
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
 /// current version) are the caller's to report; [`Error::Database`] is an outage.
 #[async_trait]
-pub trait Store: Codes + Mail + Vouchers + Send + Sync + 'static {
+pub trait Store: Codes + Mail + Users + Vouchers + Send + Sync + 'static {
     /// Applies the pending migrations of this backend (idempotent).
     async fn migrate(&self) -> Result<()>;
 

@@ -16,7 +16,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, many, stream, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, many, stream, users, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
@@ -24,6 +24,7 @@ use crate::{
     RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport, UpsertSummary, Usage,
     Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
+use crate::{Role, Session, User, Users};
 use rust_decimal::Decimal;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -649,5 +650,105 @@ impl Mail for PostgresStore {
     async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
         let mut conn = self.pool.acquire().await?;
         mail::list_redemptions(&mut Conn::Postgres(&mut conn), query).await
+    }
+}
+
+/// Users and sessions: plain transactions at READ COMMITTED, without the documents' revision
+/// lock (each write changes one row, which its UPDATE locks).
+#[async_trait]
+impl Users for PostgresStore {
+    async fn create_user(&self, actor: &Actor, user: &User) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let user = users::create_user(&mut Conn::Postgres(&mut tx), actor, user).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<User>> {
+        let mut conn = self.pool.acquire().await?;
+        users::get_user(&mut Conn::Postgres(&mut conn), id).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let mut conn = self.pool.acquire().await?;
+        users::find_user_by_email(&mut Conn::Postgres(&mut conn), email).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let mut conn = self.pool.acquire().await?;
+        users::list_users(&mut Conn::Postgres(&mut conn)).await
+    }
+
+    async fn set_role(&self, actor: &Actor, id: &str, role: Role, now: Millis) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let user = users::set_role(&mut Conn::Postgres(&mut tx), actor, id, role, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn set_active(&self, actor: &Actor, id: &str, active: bool, now: Millis) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        let user = users::set_active(&mut Conn::Postgres(&mut tx), actor, id, active, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn set_password_hash(
+        &self,
+        actor: &Actor,
+        id: &str,
+        password_hash: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        users::set_password_hash(&mut Conn::Postgres(&mut tx), actor, id, password_hash, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        users::create_session(&mut Conn::Postgres(&mut tx), session).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_session(&self, id_hash: &str, now: Millis) -> Result<Option<(Session, User)>> {
+        // One snapshot for the session and its user.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let found = users::find_session(&mut Conn::Postgres(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        users::touch_session(&mut Conn::Postgres(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_session(&self, id_hash: &str, now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        users::revoke_session(&mut Conn::Postgres(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str, now: Millis) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let revoked =
+            users::revoke_user_sessions(&mut Conn::Postgres(&mut tx), user_id, now).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        let mut conn = self.pool.acquire().await?;
+        users::list_sessions(&mut Conn::Postgres(&mut conn), user_id).await
     }
 }

@@ -62,6 +62,10 @@ pub(crate) mod vouchers;
 #[path = "sql_mail.rs"]
 pub(crate) mod mail;
 
+// The SQL of back-office users and sessions, likewise.
+#[path = "sql_users.rs"]
+pub(crate) mod users;
+
 // The SQL of failed code look-ups, likewise.
 #[path = "sql_lookups.rs"]
 pub(crate) mod lookups;

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql::{self, Conn, codes, lookups, mail, many, stream, vouchers};
+use crate::sql::{self, Conn, codes, lookups, mail, many, stream, users, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
@@ -24,6 +24,7 @@ use crate::{
     RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport, UpsertSummary, Usage,
     Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
+use crate::{Role, Session, User, Users};
 use rust_decimal::Decimal;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -628,5 +629,100 @@ impl Mail for SqliteStore {
     async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
         let mut conn = self.reader.acquire().await?;
         mail::list_redemptions(&mut Conn::Sqlite(&mut conn), query).await
+    }
+}
+
+/// Users and sessions: reads on the readers, writes in the writer's `BEGIN IMMEDIATE`
+/// transaction.
+#[async_trait]
+impl Users for SqliteStore {
+    async fn create_user(&self, actor: &Actor, user: &User) -> Result<User> {
+        let mut tx = self.write().await?;
+        let user = users::create_user(&mut Conn::Sqlite(&mut tx), actor, user).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<User>> {
+        let mut conn = self.reader.acquire().await?;
+        users::get_user(&mut Conn::Sqlite(&mut conn), id).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let mut conn = self.reader.acquire().await?;
+        users::find_user_by_email(&mut Conn::Sqlite(&mut conn), email).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let mut conn = self.reader.acquire().await?;
+        users::list_users(&mut Conn::Sqlite(&mut conn)).await
+    }
+
+    async fn set_role(&self, actor: &Actor, id: &str, role: Role, now: Millis) -> Result<User> {
+        let mut tx = self.write().await?;
+        let user = users::set_role(&mut Conn::Sqlite(&mut tx), actor, id, role, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn set_active(&self, actor: &Actor, id: &str, active: bool, now: Millis) -> Result<User> {
+        let mut tx = self.write().await?;
+        let user = users::set_active(&mut Conn::Sqlite(&mut tx), actor, id, active, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn set_password_hash(
+        &self,
+        actor: &Actor,
+        id: &str,
+        password_hash: &str,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        users::set_password_hash(&mut Conn::Sqlite(&mut tx), actor, id, password_hash, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        let mut tx = self.write().await?;
+        users::create_session(&mut Conn::Sqlite(&mut tx), session).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_session(&self, id_hash: &str, now: Millis) -> Result<Option<(Session, User)>> {
+        // One snapshot for the session and its user.
+        let mut tx = self.reader.begin().await?;
+        let found = users::find_session(&mut Conn::Sqlite(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        users::touch_session(&mut Conn::Sqlite(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_session(&self, id_hash: &str, now: Millis) -> Result<()> {
+        let mut tx = self.write().await?;
+        users::revoke_session(&mut Conn::Sqlite(&mut tx), id_hash, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str, now: Millis) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let revoked = users::revoke_user_sessions(&mut Conn::Sqlite(&mut tx), user_id, now).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        let mut conn = self.reader.acquire().await?;
+        users::list_sessions(&mut Conn::Sqlite(&mut conn), user_id).await
     }
 }
