@@ -14,7 +14,14 @@ use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
 /// Audited entities that are not documents.
-const OTHER_ENTITIES: [&str; 5] = ["api_key", "coupon", "batch", "distribution", "voucher"];
+const OTHER_ENTITIES: [&str; 6] = [
+    "api_key",
+    "coupon",
+    "batch",
+    "distribution",
+    "voucher",
+    "user",
+];
 
 /// Every audited entity, as `/v1/audit` names them (the document's `entity` enum lists these).
 pub fn entities() -> Vec<&'static str> {
