@@ -100,19 +100,7 @@ fn offer(i: usize, discounts: usize, products: usize, price_cents: usize) -> Val
 
 async fn fill(store: &dyn Store, products: usize, offers: usize, discounts: usize) {
     let actor = Actor("bench".to_owned());
-    let segments = (0..SEGMENTS)
-        .map(|i| {
-            let parent = (i >= 10).then(|| format!("s{}", i % 10));
-            draft(
-                format!("s{i}"),
-                json!({"id": format!("s{i}"), "name": format!("Segment {i}"), "parent": parent}),
-            )
-        })
-        .collect();
-    store
-        .upsert_many(&actor, Kind::Segment, segments)
-        .await
-        .unwrap();
+    common::segments(store, &actor, SEGMENTS).await;
     let groups = (0..GROUPS)
         .map(|i| draft(group(i), json!({"id": group(i), "display": "net"})))
         .collect();

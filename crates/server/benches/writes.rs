@@ -51,19 +51,7 @@ fn promotion(i: usize, percent: usize, products: usize) -> Value {
 
 async fn fill(store: &dyn Store, products: usize, promotions: usize) {
     let actor = Actor("bench".to_owned());
-    let segments = (0..100)
-        .map(|i| {
-            let parent = (i >= 10).then(|| format!("s{}", i % 10));
-            draft(
-                format!("s{i}"),
-                json!({"id": format!("s{i}"), "name": format!("Segment {i}"), "parent": parent}),
-            )
-        })
-        .collect();
-    store
-        .upsert_many(&actor, Kind::Segment, segments)
-        .await
-        .unwrap();
+    common::segments(store, &actor, 100).await;
     for chunk in (0..products).collect::<Vec<_>>().chunks(100_000) {
         let drafts = chunk
             .iter()

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use remise_server::Server;
-use remise_store::{Draft, Store};
-use serde_json::Value;
+use remise_store::{Actor, Draft, Kind, Store};
+use serde_json::{Value, json};
 
 pub fn count(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -75,4 +75,21 @@ pub async fn snapshot(client: &reqwest::Client, base: &str) -> Value {
         .await
         .unwrap();
     health["snapshot"].clone()
+}
+
+/// `count` segments `s0`…: ten at the top, the others under `s{i mod 10}`.
+pub async fn segments(store: &dyn Store, actor: &Actor, count: usize) {
+    let segments = (0..count)
+        .map(|i| {
+            let parent = (i >= 10).then(|| format!("s{}", i % 10));
+            draft(
+                format!("s{i}"),
+                json!({"id": format!("s{i}"), "name": format!("Segment {i}"), "parent": parent}),
+            )
+        })
+        .collect();
+    store
+        .upsert_many(actor, Kind::Segment, segments)
+        .await
+        .unwrap();
 }
