@@ -6,17 +6,24 @@
 //! every request that changes something, the form's CSRF token, before the handler runs. The
 //! authorisation tests walk the same table.
 
+// Page handlers return the error page itself as their error: a `Response` is large, and it is
+// built once per failed request, never in a loop.
+#![allow(clippy::result_large_err)]
+
 mod account;
 mod assets;
+pub mod form;
 mod guard;
 mod home;
 pub mod i18n;
 pub mod new_user;
 mod page;
 pub mod password;
+mod problems_fr;
 mod routes;
 mod session;
 mod signin;
+pub mod writes;
 
 use std::sync::Arc;
 

@@ -123,6 +123,15 @@ pub fn message(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
         .into_owned()
 }
 
+/// A check's message (the engine's and the documents' checks speak English) in `lang`.
+/// Messages without a translation are shown as they are.
+pub fn problem(lang: Lang, message: &str) -> String {
+    match lang {
+        Lang::En => message.to_owned(),
+        Lang::Fr => super::problems_fr::translate(message),
+    }
+}
+
 /// Arguments for [`message`] from pairs of a name and a text.
 pub fn args<'a>(pairs: &[(&'a str, String)]) -> FluentArgs<'a> {
     let mut args = FluentArgs::new();

@@ -19,7 +19,7 @@ mod settings;
 mod storefront;
 pub mod vouchers;
 
-pub use documents::{refresh, status_change};
+pub use documents::{Change, refresh, status_change, write};
 pub use offers::restorable_since;
 
 use std::sync::Arc;
