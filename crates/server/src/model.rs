@@ -19,7 +19,7 @@ use remise_engine::rules::{
 };
 use remise_store::{Kind, Millis, Record};
 
-use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, Settings};
+use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, LandingPage, Settings};
 use crate::problem::{ApiError, FieldProblem};
 
 /// Every live document, by id.
@@ -120,6 +120,22 @@ impl Model {
             Kind::Offer => drop(self.offers.remove(id)),
             Kind::Relay => {}
         }
+    }
+
+    /// The skus a landing page lists: its selection's products that are in the catalog, in
+    /// the selection's order (what `GET /v1/landing/{slug}` prices, and the back office's
+    /// preview of it).
+    pub fn landing_skus(&self, page: &LandingPage) -> Vec<String> {
+        self.selections
+            .get(&page.selection)
+            .map(|s| {
+                s.skus
+                    .iter()
+                    .filter(|sku| self.products.contains_key(*sku))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn time_zone(&self) -> TimeZone {
@@ -537,6 +553,13 @@ fn parse_time(
             )
         }),
     }
+}
+
+/// Whether `at` is inside the campaign's dates.
+pub fn campaign_running(campaign: &Campaign, at: Timestamp, zone: &TimeZone) -> bool {
+    let bound = |text: &Option<String>| text.as_deref().and_then(|t| parse_instant(t, zone));
+    bound(&campaign.starts_at).is_none_or(|start| start <= at)
+        && bound(&campaign.ends_at).is_none_or(|end| at < end)
 }
 
 /// Milliseconds since the epoch as RFC 3339 (UTC).

@@ -11,7 +11,9 @@
 #![allow(clippy::result_large_err)]
 
 mod account;
+pub mod approval;
 mod assets;
+pub mod campaigns;
 pub mod form;
 mod guard;
 mod home;

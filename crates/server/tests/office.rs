@@ -7,6 +7,8 @@
 #[path = "office/support.rs"]
 mod support;
 
+#[path = "office/campaigns.rs"]
+mod campaigns;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/signin.rs"]
