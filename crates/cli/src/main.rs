@@ -27,6 +27,7 @@ mod output;
 mod price;
 mod rules;
 mod serve;
+mod users;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -82,6 +83,9 @@ enum Command {
     /// API keys in the database: create one (its secret is printed once), list, revoke.
     #[command(subcommand, name = "api-keys")]
     ApiKeys(ApiKeys),
+    /// Back-office users: create the first administrator, list them.
+    #[command(subcommand)]
+    Users(Users),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,14 @@ enum ApiKeys {
     List(api_keys::ListArgs),
     /// Revoke a key by its id.
     Revoke(api_keys::RevokeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum Users {
+    /// Create a user (`--email … --role admin`).
+    Create(users::CreateArgs),
+    /// List the users.
+    List(users::ListArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +168,8 @@ fn main() -> ExitCode {
         Command::ApiKeys(ApiKeys::Create(args)) => api_keys::create(args),
         Command::ApiKeys(ApiKeys::List(args)) => api_keys::list(args),
         Command::ApiKeys(ApiKeys::Revoke(args)) => api_keys::revoke(args),
+        Command::Users(Users::Create(args)) => users::create(args),
+        Command::Users(Users::List(args)) => users::list(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

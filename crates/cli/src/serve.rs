@@ -211,7 +211,14 @@ fn print_welcome(server: &Server, database: &str, loaded_demo: bool, mail: &Mail
     println!("  e-mail:         {}", mail_options::describe(mail));
     println!("  API reference:  {base}/docs   (OpenAPI: {base}/openapi.json)");
     println!("  health:         {base}/health   metrics: {base}/metrics");
+    println!(
+        "  back office:    {base}/office   (sign in; no user yet? `remise users create --email … --role admin`)"
+    );
     if loaded_demo {
+        println!("  demo back-office users (change these passwords on a real store):");
+        for (email, _, role, password) in demo::USERS {
+            println!("    {:<14} {email:<28} {password}", role.as_str());
+        }
         println!("  demo data loaded (the toy shop). Demo API keys, for trying Remise out only:");
         println!("    storefront  {}", demo::STOREFRONT_KEY);
         println!("    management  {}", demo::MANAGEMENT_KEY);

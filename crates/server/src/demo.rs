@@ -14,7 +14,7 @@
 //! before a demo database holds anything real.
 
 use remise_engine::rules::{CustomerOffer, Display, RuleSet, SellsTo};
-use remise_store::{Actor, Kind, ListQuery, Scope, Store};
+use remise_store::{Actor, Kind, ListQuery, Role, Scope, Store, now_millis};
 use serde_json::Value;
 
 use crate::auth::key_for;
@@ -38,6 +38,35 @@ const PROFESSIONAL_GROUPS: [(&str, &str); 3] = [
 pub const STOREFRONT_KEY: &str = "rk_demo_storefront";
 /// The demo management key's secret.
 pub const MANAGEMENT_KEY: &str = "rk_demo_management";
+
+/// The demo's back-office users, one per role: e-mail, name, role, password. The README lists
+/// them and says to change the passwords (or deactivate these users) on a real store.
+pub const USERS: [(&str, &str, Role, &str); 4] = [
+    (
+        "admin@demo.remise.test",
+        "Alice Admin",
+        Role::Administrator,
+        "demo-admin-2026",
+    ),
+    (
+        "marketer@demo.remise.test",
+        "Marc Marketeur",
+        Role::Marketer,
+        "demo-marketer-2026",
+    ),
+    (
+        "approver@demo.remise.test",
+        "Valérie Valideuse",
+        Role::Approver,
+        "demo-approver-2026",
+    ),
+    (
+        "viewer@demo.remise.test",
+        "Louis Lecteur",
+        Role::Viewer,
+        "demo-viewer-2026",
+    ),
+];
 
 /// Whether the store holds no catalog and no promotion yet.
 pub async fn is_empty(store: &dyn Store) -> remise_store::Result<bool> {
@@ -173,6 +202,13 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<()> {
         let key = key_for(secret, name, scope);
         match store.create_api_key(&actor, &key).await {
             Ok(()) | Err(remise_store::Error::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    for (email, name, role, password) in USERS {
+        let user = crate::office::new_user::new_user(email, name, role, password, now_millis())?;
+        match store.create_user(&actor, &user).await {
+            Ok(_) | Err(remise_store::Error::AlreadyExists { .. }) => {}
             Err(error) => return Err(error.into()),
         }
     }

@@ -26,6 +26,7 @@ mod metrics;
 mod model;
 mod offer_filter;
 pub mod offers_file;
+pub mod office;
 mod problem;
 mod published;
 mod ratelimit;

@@ -705,6 +705,20 @@ impl Users for PostgresStore {
         Ok(user)
     }
 
+    async fn set_language(
+        &self,
+        actor: &Actor,
+        id: &str,
+        language: Option<&str>,
+        now: Millis,
+    ) -> Result<User> {
+        let mut tx = self.write().await?;
+        let user =
+            users::set_language(&mut Conn::Postgres(&mut tx), actor, id, language, now).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     async fn set_password_hash(
         &self,
         actor: &Actor,

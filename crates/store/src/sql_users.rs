@@ -175,6 +175,7 @@ enum Change<'a> {
     Role(Role),
     Active(bool),
     PasswordHash(&'a str),
+    Language(Option<&'a str>),
 }
 
 /// Applies one change to a user and audits it with `summary` of the user before and after;
@@ -193,6 +194,7 @@ async fn update_user(
         Change::Role(_) => "role",
         Change::Active(_) => "active",
         Change::PasswordHash(_) => "password_hash",
+        Change::Language(_) => "language",
     };
     let sql = format!(
         "UPDATE users SET {column} = $3, updated_at = $2 WHERE id = $1 RETURNING {}",
@@ -204,6 +206,7 @@ async fn update_user(
             Change::Role(role) => q.bind(role.as_str()),
             Change::Active(active) => q.bind(active),
             Change::PasswordHash(hash) => q.bind(hash),
+            Change::Language(language) => q.bind(language),
         };
         q.fetch_optional(c).await
     })?;
@@ -238,6 +241,23 @@ pub(crate) async fn set_active(
     now: Millis,
 ) -> Result<User> {
     update_user(conn, actor, (id, now), Change::Active(active), audit_user).await
+}
+
+pub(crate) async fn set_language(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    id: &str,
+    language: Option<&str>,
+    now: Millis,
+) -> Result<User> {
+    update_user(
+        conn,
+        actor,
+        (id, now),
+        Change::Language(language),
+        audit_user,
+    )
+    .await
 }
 
 pub(crate) async fn set_password_hash(

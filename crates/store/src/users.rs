@@ -108,6 +108,16 @@ pub trait Users: Send + Sync {
     /// ([`Users::find_session`]). [`crate::Error::NotFound`] (kind `user`) when unknown.
     async fn set_active(&self, actor: &Actor, id: &str, active: bool, now: Millis) -> Result<User>;
 
+    /// Sets a user's language (`None`: the browser's), audited.
+    /// [`crate::Error::NotFound`] (kind `user`) when unknown.
+    async fn set_language(
+        &self,
+        actor: &Actor,
+        id: &str,
+        language: Option<&str>,
+        now: Millis,
+    ) -> Result<User>;
+
     /// Replaces a user's password hash (audited as an update, without either hash).
     /// [`crate::Error::NotFound`] (kind `user`) when unknown.
     async fn set_password_hash(

@@ -164,6 +164,17 @@ mod scenarios {
             store.get_user("u1").await.unwrap().unwrap().password_hash,
             "$argon2id$new"
         );
+        let english = store
+            .set_language(&actor(), "u1", Some("en"), T0 + 7)
+            .await
+            .unwrap();
+        assert_eq!(english.language.as_deref(), Some("en"));
+        let browsers = store
+            .set_language(&actor(), "u1", None, T0 + 8)
+            .await
+            .unwrap();
+        assert_eq!(browsers.language, None);
+        assert_eq!(store.get_user("u1").await.unwrap().unwrap().language, None);
         let err = store
             .set_role(&actor(), "nobody", Role::Viewer, T0)
             .await
@@ -182,8 +193,14 @@ mod scenarios {
             })
             .await
             .unwrap();
-        assert_eq!(log.len(), 3);
-        let role_change = &log[1];
+        assert_eq!(log.len(), 5);
+        let role_change = log
+            .iter()
+            .find(|e| {
+                e.after.as_ref().is_some_and(|a| a["role"] == "approver")
+                    && e.before.as_ref().is_some_and(|b| b["role"] == "marketer")
+            })
+            .expect("the role change is audited");
         assert_eq!(role_change.before.as_ref().unwrap()["role"], "marketer");
         assert_eq!(role_change.after.as_ref().unwrap()["role"], "approver");
         for entry in &log {

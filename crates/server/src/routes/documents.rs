@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use remise_store::{Kind, ListQuery, Record};
+use remise_store::{Actor, Kind, ListQuery, Record};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -168,7 +168,7 @@ async fn create(
         super::offers::fill_code(state.store.as_ref(), &mut value).await?;
     }
     let document = Document::read(kind, value, "")?;
-    let record = write(&state, &caller, Change::Create(document)).await?;
+    let record = write(&state, &caller.actor(), Change::Create(document)).await?;
     let mut response = document_response(StatusCode::CREATED, &record);
     let collection = super::COLLECTIONS
         .iter()
@@ -210,7 +210,7 @@ async fn replace(
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
     let document = read_replacement(kind, &id, body.json_value()?)?;
-    let record = write(&state, &caller, Change::Update(document, version)).await?;
+    let record = write(&state, &caller.actor(), Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
 
@@ -228,7 +228,7 @@ async fn patch(
     let version = if_match(&headers)?;
     let value = patched(&state, kind, &id, &body).await?;
     let document = read_replacement(kind, &id, value)?;
-    let record = write(&state, &caller, Change::Update(document, version)).await?;
+    let record = write(&state, &caller.actor(), Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
 
@@ -261,7 +261,7 @@ async fn delete(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let version = if_match(&headers)?;
-    let record = write(&state, &caller, Change::Delete(kind, id, version)).await?;
+    let record = write(&state, &caller.actor(), Change::Delete(kind, id, version)).await?;
     Ok(if kind.soft_deleted() {
         document_response(StatusCode::OK, &record)
     } else {
@@ -275,7 +275,7 @@ async fn restore(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let record = write(&state, &caller, Change::Restore(kind, id)).await?;
+    let record = write(&state, &caller.actor(), Change::Restore(kind, id)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }
 
@@ -288,11 +288,10 @@ pub enum Change {
 }
 
 /// Checks, writes and publishes one change; the new snapshot serves this instance's next request.
-pub async fn write(state: &AppState, caller: &Caller, change: Change) -> ApiResult<Record> {
+pub async fn write(state: &AppState, actor: &Actor, change: Change) -> ApiResult<Record> {
     let _one_at_a_time = state.writes.lock().await;
     refresh(state).await?;
     let store = state.store.as_ref();
-    let actor = caller.actor();
     let record = match change {
         Change::Create(document) => {
             let problems = document.check();
@@ -318,7 +317,7 @@ pub async fn write(state: &AppState, caller: &Caller, change: Change) -> ApiResu
                 (kind, document.id()),
             )
             .await?;
-            store.create(&actor, kind, document.draft()?).await?
+            store.create(actor, kind, document.draft()?).await?
         }
         Change::Update(document, version) => {
             let kind = document.kind();
@@ -350,12 +349,12 @@ pub async fn write(state: &AppState, caller: &Caller, change: Change) -> ApiResu
             )
             .await?;
             store
-                .update(&actor, kind, document.draft()?, version)
+                .update(actor, kind, document.draft()?, version)
                 .await?
         }
         Change::Delete(kind, id, version) => {
             check_with(state, |model| model.remove(kind, &id), (kind, &id)).await?;
-            store.delete(&actor, kind, &id, version).await?
+            store.delete(actor, kind, &id, version).await?
         }
         Change::Restore(kind, id) => {
             let deleted = store
@@ -379,7 +378,7 @@ pub async fn write(state: &AppState, caller: &Caller, change: Change) -> ApiResu
                     )),
                     other => other,
                 })?;
-            store.restore(&actor, kind, &id).await?
+            store.restore(actor, kind, &id).await?
         }
     };
     refresh(state).await?;

@@ -19,7 +19,7 @@ mod settings;
 mod storefront;
 pub mod vouchers;
 
-pub use documents::{refresh, status_change};
+pub use documents::{Change, refresh, status_change, write};
 pub use offers::restorable_since;
 
 use std::sync::Arc;
@@ -227,7 +227,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/docs", get(operations::docs))
         .merge(storefront)
         .merge(management);
-    layered(routes, state)
+    // The back office has its own error pages (HTML, not problems) and its own guard.
+    layered(routes, state.clone()).merge(crate::office::router(state))
 }
 
 /// What every route goes through, innermost first: the body limit; a panic becomes a 500

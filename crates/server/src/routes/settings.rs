@@ -59,6 +59,6 @@ async fn update(
         map.remove("id");
     }
     let document = Document::read(Kind::Settings, value, "")?;
-    let record = write(state, caller, Change::Update(document, version)).await?;
+    let record = write(state, &caller.actor(), Change::Update(document, version)).await?;
     Ok(document_response(StatusCode::OK, &record))
 }

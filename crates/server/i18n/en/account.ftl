@@ -1,0 +1,17 @@
+account-title = My account
+account-email = E-mail address
+account-role = Role
+account-language = Language
+account-language-browser = The browser's
+account-language-unknown = Unknown language: choose French, English or the browser's.
+account-language-saved = Language saved.
+account-save = Save
+account-password = Password
+account-current = Current password
+account-new = New password
+account-confirm = Confirm the new password
+account-change-password = Change the password
+account-current-wrong = The current password is incorrect.
+account-confirm-differs = The confirmation does not match the new password.
+account-new-too-short = The password must have at least { $min } characters.
+account-password-changed = Password changed. Your other sessions have been closed.

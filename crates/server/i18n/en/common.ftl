@@ -1,0 +1,15 @@
+nav-skip = Skip to content
+nav-label = Main menu
+nav-home = Home
+nav-catalog = Catalog
+nav-campaigns = Campaigns
+nav-approvals = Approvals
+nav-simulator = Cart simulator
+nav-tasks = Tasks
+nav-audit = Audit log
+nav-users = Users
+nav-sign-out = Sign out
+role-administrator = administrator
+role-marketer = marketer
+role-approver = approver
+role-viewer = viewer

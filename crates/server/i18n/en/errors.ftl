@@ -1,0 +1,9 @@
+error-forbidden-title = Access denied
+error-forbidden-role = Your role does not allow this.
+error-csrf = This form has expired or does not come from Remise. Reload the page and try again.
+error-signed-out = Your session has ended. Sign in again.
+error-not-found-title = Page not found
+error-not-found = This page does not exist.
+error-server-title = Error
+error-server = The server could not handle this request; it has been logged.
+error-back-home = Back to the home page

@@ -1,0 +1,2 @@
+home-title = Home
+home-hello = Hello, { $name }

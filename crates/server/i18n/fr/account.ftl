@@ -1,0 +1,17 @@
+account-title = Mon compte
+account-email = Adresse e-mail
+account-role = Rôle
+account-language = Langue
+account-language-browser = Celle du navigateur
+account-language-unknown = Langue inconnue : choisissez le français, l'anglais ou celle du navigateur.
+account-language-saved = Langue enregistrée.
+account-save = Enregistrer
+account-password = Mot de passe
+account-current = Mot de passe actuel
+account-new = Nouveau mot de passe
+account-confirm = Confirmez le nouveau mot de passe
+account-change-password = Changer le mot de passe
+account-current-wrong = Le mot de passe actuel est incorrect.
+account-confirm-differs = La confirmation ne correspond pas au nouveau mot de passe.
+account-new-too-short = Le mot de passe doit compter au moins { $min } caractères.
+account-password-changed = Mot de passe changé. Vos autres sessions ont été fermées.

@@ -1,0 +1,15 @@
+nav-skip = Aller au contenu
+nav-label = Menu principal
+nav-home = Accueil
+nav-catalog = Catalogue
+nav-campaigns = Campagnes
+nav-approvals = Validations
+nav-simulator = Simulateur de panier
+nav-tasks = Tâches
+nav-audit = Journal
+nav-users = Utilisateurs
+nav-sign-out = Se déconnecter
+role-administrator = administrateur
+role-marketer = marketeur
+role-approver = valideur
+role-viewer = lecteur

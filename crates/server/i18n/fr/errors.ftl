@@ -1,0 +1,9 @@
+error-forbidden-title = Accès refusé
+error-forbidden-role = Votre rôle ne permet pas cette action.
+error-csrf = Ce formulaire a expiré ou ne vient pas de Remise. Rechargez la page et recommencez.
+error-signed-out = Votre session a pris fin. Connectez-vous à nouveau.
+error-not-found-title = Page introuvable
+error-not-found = Cette page n'existe pas.
+error-server-title = Erreur
+error-server = Le serveur n'a pas pu traiter cette demande ; elle a été consignée.
+error-back-home = Retour à l'accueil

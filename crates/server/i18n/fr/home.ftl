@@ -1,0 +1,2 @@
+home-title = Accueil
+home-hello = Bonjour, { $name }

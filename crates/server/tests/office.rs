@@ -1,0 +1,13 @@
+//! The back office over HTTP: sign-in, sessions, CSRF, languages and the authorisation matrix,
+//! each test with its own server on `127.0.0.1:0` over a fresh SQLite file holding the demo.
+//! (The journeys in a real browser are in `tests/browser.rs`.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "office/support.rs"]
+mod support;
+
+#[path = "office/matrix.rs"]
+mod matrix;
+#[path = "office/signin.rs"]
+mod signin;
