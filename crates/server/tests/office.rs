@@ -7,6 +7,8 @@
 #[path = "office/support.rs"]
 mod support;
 
+#[path = "office/approval.rs"]
+mod approval;
 #[path = "office/campaigns.rs"]
 mod campaigns;
 #[path = "office/matrix.rs"]

@@ -46,6 +46,7 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(account::routes());
     routes.extend(home::routes());
     routes.extend(super::campaigns::routes());
+    routes.extend(super::approval::routes());
     routes
 }
 

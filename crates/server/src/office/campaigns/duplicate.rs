@@ -13,7 +13,6 @@ use remise_store::{Draft, Kind};
 
 use super::{campaign_url, french_problems, not_found, refused, stored};
 use crate::AppState;
-use crate::checks::changed_problems;
 use crate::documents::{Campaign, CampaignStatus, Document};
 use crate::model::{Model, broken_documents};
 use crate::office::form::FormErrors;
@@ -202,19 +201,7 @@ pub async fn write_together(
         changed.insert((document.kind(), document.id().to_owned()));
         model.put(document);
     }
-    let checked_published = published.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        let mut compiled = Vec::new();
-        for (kind, id) in &changed {
-            match changed_problems(&checked_published.snapshot, &model, (*kind, id)) {
-                Some(found) => compiled.extend(found),
-                None => return model.check_changes(&changed, model.compile_problems()),
-            }
-        }
-        model.check_changes(&changed, compiled)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the check failed: {e}")))?;
+    let checked = crate::office::approval::check_model(published.clone(), model, changed).await?;
     if !checked.changed.is_empty() {
         return Err(ApiError::Validation(
             checked

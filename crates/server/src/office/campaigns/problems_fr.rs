@@ -6,6 +6,10 @@ use crate::office::i18n::Lang;
 use crate::problem::ApiError;
 
 const PATTERNS: &[(&str, &str)] = &[
+    (
+        crate::office::approval::PENDING,
+        "les modifications de la campagne attendent une validation : elles doivent être validées, refusées ou retirées avant toute nouvelle modification",
+    ),
     ("must not be empty", "ne doit pas être vide"),
     (
         "a permanent campaign has no end date",
@@ -45,9 +49,10 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
 ];
 
-/// `error` with its field problems in French when the page is.
+/// `error` with its field problems (and the conflicts of approval) in French when the page is.
 pub fn french_problems(lang: Lang, error: ApiError) -> ApiError {
     match (lang, error) {
+        (Lang::Fr, ApiError::Conflict(message)) => ApiError::Conflict(translate(&message)),
         (Lang::Fr, ApiError::Validation(problems)) => ApiError::Validation(
             problems
                 .into_iter()

@@ -14,7 +14,6 @@ use crate::documents::{Banner, Campaign};
 use crate::office::approval::{self, CampaignApproval};
 use crate::office::i18n;
 use crate::office::page::Page;
-use crate::office::session::OfficeUser;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
@@ -46,7 +45,6 @@ struct ShowPage<'a> {
 pub async fn show(
     State(state): State<Arc<AppState>>,
     page: Page,
-    user: OfficeUser,
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
@@ -59,7 +57,7 @@ pub async fn show(
     };
     let published = state.publisher.current();
     let zone = published.model.time_zone();
-    let approval = match approval::campaign_approval(&state, &user, &campaign).await {
+    let approval = match approval::campaign_approval(&state, &page, &campaign).await {
         Ok(approval) => approval,
         Err(response) => return response,
     };
