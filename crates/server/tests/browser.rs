@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "browser/campaigns.rs"]
+mod campaigns;
 #[path = "browser/journey.rs"]
 mod journey;
 

@@ -61,3 +61,4 @@ approval-submit-refused = The changes could not be submitted
 approval-error-not-required = This store does not require approval: changes are served as soon as they are saved.
 approval-error-already-submitted = The changes are already waiting for approval.
 approval-error-nothing = There is no change to submit.
+approval-changed = changed

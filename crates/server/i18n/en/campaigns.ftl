@@ -125,3 +125,4 @@ campaigns-calendar-none = No campaign during these months.
 campaigns-calendar-caption = Campaigns from { $span }
 campaigns-calendar-timeline = Timeline
 campaigns-calendar-legend = The vertical line marks today. A bar without a rounded end goes on beyond the months shown.
+campaigns-error-item = { $field }: { $message }

@@ -61,3 +61,4 @@ approval-submit-refused = Les modifications n’ont pas pu être soumises
 approval-error-not-required = Cette boutique n’exige pas de validation : les modifications sont appliquées dès leur enregistrement.
 approval-error-already-submitted = Les modifications attendent déjà une validation.
 approval-error-nothing = Il n’y a aucune modification à soumettre.
+approval-changed = modifié

@@ -125,3 +125,4 @@ campaigns-calendar-none = Aucune campagne pendant ces mois.
 campaigns-calendar-caption = Campagnes de { $span }
 campaigns-calendar-timeline = Frise chronologique
 campaigns-calendar-legend = Le trait vertical marque aujourd’hui. Une barre sans bout arrondi se poursuit au-delà des mois affichés.
+campaigns-error-item = { $field } : { $message }

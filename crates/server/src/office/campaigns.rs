@@ -215,3 +215,39 @@ pub fn refused(
 pub fn campaign_url(id: &str) -> String {
     format!("/office/campaigns/{}", super::session::url_encode(id))
 }
+
+/// A campaign field's name (by its path in the document) in the page's language, and the
+/// prefix of the messages naming its values (status, kind); an unknown path is its own name.
+pub fn field_name(page: &Page, path: &str) -> (String, Option<&'static str>) {
+    if let Some(rest) = path.strip_prefix("banners[")
+        && let Some((index, field)) = rest.split_once("].")
+        && let Ok(index) = index.parse::<usize>()
+    {
+        let key = match field {
+            "placement" => "campaigns-banner-placement",
+            "image" => "campaigns-banner-image",
+            "link" => "campaigns-banner-link",
+            "alt" => "campaigns-banner-alt",
+            _ => return (path.to_owned(), None),
+        };
+        let banner = page.t1("campaigns-banner-n", "n", index + 1);
+        return (format!("{banner} · {}", page.t(key)), None);
+    }
+    let (key, values) = match path {
+        "id" => ("campaigns-id", None),
+        "name" => ("campaigns-name", None),
+        "kind" => ("campaigns-kind", Some("campaigns-kind-")),
+        "status" => ("campaigns-status", Some("campaigns-status-")),
+        "starts_at" => ("campaigns-starts-at", None),
+        "ends_at" => ("campaigns-ends-at", None),
+        "channels" => ("campaigns-channels", None),
+        "season" => ("campaigns-season", None),
+        "budget" => ("campaigns-budget", None),
+        "labels" => ("campaigns-labels", None),
+        "landing_page.slug" => ("campaigns-landing-slug", None),
+        "landing_page.title" => ("campaigns-landing-title", None),
+        "landing_page.selection" => ("campaigns-landing-selection", None),
+        _ => return (path.to_owned(), None),
+    };
+    (page.t(key), values)
+}

@@ -165,7 +165,7 @@ async fn a_change_to_a_live_campaign_waits_and_is_served_once_approved() {
     assert!(detail.contains("Changes to “Black Friday 2026”"));
     assert!(
         detail.contains(
-            "<th scope=\"row\">status</th>\n        <td class=\"before\">active</td>\n        <td class=\"after\">paused</td>"
+            "<th scope=\"row\">Status</th>\n        <td class=\"before\">Active</td>\n        <td class=\"after\">Paused</td>"
         ),
         "{detail}"
     );
@@ -390,8 +390,15 @@ async fn a_draft_campaign_submitted_and_approved_goes_live_with_its_promotions()
     let path = format!("/office/approvals/{}", request.id);
     let (_, detail) = page(app.get(Some(&approver), &path), "fr").await;
     assert!(
-        detail.contains("<td class=\"before\">draft</td>\n        <td class=\"after\">active</td>")
+        detail.contains(
+            "<th scope=\"row\">Statut <span class=\"badge warn\">modifié</span></th>\n        <td class=\"before\">Brouillon</td>\n        <td class=\"after\">Active</td>"
+        ),
+        "{detail}"
     );
+    // Going live, the whole campaign is shown, its unchanged fields too.
+    assert!(detail.contains(
+        "<th scope=\"row\">Nom</th>\n        <td>Noël des jeux</td>\n        <td>Noël des jeux</td>"
+    ));
     assert!(detail.contains("Promotion « UNO à moitié prix » (uno-moitie-prix)"));
     assert!(detail.contains("mise en ligne avec la campagne"));
     assert!(

@@ -15,7 +15,7 @@ use remise_store::{ChangeRequest, Kind, ProposedDocument, RequestState};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::diff::{FieldChange, diff};
+use super::diff::{FieldChange, diff, whole};
 use super::list::{summary, user_names};
 use crate::AppState;
 use crate::documents::CampaignStatus;
@@ -30,13 +30,24 @@ pub struct Done {
     done: Option<String>,
 }
 
+/// A field of a document's difference, as the page shows it.
+pub struct FieldRow {
+    /// Its name in the page's language for a campaign's fields, else its path.
+    pub label: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub changed: bool,
+}
+
 /// One document of the request.
 pub struct DocumentView {
     /// "Campaign “Black Friday 2026” (black-friday-2026)".
     pub heading: String,
     /// Created, changed, deleted, restored, or going live with its campaign.
     pub action: String,
-    pub changes: Vec<FieldChange>,
+    pub changes: Vec<FieldRow>,
+    /// Every field is listed, not only those that differ (each changed one says so).
+    pub whole: bool,
     /// It changed since the request was made from it: approving will fail.
     pub stale: bool,
 }
@@ -177,12 +188,16 @@ async fn documents(
             (Some(_), Some(r)) if r.deleted_at.is_some() => "approval-action-restored",
             (Some(_), Some(_)) => "approval-action-changed",
         };
-        if proposal.kind == Kind::Campaign
+        // A draft going live: every field, what is unchanged included (all of it goes on sale).
+        let live_now = proposal.kind == Kind::Campaign
             && status_of(before) == Some(CampaignStatus::Draft.as_str())
-            && status_of(proposal.body.as_ref()).is_some_and(|s| s != "draft")
-        {
-            goes_live = true;
-        }
+            && status_of(proposal.body.as_ref()).is_some_and(|s| s != "draft");
+        goes_live |= live_now;
+        let changes = if live_now {
+            whole(before, proposal.body.as_ref())
+        } else {
+            diff(before, proposal.body.as_ref())
+        };
         views.push(DocumentView {
             heading: heading(
                 page,
@@ -191,7 +206,8 @@ async fn documents(
                 proposal_name(proposal, before),
             ),
             action: page.t(action),
-            changes: diff(before, proposal.body.as_ref()),
+            changes: rows(page, proposal.kind, changes),
+            whole: live_now,
             stale: stored.as_ref().map(|r| r.version) != proposal.base_version,
         });
     }
@@ -217,13 +233,39 @@ async fn documents(
             views.push(DocumentView {
                 heading: heading(page, Kind::Promotion, &promotion.id, promotion.name.clone()),
                 action: page.t("approval-action-goes-live"),
-                changes: diff(None, Some(&body)),
+                changes: rows(page, Kind::Promotion, diff(None, Some(&body))),
+                whole: false,
                 stale: false,
             });
         }
         more = promotions.count();
     }
     Ok((views, more))
+}
+
+/// The rows of a difference: a campaign's fields named and its status and kind said in the
+/// page's language; other documents' fields by their path (the rule format's names).
+fn rows(page: &Page, kind: Kind, changes: Vec<FieldChange>) -> Vec<FieldRow> {
+    changes
+        .into_iter()
+        .map(|change| {
+            let (label, value_key) = if kind == Kind::Campaign {
+                crate::office::campaigns::field_name(page, &change.path)
+            } else {
+                (change.path.clone(), None)
+            };
+            let value = |v: Option<String>| match (v, value_key) {
+                (Some(v), Some(prefix)) => Some(page.t(&format!("{prefix}{v}"))),
+                (v, _) => v,
+            };
+            FieldRow {
+                changed: change.before != change.after,
+                label,
+                before: value(change.before),
+                after: value(change.after),
+            }
+        })
+        .collect()
 }
 
 fn status_of(body: Option<&Value>) -> Option<&str> {

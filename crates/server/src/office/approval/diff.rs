@@ -15,6 +15,16 @@ pub struct FieldChange {
 /// The fields that differ between `before` and `after` (either may be absent: a document
 /// created or deleted has every field on one side).
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    compare(before, after, false)
+}
+
+/// Every field of either version, the same ones included (what a campaign going live puts on
+/// sale, not only what changed).
+pub fn whole(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    compare(before, after, true)
+}
+
+fn compare(before: Option<&Value>, after: Option<&Value>, keep_same: bool) -> Vec<FieldChange> {
     let mut old = Vec::new();
     let mut new = Vec::new();
     if let Some(value) = before {
@@ -27,7 +37,7 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     // The new version's order first, then what only the old one had.
     for (path, value) in &new {
         let was = old.iter().find(|(p, _)| p == path).map(|(_, v)| v);
-        if was != Some(value) {
+        if keep_same || was != Some(value) {
             changes.push(FieldChange {
                 path: path.clone(),
                 before: was.cloned(),
@@ -141,5 +151,6 @@ mod tests {
                 .all(|c| c.after.is_none() && c.before.is_some())
         );
         assert!(diff(Some(&body), Some(&body)).is_empty());
+        assert_eq!(whole(Some(&body), Some(&body)).len(), 3);
     }
 }

@@ -67,6 +67,24 @@ impl FormPage<'_> {
         self.errors.get(field)
     }
 
+    /// Each field's error for the summary above the form: the input's id, and the field's name
+    /// with the message.
+    fn summary(&self) -> Vec<(String, String)> {
+        self.errors
+            .fields
+            .iter()
+            .filter(|(f, _)| INPUTS.contains(&f.as_str()) || f.starts_with("banners["))
+            .map(|(field, message)| {
+                let (name, _) = super::field_name(self.page, field);
+                (
+                    format!("f-{field}"),
+                    self.page
+                        .t2("campaigns-error-item", "field", name, "message", message),
+                )
+            })
+            .collect()
+    }
+
     /// The errors of fields no input shows.
     fn others(&self) -> Vec<&(String, String)> {
         self.errors
