@@ -19,6 +19,8 @@ mod decide;
 mod detail;
 mod diff;
 mod list;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -155,11 +157,30 @@ async fn concerned_campaigns(
     {
         campaigns.push(campaign.clone());
     }
-    if let Some(stored) = state.store.get(Kind::Promotion, id).await?
-        && let Some(campaign) = stored.parent
-        && !campaigns.contains(&campaign)
-    {
-        campaigns.push(campaign);
+    match state.store.get(Kind::Promotion, id).await? {
+        Some(stored) => {
+            if let Some(campaign) = stored.parent
+                && !campaigns.contains(&campaign)
+            {
+                campaigns.push(campaign);
+            }
+        }
+        // Not stored: perhaps a promotion only a request creates (deleting it, say).
+        None if campaigns.is_empty() => {
+            let query = ChangeRequestQuery {
+                state: Some(RequestState::Open),
+                limit: 1000,
+                ..ChangeRequestQuery::default()
+            };
+            let requests = state.store.list_change_requests(&query).await?;
+            campaigns.extend(
+                requests
+                    .into_iter()
+                    .filter(|r| r.documents.iter().any(|d| d.kind == kind && d.id == id))
+                    .map(|r| r.campaign_id),
+            );
+        }
+        None => {}
     }
     Ok(campaigns)
 }
