@@ -12,6 +12,7 @@
 
 mod account;
 mod assets;
+mod catalog_structure;
 pub mod form;
 mod guard;
 mod home;
@@ -21,6 +22,8 @@ mod page;
 pub mod password;
 mod problems_fr;
 mod routes;
+mod segments;
+mod selections;
 mod session;
 mod signin;
 pub mod writes;

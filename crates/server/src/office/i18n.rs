@@ -80,7 +80,9 @@ messages![
     "signin.ftl",
     "account.ftl",
     "home.ftl",
-    "errors.ftl"
+    "errors.ftl",
+    "segments.ftl",
+    "selections.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

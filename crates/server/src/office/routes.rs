@@ -45,6 +45,8 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(signin::routes());
     routes.extend(account::routes());
     routes.extend(home::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
     routes
 }
 
