@@ -26,6 +26,7 @@ mod segments;
 mod selections;
 mod session;
 mod signin;
+mod tags;
 pub mod writes;
 
 use std::sync::Arc;

@@ -83,6 +83,7 @@ messages![
     "errors.ftl",
     "segments.ftl",
     "selections.ftl",
+    "tags.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;
