@@ -122,13 +122,11 @@ impl Compiler<'_> {
             .iter()
             .map(|(k, v)| name(self, Table::Attributes, &attribute_key(k, v)))
             .collect();
-        let min = filter.min_price.map(|m| {
+        let min = filter.min_price.inspect(|&m| {
             self.check_price(&format!("{path}.min_price"), m, money);
-            m
         });
-        let max = filter.max_price.map(|m| {
+        let max = filter.max_price.inspect(|&m| {
             self.check_price(&format!("{path}.max_price"), m, money);
-            m
         });
         if let (Some(min), Some(max)) = (min, max)
             && max < min
