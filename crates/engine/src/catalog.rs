@@ -183,7 +183,7 @@ mod tests {
         crate::compile(&rules).unwrap()
     }
 
-    fn sorted<'a>(mut pairs: Vec<(&'a str, usize)>) -> Vec<(&'a str, usize)> {
+    fn sorted(mut pairs: Vec<(&str, usize)>) -> Vec<(&str, usize)> {
         pairs.sort();
         pairs
     }
