@@ -122,22 +122,6 @@ impl Model {
         }
     }
 
-    /// The skus a landing page lists: its selection's products that are in the catalog, in
-    /// the selection's order (what `GET /v1/landing/{slug}` prices, and the back office's
-    /// preview of it).
-    pub fn landing_skus(&self, page: &LandingPage) -> Vec<String> {
-        self.selections
-            .get(&page.selection)
-            .map(|s| {
-                s.skus
-                    .iter()
-                    .filter(|sku| self.products.contains_key(*sku))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     pub fn time_zone(&self) -> TimeZone {
         TimeZone::get(&self.settings.time_zone).unwrap_or(TimeZone::UTC)
     }
@@ -553,6 +537,16 @@ fn parse_time(
             )
         }),
     }
+}
+
+/// The skus a landing page lists: its selection's picked products in the catalog, in their
+/// order, then those its filter matches (what `GET /v1/landing/{slug}` prices, and the back
+/// office's preview of it).
+pub fn landing_skus(snapshot: &remise_engine::Snapshot, page: &LandingPage) -> Vec<String> {
+    snapshot
+        .selection_products(&page.selection)
+        .map(|skus| skus.into_iter().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// Whether `at` is inside the campaign's dates.

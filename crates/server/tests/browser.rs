@@ -14,6 +14,8 @@ mod support;
 
 #[path = "browser/campaigns.rs"]
 mod campaigns;
+#[path = "browser/catalog_structure.rs"]
+mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
 

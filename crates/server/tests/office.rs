@@ -13,5 +13,11 @@ mod approval;
 mod campaigns;
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/segments.rs"]
+mod segments;
+#[path = "office/selections.rs"]
+mod selections;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/tags.rs"]
+mod tags;

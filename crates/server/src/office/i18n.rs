@@ -83,6 +83,9 @@ messages![
     "errors.ftl",
     "campaigns.ftl",
     "approval.ftl",
+    "segments.ftl",
+    "selections.ftl",
+    "tags.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

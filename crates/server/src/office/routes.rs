@@ -47,6 +47,9 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(home::routes());
     routes.extend(super::campaigns::routes());
     routes.extend(super::approval::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
+    routes.extend(super::tags::routes());
     routes
 }
 

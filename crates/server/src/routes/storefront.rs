@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Body, from_value};
 use crate::documents::Banner;
-use crate::model::campaign_running;
+use crate::model::{campaign_running, landing_skus};
 use crate::problem::{ApiError, ApiResult, FieldProblem};
 use crate::ratelimit::{self, Subjects};
 
@@ -423,7 +423,7 @@ pub async fn landing(
     if !campaign_running(campaign, at, &model.time_zone()) {
         return Err(not_found());
     }
-    let request = context.price_request(model.landing_skus(page));
+    let request = context.price_request(landing_skus(&published.snapshot, page));
     let prices = published
         .snapshot
         .price(&request)

@@ -19,7 +19,7 @@ use super::form::{input_time, stored_time};
 use super::{not_found, ok};
 use crate::AppState;
 use crate::documents::CampaignStatus;
-use crate::model::{campaign_running, parse_instant};
+use crate::model::{campaign_running, landing_skus, parse_instant};
 use crate::office::i18n;
 use crate::office::page::{Page, server_error};
 
@@ -101,7 +101,7 @@ pub async fn show(
     };
     preview.title = Some(landing.title.clone());
     preview.slug.clone_from(&landing.slug);
-    let skus = model.landing_skus(landing);
+    let skus = landing_skus(&published.snapshot, landing);
     preview.total = skus.len();
     let snapshot = if preview.as_if_active {
         match as_if_active(&published, &id).await {
