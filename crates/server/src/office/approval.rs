@@ -555,6 +555,7 @@ pub async fn campaign_approval(
     state: &AppState,
     page: &Page,
     campaign: &Campaign,
+    deleted: bool,
 ) -> Result<CampaignApproval, Response> {
     let required = required(&state.publisher.current().model);
     let query = ChangeRequestQuery {
@@ -582,6 +583,7 @@ pub async fn campaign_approval(
     let open_with_changes =
         current.is_some_and(|r| r.state == RequestState::Open && !r.documents.is_empty());
     let draft_to_submit = campaign.status == CampaignStatus::Draft
+        && !deleted
         && current.is_none_or(|r| r.state == RequestState::Open);
     Ok(CampaignApproval {
         required,

@@ -558,3 +558,93 @@ async fn the_approvals_list_in_both_languages_and_for_viewers() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_live_campaign_is_deleted_and_restored_through_approval() {
+    let app = spawn().await;
+    require_approval(&app).await;
+    let marketer = app.visitor(Role::Marketer).await;
+    let location = redirect(app.post_form(
+        Some(&marketer),
+        "/office/campaigns/black-friday-2026/delete",
+        &[("version", "1")],
+    ))
+    .await;
+    assert_eq!(
+        location,
+        "/office/campaigns/black-friday-2026?done=proposed"
+    );
+    let record = stored(&app, Kind::Campaign, "black-friday-2026")
+        .await
+        .unwrap();
+    assert!(record.deleted_at.is_none());
+    assert!(black_friday_served(&app).await);
+    redirect(app.post_form(
+        Some(&marketer),
+        "/office/campaigns/black-friday-2026/submit",
+        &[],
+    ))
+    .await;
+    let request = request_of(&app, "black-friday-2026").await;
+    let approver = app.visitor(Role::Approver).await;
+    let path = format!("/office/approvals/{}", request.id);
+    let (_, detail) = page(app.get(Some(&approver), &path), "en").await;
+    assert!(
+        detail.contains("<span class=\"badge\">deleted</span>"),
+        "{detail}"
+    );
+    redirect(app.post_form(Some(&approver), &format!("{path}/approve"), &[])).await;
+    let record = stored(&app, Kind::Campaign, "black-friday-2026")
+        .await
+        .unwrap();
+    assert!(record.deleted_at.is_some());
+    assert!(!black_friday_served(&app).await);
+
+    // Its restoration waits too, submitted from the deleted campaign's page.
+    let location = redirect(app.post_form(
+        Some(&marketer),
+        "/office/campaigns/black-friday-2026/restore",
+        &[],
+    ))
+    .await;
+    assert_eq!(
+        location,
+        "/office/campaigns/black-friday-2026?done=proposed"
+    );
+    let (_, html) = page(
+        app.get(Some(&marketer), "/office/campaigns/black-friday-2026"),
+        "en",
+    )
+    .await;
+    assert!(html.contains("Submit for approval") && html.contains("This campaign was deleted"));
+    redirect(app.post_form(
+        Some(&marketer),
+        "/office/campaigns/black-friday-2026/submit",
+        &[],
+    ))
+    .await;
+    let request = request_of(&app, "black-friday-2026").await;
+    let (_, detail) = page(
+        app.get(
+            Some(&approver),
+            &format!("/office/approvals/{}", request.id),
+        ),
+        "en",
+    )
+    .await;
+    assert!(
+        detail.contains("<span class=\"badge\">restored</span>"),
+        "{detail}"
+    );
+    redirect(app.post_form(
+        Some(&approver),
+        &format!("/office/approvals/{}/approve", request.id),
+        &[],
+    ))
+    .await;
+    let record = stored(&app, Kind::Campaign, "black-friday-2026")
+        .await
+        .unwrap();
+    assert!(record.deleted_at.is_none());
+    assert!(black_friday_served(&app).await);
+}

@@ -29,7 +29,8 @@ pub async fn submit(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let Some((record, campaign)) = found.filter(|(r, _)| r.deleted_at.is_none()) else {
+    // A deleted campaign too: its restoration may wait in its request.
+    let Some((record, campaign)) = found else {
         return not_found(&page);
     };
     let refuse = |key: &str| {
@@ -61,7 +62,7 @@ pub async fn submit(
     }
     // A draft goes live with its approval: its request proposes it active.
     let mut request = current;
-    if campaign.status == CampaignStatus::Draft {
+    if campaign.status == CampaignStatus::Draft && record.deleted_at.is_none() {
         let proposed = request.as_ref().and_then(|r| {
             r.documents
                 .iter()

@@ -57,10 +57,13 @@ pub async fn show(
     };
     let published = state.publisher.current();
     let zone = published.model.time_zone();
-    let approval = match approval::campaign_approval(&state, &page, &campaign).await {
-        Ok(approval) => approval,
-        Err(response) => return response,
-    };
+    let approval =
+        match approval::campaign_approval(&state, &page, &campaign, record.deleted_at.is_some())
+            .await
+        {
+            Ok(approval) => approval,
+            Err(response) => return response,
+        };
     let at = |millis: i64| {
         jiff::Timestamp::from_millisecond(millis)
             .map(|t| i18n::instant(page.lang, t, &zone))
