@@ -23,6 +23,8 @@ mod problems_fr;
 mod routes;
 mod session;
 mod signin;
+mod tasks;
+mod users;
 pub mod writes;
 
 use std::sync::Arc;

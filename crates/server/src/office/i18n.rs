@@ -80,7 +80,9 @@ messages![
     "signin.ftl",
     "account.ftl",
     "home.ftl",
-    "errors.ftl"
+    "errors.ftl",
+    "tasks.ftl",
+    "users.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;
