@@ -11,3 +11,7 @@ mod support;
 mod matrix;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/tasks.rs"]
+mod tasks;
+#[path = "office/users.rs"]
+mod users;

@@ -88,7 +88,7 @@ impl Team {
     /// could not process it), by name.
     pub fn assignable(&self) -> Vec<&User> {
         let mut users: Vec<&User> = self.users.iter().filter(|u| can_take(u)).collect();
-        users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        users.sort_by_key(|u| u.name.to_lowercase());
         users
     }
 }
