@@ -12,6 +12,7 @@
 
 mod account;
 mod assets;
+mod catalog_structure;
 pub mod form;
 mod guard;
 mod home;
@@ -21,8 +22,11 @@ mod page;
 pub mod password;
 mod problems_fr;
 mod routes;
+mod segments;
+mod selections;
 mod session;
 mod signin;
+mod tags;
 mod tasks;
 mod users;
 pub mod writes;

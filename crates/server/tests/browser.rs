@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "browser/catalog_structure.rs"]
+mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
 

@@ -9,8 +9,14 @@ mod support;
 
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/segments.rs"]
+mod segments;
+#[path = "office/selections.rs"]
+mod selections;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/tags.rs"]
+mod tags;
 #[path = "office/tasks.rs"]
 mod tasks;
 #[path = "office/users.rs"]

@@ -9,7 +9,7 @@ use axum::routing::MethodRouter;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::guard::{Need, guard};
-use super::{account, assets, home, page, signin, tasks, users};
+use super::{account, assets, home, page, signin};
 use crate::AppState;
 
 /// A back-office route: its method and path (axum syntax), what it needs, and its handler.
@@ -45,8 +45,11 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(signin::routes());
     routes.extend(account::routes());
     routes.extend(home::routes());
-    routes.extend(tasks::routes());
-    routes.extend(users::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
+    routes.extend(super::tags::routes());
+    routes.extend(super::tasks::routes());
+    routes.extend(super::users::routes());
     routes
 }
 
