@@ -29,6 +29,8 @@ mod selections;
 mod session;
 mod signin;
 mod tags;
+mod tasks;
+mod users;
 pub mod writes;
 
 use std::sync::Arc;

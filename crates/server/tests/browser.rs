@@ -21,3 +21,7 @@ mod journey;
 
 #[path = "browser/signin.rs"]
 mod signin;
+#[path = "browser/tasks.rs"]
+mod tasks;
+#[path = "browser/users.rs"]
+mod users;

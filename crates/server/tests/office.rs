@@ -21,3 +21,7 @@ mod selections;
 mod signin;
 #[path = "office/tags.rs"]
 mod tags;
+#[path = "office/tasks.rs"]
+mod tasks;
+#[path = "office/users.rs"]
+mod users;

@@ -86,6 +86,8 @@ messages![
     "segments.ftl",
     "selections.ftl",
     "tags.ftl",
+    "tasks.ftl",
+    "users.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

@@ -50,6 +50,8 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(super::segments::routes());
     routes.extend(super::selections::routes());
     routes.extend(super::tags::routes());
+    routes.extend(super::tasks::routes());
+    routes.extend(super::users::routes());
     routes
 }
 
