@@ -20,6 +20,7 @@ pub mod new_user;
 mod page;
 pub mod password;
 mod problems_fr;
+mod products;
 mod routes;
 mod session;
 mod signin;
@@ -31,6 +32,7 @@ use axum::Router;
 
 pub use guard::Need;
 pub use page::Page;
+pub use products::CatalogImports;
 pub use routes::{OfficeRoute, route_table};
 pub use session::OfficeUser;
 

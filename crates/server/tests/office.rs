@@ -9,5 +9,7 @@ mod support;
 
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/products.rs"]
+mod products;
 #[path = "office/signin.rs"]
 mod signin;
