@@ -87,8 +87,8 @@ pub struct AppState {
     quota_changes: Mutex<()>,
     /// Code generations running in the background on this instance.
     generations: routes::Generations,
-    /// Catalog imports of the back office running (or kept) on this instance.
-    catalog_imports: office::CatalogImports,
+    /// The back office's catalog imports and product search index on this instance.
+    office_catalog: office::CatalogState,
 }
 
 impl AppState {
@@ -108,7 +108,7 @@ impl AppState {
             writes: Mutex::new(()),
             quota_changes: Mutex::new(()),
             generations: routes::Generations::default(),
-            catalog_imports: office::CatalogImports::default(),
+            office_catalog: office::CatalogState::default(),
         }))
     }
 }

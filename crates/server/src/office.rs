@@ -32,7 +32,7 @@ use axum::Router;
 
 pub use guard::Need;
 pub use page::Page;
-pub use products::CatalogImports;
+pub use products::CatalogState;
 pub use routes::{OfficeRoute, route_table};
 pub use session::OfficeUser;
 

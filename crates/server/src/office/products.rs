@@ -13,6 +13,7 @@ mod import_messages;
 mod list;
 mod reasons;
 mod search;
+mod search_index;
 mod show;
 
 use axum::extract::DefaultBodyLimit;
@@ -20,11 +21,16 @@ use axum::routing::{get as get_handler, post as post_handler};
 use jiff::Timestamp;
 use remise_engine::{Customer, PriceRequest};
 
-pub use import_jobs::CatalogImports;
-
 use super::guard::Need;
 use super::routes::{OfficeRoute, get, post};
 use crate::model::Model;
+
+/// What the catalog screens keep on this instance between requests.
+#[derive(Default)]
+pub struct CatalogState {
+    imports: import_jobs::CatalogImports,
+    search: search_index::ProductSearch,
+}
 
 pub fn routes() -> Vec<OfficeRoute> {
     vec![

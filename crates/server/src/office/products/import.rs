@@ -119,7 +119,8 @@ pub async fn upload(
     };
     let format = detect(&name, &content_type, &bytes);
     match state
-        .catalog_imports
+        .office_catalog
+        .imports
         .start(&state, &user, name, format, bytes)
     {
         Ok(job) => see_other(&format!("/office/catalog/import/{}", job.id)),
@@ -172,7 +173,7 @@ pub async fn status(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(job) = state.catalog_imports.get(&id, &user) else {
+    let Some(job) = state.office_catalog.imports.get(&id, &user) else {
         return not_found(&page);
     };
     let view = view(&page, &job);
@@ -202,11 +203,11 @@ pub async fn apply(
     user: OfficeUser,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(job) = state.catalog_imports.get(&id, &user) else {
+    let Some(job) = state.office_catalog.imports.get(&id, &user) else {
         return not_found(&page);
     };
     let location = format!("/office/catalog/import/{}", job.id);
-    match state.catalog_imports.apply(&state, &user, &job) {
+    match state.office_catalog.imports.apply(&state, &user, &job) {
         Ok(()) => see_other(&location),
         // Applied already, or not checked clean: the page says where the job is.
         Err(_) => render(

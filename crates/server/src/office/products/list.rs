@@ -3,13 +3,15 @@
 //! product now (no customer, no channel: the catalog's default context).
 //!
 //! The filters are tested lazily along the model's products in sku order from the cursor
-//! (`after`), and the scan stops as soon as a page is full; prices come from the engine in
-//! batches. So that no request costs more than a page should, a scan also stops after
+//! (`after`), or along those whose sku or name holds the searched text (found in the folded
+//! index, `search_index`), and the scan stops as soon as a page is full; prices come from the
+//! engine in batches. So that no request costs more than a page should, a scan also stops after
 //! [`EXAMINE_LIMIT`] products (or [`PRICE_LIMIT`] priced ones when filtering on promotions)
 //! and says how far it went, with a link to go on from there.
 
 use std::ops::Bound;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -21,21 +23,25 @@ use remise_engine::rules::Product;
 use serde::{Deserialize, Serialize};
 
 use super::search::{FactFilters, fold, with_descendants};
+use super::search_index::clean_query;
 use super::{price_request, product_href, scale, segment_path};
 use crate::AppState;
 use crate::office::form::FormErrors;
 use crate::office::i18n::money;
-use crate::office::page::{Page, error_page, render};
+use crate::office::page::{Page, error_page, render, server_error};
 use crate::published::Published;
 
 /// Products a page shows.
 pub const PAGE: usize = 50;
 /// Products one request tests against the filters at most.
 pub const EXAMINE_LIMIT: usize = 100_000;
-/// Products one request prices at most to tell whether a promotion reaches them.
-pub const PRICE_LIMIT: usize = 5_000;
+/// How long one request goes on looking for a page of products. Pricing a product costs what
+/// the promotions that reach it cost (tens of microseconds to a fraction of a millisecond), so
+/// the promotion filter's work is bounded by time rather than by a count.
+pub const SCAN_TIME: Duration = Duration::from_millis(25);
 /// Products priced in one call to the engine while filtering on promotions.
-const PRICE_BATCH: usize = 100;
+const PRICE_BATCH: usize = 50;
+const LIMITS: (usize, Duration) = (EXAMINE_LIMIT, SCAN_TIME);
 
 /// The list's query string: every filter is optional, `after` is the cursor.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -151,15 +157,37 @@ pub async fn show(
         let text = text.trim();
         (!text.is_empty()).then(|| fold(text))
     };
+    // The text is searched in the index; the other filters are tested on what it finds.
+    let query = clean_query(&fold(params.q.trim()));
     let filters = FactFilters {
-        text: fold(params.q.trim()),
         segments,
         brand: optional(&params.brand),
         tag: optional(&params.tag),
     };
     let (status, results) = if errors.is_empty() {
         let after = (!params.after.is_empty()).then_some(params.after.as_str());
-        let found = scan(&published, &filters, promoted, after);
+        let found = if query.is_empty() {
+            let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+            let products = model
+                .products
+                .range::<_, str>((start, Bound::Unbounded))
+                .map(|(_, p)| p);
+            scan(&published, products, &filters, promoted, LIMITS)
+        } else {
+            let (state, current) = (state.clone(), published.clone());
+            let index = match tokio::task::spawn_blocking(move || {
+                state.office_catalog.search.index(&current)
+            })
+            .await
+            {
+                Ok(index) => index,
+                Err(error) => return server_error(&error),
+            };
+            let products = index
+                .matches(&query, after)
+                .filter_map(|sku| model.products.get(sku));
+            scan(&published, products, &filters, promoted, LIMITS)
+        };
         (StatusCode::OK, results(&page, &published, &params, found))
     } else {
         (StatusCode::UNPROCESSABLE_ENTITY, Results::default())
@@ -199,32 +227,35 @@ struct Found<'s> {
     stopped_after: Option<usize>,
 }
 
-/// Goes through the products after `after` until a page (and one more, to know there is a next
-/// page) passed the filters, or a limit was reached.
+/// Goes through `products` (in sku order, from the cursor) until a page (and one more, to know
+/// there is a next page) passed the filters, or a limit was reached.
 fn scan<'s>(
     published: &'s Published,
+    products: impl Iterator<Item = &'s Product>,
     filters: &FactFilters,
     promoted: Option<bool>,
-    after: Option<&str>,
+    (examine_limit, time): (usize, Duration),
 ) -> Found<'s> {
-    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-    let range = (start, Bound::<&str>::Unbounded);
+    let mut products = products.peekable();
     let mut found = Vec::with_capacity(PAGE + 1);
     let mut pending: Vec<&Product> = Vec::new();
     let mut buffer = String::new();
-    let (mut examined, mut priced) = (0, 0);
+    let mut examined = 0;
     let mut last_examined: Option<&str> = None;
     let mut stopped = false;
-    for (sku, product) in published.model.products.range::<_, str>(range) {
+    let deadline = Instant::now() + time;
+    while let Some(product) = products.next() {
         if found.len() > PAGE {
             break;
         }
-        if examined == EXAMINE_LIMIT || priced >= PRICE_LIMIT {
+        // The clock is read every 64 products: testing one costs far less than reading it.
+        let late = examined % 64 == 63 && Instant::now() >= deadline;
+        if examined == examine_limit || late {
             stopped = true;
             break;
         }
         examined += 1;
-        last_examined = Some(sku.as_str());
+        last_examined = Some(product.sku.as_str());
         if !filters.matches(product, &mut buffer) {
             continue;
         }
@@ -234,8 +265,11 @@ fn scan<'s>(
         };
         pending.push(product);
         if pending.len() == PRICE_BATCH {
-            priced += pending.len();
             keep_promoted(published, &mut pending, wanted, &mut found);
+            if Instant::now() >= deadline {
+                stopped = products.peek().is_some();
+                break;
+            }
         }
     }
     if let Some(wanted) = promoted {
@@ -343,5 +377,52 @@ fn results(page: &Page, published: &Published, params: &ListParams, found: Found
         next_href: found.next.as_deref().map(|after| params.href(Some(after))),
         first_href: (!on_first_page).then(|| params.href(None)),
         stopped_after: found.stopped_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use remise_engine::rules::Product;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::model::Model;
+
+    /// A scan cut short by its limit says how far it went and where to go on from; going on
+    /// finds the rest, each product once.
+    #[test]
+    fn a_scan_stopped_by_its_limit_goes_on_from_where_it_stopped() {
+        let mut model = Model::default();
+        for i in 0..10 {
+            let mut product = Product::new(format!("S{i}"), Decimal::ONE);
+            product.brand = Some(if i % 3 == 0 { "Kept" } else { "Other" }.to_owned());
+            model.products.insert(product.sku.clone(), product);
+        }
+        let published = Published::build(1, model).unwrap_or_else(|e| panic!("{e}"));
+        let filters = FactFilters {
+            brand: Some("kept".to_owned()),
+            ..FactFilters::default()
+        };
+        let limits = (4, Duration::from_secs(60));
+        let mut after: Option<String> = None;
+        let mut seen = Vec::new();
+        let mut stops = Vec::new();
+        loop {
+            let start = after.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+            let products = published
+                .model
+                .products
+                .range::<_, str>((start, Bound::Unbounded))
+                .map(|(_, p)| p);
+            let found = scan(&published, products, &filters, None, limits);
+            seen.extend(found.products.iter().map(|(p, _)| p.sku.clone()));
+            stops.push(found.stopped_after);
+            match found.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["S0", "S3", "S6", "S9"]);
+        assert_eq!(stops, [Some(4), Some(4), None]);
     }
 }

@@ -195,9 +195,7 @@ impl ReasonFormat<'_> {
                     &[("value", shown(*value)), ("threshold", shown(*threshold))],
                 )
             }
-            Reason::NoShippingMethod { methods: [] } => {
-                page.t("products-reason-no-shipping")
-            }
+            Reason::NoShippingMethod { methods: [] } => page.t("products-reason-no-shipping"),
             Reason::NoShippingMethod { methods } => self.message(
                 "products-reason-no-shipping-among",
                 &[("methods", list(&mut methods.iter().map(|m| m.to_string())))],

@@ -1,7 +1,7 @@
-//! The products list's filters on a product's facts: text in the sku or the name, a segment with
-//! its sub-segments, a brand, a tag. Text is compared lower-cased and without accents
-//! ("lycee" finds "Lycée"), as the API's title searches compare it, but folded into a reused
-//! buffer: a search over a large catalog allocates nothing per product.
+//! The products list's filters on a product's facts: a segment with its sub-segments, a brand, a
+//! tag; and the folding of text (lower case, no accents: "lycee" finds "Lycée"), as the API's
+//! title searches compare it, into a reused buffer, so that testing a large catalog allocates
+//! nothing per product. (Text in the sku or the name is searched in `search_index`.)
 
 use std::collections::HashSet;
 
@@ -37,8 +37,6 @@ pub fn fold(text: &str) -> String {
 /// The filters on facts, ready to test products with.
 #[derive(Debug, Default)]
 pub struct FactFilters {
-    /// Folded; empty: any.
-    pub text: String,
     /// The segment asked for and all its descendants.
     pub segments: Option<HashSet<String>>,
     /// Folded.
@@ -68,17 +66,7 @@ impl FactFilters {
         {
             return false;
         }
-        if self.text.is_empty() {
-            return true;
-        }
-        buffer.clear();
-        fold_into(&product.sku, buffer);
-        if buffer.contains(&self.text) {
-            return true;
-        }
-        buffer.clear();
-        fold_into(&product.name, buffer);
-        buffer.contains(&self.text)
+        true
     }
 }
 
@@ -163,23 +151,19 @@ mod tests {
     }
 
     #[test]
-    fn filters_fold_text_brand_and_tag() {
+    fn filters_fold_brand_and_tag() {
         let mut product = Product::new("MASK-1", Decimal::ONE);
-        product.name = "Masque électronique".to_owned();
         product.brand = Some("Hasbro".to_owned());
         product.tags = vec!["Nouveauté".to_owned()];
         let mut buffer = String::new();
-        let filters = |text: &str, brand: Option<&str>, tag: Option<&str>| FactFilters {
-            text: fold(text),
+        let filters = |brand: Option<&str>, tag: Option<&str>| FactFilters {
             segments: None,
             brand: brand.map(fold),
             tag: tag.map(fold),
         };
-        assert!(filters("ELECTRO", None, None).matches(&product, &mut buffer));
-        assert!(filters("mask-", None, None).matches(&product, &mut buffer));
-        assert!(!filters("robot", None, None).matches(&product, &mut buffer));
-        assert!(filters("", Some("HASBRO"), Some("nouveaute")).matches(&product, &mut buffer));
-        assert!(!filters("", Some("Hasb"), None).matches(&product, &mut buffer));
-        assert!(!filters("", None, Some("exclu web")).matches(&product, &mut buffer));
+        assert!(filters(None, None).matches(&product, &mut buffer));
+        assert!(filters(Some("HASBRO"), Some("nouveaute")).matches(&product, &mut buffer));
+        assert!(!filters(Some("Hasb"), None).matches(&product, &mut buffer));
+        assert!(!filters(None, Some("exclu web")).matches(&product, &mut buffer));
     }
 }
