@@ -57,6 +57,11 @@ pub struct Settings {
     /// Whether promotions also apply on a B2B contract price.
     #[serde(default = "yes")]
     pub promotions_on_offer_prices: bool,
+    /// Whether a change to a campaign or its promotions in the back office waits for an
+    /// approver (seed 001's validation process): until then it is kept in the campaign's change
+    /// request and the approved documents keep being served.
+    #[serde(default)]
+    pub approval_required: bool,
 }
 
 fn default_reservation_minutes() -> u32 {
@@ -94,6 +99,7 @@ impl Default for Settings {
             code_attempts_per_minute: default_code_attempts(),
             sells_to: store.sells_to,
             promotions_on_offer_prices: store.promotions_on_offer_prices,
+            approval_required: false,
         }
     }
 }
@@ -376,6 +382,7 @@ impl Document {
         }
         match self {
             Document::Campaign(c) => check_campaign(c, &mut problems),
+            Document::Segment(s) => check_keywords(&s.keywords, &mut problems),
             Document::Relay(r) => {
                 if r.name.trim().is_empty() {
                     problems.push(FieldProblem::new("name", "must not be empty"));
@@ -428,6 +435,23 @@ pub fn check_id(field: &str, id: &str, problems: &mut Vec<FieldProblem>) {
             field,
             "must not contain spaces, control characters or '/'",
         ));
+    }
+}
+
+/// A segment's search words: each 1 to 100 characters, not blank, listed once.
+fn check_keywords(keywords: &[String], problems: &mut Vec<FieldProblem>) {
+    for (i, keyword) in keywords.iter().enumerate() {
+        let field = format!("keywords[{i}]");
+        if keyword.trim().is_empty() {
+            problems.push(FieldProblem::new(field, "must not be empty"));
+        } else if keyword.chars().count() > 100 {
+            problems.push(FieldProblem::new(field, "at most 100 characters"));
+        } else if keywords[..i].contains(keyword) {
+            problems.push(FieldProblem::new(
+                field,
+                format!("`{keyword}` is listed twice"),
+            ));
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod account;
 mod assets;
+mod catalog_structure;
 pub mod form;
 mod guard;
 mod home;
@@ -22,8 +23,11 @@ pub mod password;
 mod problems_fr;
 mod products;
 mod routes;
+mod segments;
+mod selections;
 mod session;
 mod signin;
+mod tags;
 pub mod writes;
 
 use std::sync::Arc;

@@ -11,5 +11,11 @@ mod support;
 mod matrix;
 #[path = "office/products.rs"]
 mod products;
+#[path = "office/segments.rs"]
+mod segments;
+#[path = "office/selections.rs"]
+mod selections;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/tags.rs"]
+mod tags;

@@ -81,6 +81,9 @@ messages![
     "account.ftl",
     "home.ftl",
     "errors.ftl",
+    "segments.ftl",
+    "selections.ftl",
+    "tags.ftl",
     "products.ftl",
 ];
 

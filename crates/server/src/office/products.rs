@@ -122,13 +122,6 @@ fn segment_path(model: &Model, id: &str) -> String {
     names.join(" › ")
 }
 
-/// The currency's decimals (2 when the settings name no currency the engine knows: the checks
-/// refuse such settings).
-fn scale(model: &Model) -> u32 {
-    remise_engine::money::Money::parse(&model.settings.currency, model.settings.rounding)
-        .map_or(2, |money| money.scale)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,9 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(signin::routes());
     routes.extend(account::routes());
     routes.extend(home::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
+    routes.extend(super::tags::routes());
     routes.extend(products::routes());
     routes
 }

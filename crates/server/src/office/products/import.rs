@@ -18,6 +18,7 @@ use super::import_jobs::{ImportJob, Outcome, Phase, Refused};
 use super::import_messages::{line_number, message, place, split_field};
 use crate::AppState;
 use crate::catalog_file::FileFormat;
+use crate::office::catalog_structure::CatalogTab;
 use crate::office::page::{Page, error_page, render, server_error};
 use crate::office::session::{OfficeUser, see_other};
 

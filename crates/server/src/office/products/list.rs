@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use super::search::{FactFilters, fold, with_descendants};
 use super::search_index::clean_query;
-use super::{price_request, product_href, scale, segment_path};
+use super::{price_request, product_href, segment_path};
 use crate::AppState;
+use crate::office::catalog_structure::CatalogTab;
 use crate::office::form::FormErrors;
 use crate::office::i18n::money;
 use crate::office::page::{Page, error_page, render, server_error};
@@ -322,7 +323,7 @@ fn keep_promoted<'s>(
 fn results(page: &Page, published: &Published, params: &ListParams, found: Found<'_>) -> Results {
     let model = &published.model;
     let currency = published.snapshot.currency();
-    let scale = scale(model);
+    let scale = published.snapshot.currency_scale();
     let unpriced: Vec<String> = found
         .products
         .iter()

@@ -16,16 +16,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use remise_engine::quote::Status;
-use remise_engine::rules::{Display, Offer, Product, Promotion, Targets, TierBasis};
+use remise_engine::rules::{Display, Offer, Product, Promotion, Selection, Targets, TierBasis};
 use remise_engine::{Cart, CartLine, ProductPrice};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::reasons::ReasonFormat;
-use super::{price_request, product_href, scale, segment_path};
+use super::{price_request, product_href, segment_path};
 use crate::AppState;
 use crate::documents::CampaignStatus;
 use crate::model::Model;
+use crate::office::catalog_structure::CatalogTab;
 use crate::office::form::FormErrors;
 use crate::office::i18n::{Lang, money};
 use crate::office::page::{Page, error_page, render};
@@ -229,7 +230,10 @@ fn list_href(name: &str, value: &str) -> String {
 
 fn facts(page: &Page, published: &Published, product: &Product) -> Facts {
     let model = &published.model;
-    let (currency, scale) = (published.snapshot.currency(), scale(model));
+    let (currency, scale) = (
+        published.snapshot.currency(),
+        published.snapshot.currency_scale(),
+    );
     let amount = |a: Decimal| money(page.lang, a, currency, scale);
     Facts {
         sku: product.sku.clone(),
@@ -271,7 +275,10 @@ fn price_rows(
     channels: &[String],
 ) -> Vec<PriceRow> {
     let model = &published.model;
-    let (currency, scale) = (published.snapshot.currency(), scale(model));
+    let (currency, scale) = (
+        published.snapshot.currency(),
+        published.snapshot.currency_scale(),
+    );
     let amount = |a: Decimal| money(page.lang, a, currency, scale);
     let mode = |display: Display| match display {
         Display::Gross => page.t("products-incl-tax"),
@@ -383,7 +390,10 @@ fn explained(
             return (Vec::new(), HashSet::new());
         }
     };
-    let (currency, scale) = (published.snapshot.currency(), scale(model));
+    let (currency, scale) = (
+        published.snapshot.currency(),
+        published.snapshot.currency_scale(),
+    );
     let zone = model.time_zone();
     let name_of = |id: &str| promotion_name(model, id);
     let mut ids = HashSet::new();
@@ -528,7 +538,7 @@ fn with_ancestors(model: &Model, segments: &[String]) -> HashSet<String> {
 }
 
 /// Whether targets (none: every product) name the product by one of its facts, as the engine's
-/// index does (segments with their descendants, hand-picked selections).
+/// index does (segments with their descendants, selections picked or filtered).
 fn reaches(
     model: &Model,
     targets: Option<&Targets>,
@@ -545,7 +555,7 @@ fn reaches(
             model
                 .selections
                 .get(s)
-                .is_some_and(|selection| selection.skus.contains(&product.sku))
+                .is_some_and(|selection| in_selection(selection, product, segments))
         })
         || product.brand.as_ref().is_some_and(|b| t.brands.contains(b))
         || t.attributes.iter().any(|(name, values)| {
@@ -555,6 +565,25 @@ fn reaches(
                 .is_some_and(|v| values.contains(v))
         })
         || t.tags.iter().any(|tag| product.tags.contains(tag))
+}
+
+/// Whether a selection holds the product: picked by hand, or matching every criterion of its
+/// saved filter (`segments` holds the product's segments and their ancestors).
+fn in_selection(selection: &Selection, product: &Product, segments: &HashSet<String>) -> bool {
+    if selection.skus.contains(&product.sku) {
+        return true;
+    }
+    let Some(f) = selection.filter.as_ref().filter(|f| f.has_criteria()) else {
+        return false;
+    };
+    (f.segments.is_empty() || f.segments.iter().any(|s| segments.contains(s)))
+        && (f.brands.is_empty() || product.brand.as_ref().is_some_and(|b| f.brands.contains(b)))
+        && (f.tags.is_empty() || f.tags.iter().any(|t| product.tags.contains(t)))
+        && f.attributes
+            .iter()
+            .all(|(name, value)| product.attributes.get(name) == Some(value))
+        && f.min_price.is_none_or(|min| product.price >= min)
+        && f.max_price.is_none_or(|max| product.price <= max)
 }
 
 #[cfg(test)]
@@ -600,5 +629,18 @@ mod tests {
             serde_json::json!({"skus": ["B"], "brands": ["LEGO"]})
         ));
         assert!(!reached(serde_json::json!({"selections": ["none"]})));
+        let selection = |json: serde_json::Value| -> Selection {
+            serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let filtered = selection(serde_json::json!({
+            "id": "s", "filter": {"segments": ["heroes"], "brands": ["Hasbro"], "max_price": "5.00"}
+        }));
+        assert!(in_selection(&filtered, &product, &segments));
+        let too_cheap = selection(serde_json::json!({
+            "id": "s", "filter": {"brands": ["Hasbro"], "min_price": "2.00"}
+        }));
+        assert!(!in_selection(&too_cheap, &product, &segments));
+        let picked = selection(serde_json::json!({"id": "s", "skus": ["A"]}));
+        assert!(in_selection(&picked, &product, &segments));
     }
 }
