@@ -16,6 +16,8 @@ mod support;
 mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
+#[path = "browser/products.rs"]
+mod products;
 
 #[path = "browser/signin.rs"]
 mod signin;
