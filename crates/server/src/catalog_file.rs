@@ -264,11 +264,21 @@ pub async fn import_file(
     format: FileFormat,
     max_rows: usize,
 ) -> ApiResult<UpsertSummary> {
+    import_read(state, actor, std::io::Cursor::new(bytes), format, max_rows).await
+}
+
+/// [`import_file`] from any reader (the back office counts what was read, for its progress).
+pub async fn import_read(
+    state: &AppState,
+    actor: &Actor,
+    reader: impl Read + Send + 'static,
+    format: FileFormat,
+    max_rows: usize,
+) -> ApiResult<UpsertSummary> {
     let _one_at_a_time = state.writes.lock().await;
     refresh(state).await?;
     let checks = Checks::of(&state.publisher.current().model)?;
     let started = Instant::now();
-    let reader = std::io::Cursor::new(bytes);
     let summary = import_reader(
         state.store.as_ref(),
         actor,
@@ -289,6 +299,56 @@ pub async fn import_file(
         "catalog imported"
     );
     Ok(summary)
+}
+
+/// What importing a file would do, writing nothing: every row read and checked as
+/// [`import_read`] does (the same errors), and each product compared with the served one, as
+/// the store compares bodies (as JSON values), into created, updated and unchanged.
+pub async fn dry_run(
+    state: &AppState,
+    reader: impl Read + Send + 'static,
+    format: FileFormat,
+    max_rows: usize,
+) -> ApiResult<UpsertSummary> {
+    refresh(state).await?;
+    let published = state.publisher.current();
+    let checks = Checks::of(&published.model)?;
+    tokio::task::spawn_blocking(move || {
+        let products = &published.model.products;
+        let mut summary = UpsertSummary::default();
+        let mut unwritable = None;
+        let problems = read_checked(reader, format, max_rows, &checks, |product| {
+            // Counted only while the file is clean: a file with a problem writes nothing.
+            let Some(product) = product else {
+                return ControlFlow::Continue(());
+            };
+            match products.get(&product.sku) {
+                None => summary.created += 1,
+                // Equal values may still be written differently (`12.5` and `12.50`): the store
+                // compares the JSON, so does this.
+                Some(stored) if stored == &product => {
+                    match (serde_json::to_value(stored), serde_json::to_value(&product)) {
+                        (Ok(old), Ok(new)) if old == new => summary.unchanged += 1,
+                        (Ok(_), Ok(_)) => summary.updated += 1,
+                        (Err(error), _) | (_, Err(error)) => {
+                            unwritable = Some(ApiError::Internal(format!(
+                                "a product could not be serialized: {error}"
+                            )));
+                            return ControlFlow::Break(());
+                        }
+                    }
+                }
+                Some(_) => summary.updated += 1,
+            }
+            ControlFlow::Continue(())
+        })?;
+        if let Some(error) = unwritable {
+            return Err(error);
+        }
+        problems.finish(summary)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the dry run failed: {e}")))?
 }
 
 /// Reads a file and imports its products, all or nothing, checked against the store's settings

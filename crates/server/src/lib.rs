@@ -87,6 +87,8 @@ pub struct AppState {
     quota_changes: Mutex<()>,
     /// Code generations running in the background on this instance.
     generations: routes::Generations,
+    /// The back office's catalog imports and product search index on this instance.
+    office_catalog: office::CatalogState,
 }
 
 impl AppState {
@@ -106,6 +108,7 @@ impl AppState {
             writes: Mutex::new(()),
             quota_changes: Mutex::new(()),
             generations: routes::Generations::default(),
+            office_catalog: office::CatalogState::default(),
         }))
     }
 }

@@ -23,6 +23,7 @@ pub mod new_user;
 mod page;
 pub mod password;
 mod problems_fr;
+mod products;
 mod routes;
 mod segments;
 mod selections;
@@ -39,6 +40,7 @@ use axum::Router;
 
 pub use guard::Need;
 pub use page::Page;
+pub use products::CatalogState;
 pub use routes::{OfficeRoute, route_table};
 pub use session::OfficeUser;
 

@@ -18,6 +18,8 @@ mod campaigns;
 mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
+#[path = "browser/products.rs"]
+mod products;
 
 #[path = "browser/signin.rs"]
 mod signin;

@@ -13,6 +13,8 @@ mod approval;
 mod campaigns;
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/products.rs"]
+mod products;
 #[path = "office/segments.rs"]
 mod segments;
 #[path = "office/selections.rs"]

@@ -12,6 +12,7 @@ use crate::AppState;
 /// The screen a catalog page belongs to, for the sub-navigation's `aria-current`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogTab {
+    Products,
     Segments,
     Tags,
     Selections,
@@ -21,7 +22,8 @@ impl CatalogTab {
     pub fn is(&self, name: &str) -> bool {
         matches!(
             (self, name),
-            (CatalogTab::Segments, "segments")
+            (CatalogTab::Products, "products")
+                | (CatalogTab::Segments, "segments")
                 | (CatalogTab::Tags, "tags")
                 | (CatalogTab::Selections, "selections")
         )

@@ -88,6 +88,7 @@ messages![
     "tags.ftl",
     "tasks.ftl",
     "users.ftl",
+    "products.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

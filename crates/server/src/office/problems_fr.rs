@@ -51,7 +51,7 @@ pub fn translate(message: &str) -> String {
 }
 
 /// The values `{}` stands for when `message` matches `pattern`.
-fn matches<'a>(pattern: &str, message: &'a str) -> Option<Vec<&'a str>> {
+pub(super) fn matches<'a>(pattern: &str, message: &'a str) -> Option<Vec<&'a str>> {
     let pieces: Vec<&str> = pattern.split("{}").collect();
     let mut rest = message.strip_prefix(pieces[0])?;
     let mut values = Vec::new();

@@ -9,7 +9,7 @@ use axum::routing::MethodRouter;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::guard::{Need, guard};
-use super::{account, assets, home, page, signin};
+use super::{account, assets, home, page, products, signin};
 use crate::AppState;
 
 /// A back-office route: its method and path (axum syntax), what it needs, and its handler.
@@ -52,6 +52,7 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(super::tags::routes());
     routes.extend(super::tasks::routes());
     routes.extend(super::users::routes());
+    routes.extend(products::routes());
     routes
 }
 

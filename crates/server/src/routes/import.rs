@@ -1,4 +1,4 @@
-//! `POST /v1/products/import`: a catalog file (CSV or JSON), all or nothing.
+//! `POST /v1/products/import`: a catalog file (CSV or JSON), all or nothing, or a dry run.
 //! `POST /v1/import/rules`: a rule file or NDJSON documents (promotions, campaigns, segments,
 //! selections, customer groups, products), all or nothing, or a dry run.
 
@@ -14,7 +14,7 @@ use super::documents::query_problem;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::Body;
-use crate::catalog_file::{FileFormat, import_file};
+use crate::catalog_file::{FileFormat, dry_run, import_file};
 use crate::problem::{ApiError, ApiResult};
 use crate::rules_file::{RulesFormat, read_rules};
 use crate::rules_import::{ImportReport, import_rules};
@@ -22,8 +22,10 @@ use crate::rules_import::{ImportReport, import_rules};
 pub async fn products(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    params: Result<Query<DryRun>, QueryRejection>,
     body: Body,
 ) -> ApiResult<Json<UpsertSummary>> {
+    let Query(params) = params.map_err(query_problem)?;
     let format = match body.media_type.as_str() {
         "text/csv" => FileFormat::Csv,
         "" | "application/json" => FileFormat::Json,
@@ -34,6 +36,10 @@ pub async fn products(
         }
     };
     let limit = state.limits.import_rows;
+    if params.dry_run {
+        let reader = std::io::Cursor::new(body.bytes);
+        return Ok(Json(dry_run(&state, reader, format, limit).await?));
+    }
     Ok(Json(
         import_file(&state, &caller.actor(), body.bytes, format, limit).await?,
     ))
@@ -41,7 +47,7 @@ pub async fn products(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RulesParams {
+pub struct DryRun {
     /// Check and compare, write nothing.
     #[serde(default)]
     dry_run: bool,
@@ -50,7 +56,7 @@ pub struct RulesParams {
 pub async fn rules(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    params: Result<Query<RulesParams>, QueryRejection>,
+    params: Result<Query<DryRun>, QueryRejection>,
     body: Body,
 ) -> ApiResult<Json<ImportReport>> {
     let Query(params) = params.map_err(query_problem)?;

@@ -1,6 +1,6 @@
 //! `POST /v1/products/import`: catalog files in JSON and CSV, all or nothing.
 
-use reqwest::Method;
+use reqwest::{Method, header};
 use serde_json::json;
 
 use crate::support::{MANAGEMENT, STOREFRONT, TestApp, import_products, spawn_app};
@@ -100,6 +100,65 @@ async fn imports_csv_with_attribute_columns() {
         again.body,
         json!({ "created": 0, "updated": 0, "unchanged": 2 })
     );
+}
+
+/// A dry run reads and checks the file as the import does, counts what it would do (comparing
+/// bodies as the store does: `9.990` is not the stored `9.99`) and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_counts_and_writes_nothing() {
+    let app = spawn_app().await;
+    let dry_run = |body: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                app.with_key(Method::POST, "/v1/products/import?dry_run=true", MANAGEMENT)
+                    .header(header::CONTENT_TYPE, "text/csv")
+                    .body(body),
+            )
+            .await
+        }
+    };
+    let csv = "sku,name,price,tax_rate,segments,brand,tags,attr.type\n\
+               DRY-1,Dry,1.00,0.20,,,,\n\
+               GAME-UNO,UNO,9.99,0.20,jeux,Mattel,,jeu\n\
+               GAME-MONOPOLY-MARVEL,Monopoly Marvel Avengers,39.99,0.20,jeux,Hasbro,,jeu\n";
+    let reply = dry_run(csv).await;
+    reply.expect(200);
+    // Monopoly's row lacks its `licence` attribute: an update.
+    assert_eq!(
+        reply.body,
+        json!({ "created": 1, "updated": 1, "unchanged": 1 })
+    );
+    app.get("/v1/products/DRY-1", MANAGEMENT).await.expect(404);
+    let same_value = dry_run("sku,name,price,tax_rate,segments,brand,tags,attr.type\nGAME-UNO,UNO,9.990,0.20,jeux,Mattel,,jeu\n").await;
+    assert_eq!(
+        same_value.body,
+        json!({ "created": 0, "updated": 1, "unchanged": 0 })
+    );
+    // The import's own errors, with their lines.
+    let bad = dry_run("sku,price\nDRY-2,abc\nDRY-2,1.00\n").await;
+    bad.expect(422);
+    assert_eq!(bad.error_fields(), ["line 2: price", "line 3: sku"]);
+    app.get("/v1/products/DRY-2", MANAGEMENT).await.expect(404);
+    // The import agrees with its dry run.
+    let real = import_products(&app, "text/csv", csv).await;
+    assert_eq!(
+        real.body,
+        json!({ "created": 1, "updated": 1, "unchanged": 1 })
+    );
+    let bad_flag = app
+        .send(
+            app.with_key(
+                Method::POST,
+                "/v1/products/import?dry_run=maybe",
+                MANAGEMENT,
+            )
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body("sku,price\nDRY-3,1.00\n"),
+        )
+        .await;
+    bad_flag.expect(400);
+    app.get("/v1/products/DRY-3", MANAGEMENT).await.expect(404);
 }
 
 /// As a French spreadsheet saves CSV: `;` between cells, decimal commas, commas inside names.
