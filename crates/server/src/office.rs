@@ -23,6 +23,7 @@ mod problems_fr;
 mod routes;
 mod session;
 mod signin;
+mod simulator;
 pub mod writes;
 
 use std::sync::Arc;
