@@ -11,3 +11,5 @@ mod support;
 mod matrix;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/simulator.rs"]
+mod simulator;
