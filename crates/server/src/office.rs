@@ -12,6 +12,7 @@
 
 mod account;
 mod assets;
+mod audit;
 pub mod form;
 mod guard;
 mod home;

@@ -7,6 +7,8 @@
 #[path = "office/support.rs"]
 mod support;
 
+#[path = "office/audit.rs"]
+mod audit;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/signin.rs"]

@@ -82,6 +82,7 @@ messages![
     "home.ftl",
     "errors.ftl",
     "simulator.ftl",
+    "audit.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

@@ -9,7 +9,7 @@ use axum::routing::MethodRouter;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::guard::{Need, guard};
-use super::{account, assets, home, page, signin, simulator};
+use super::{account, assets, audit, home, page, signin, simulator};
 use crate::AppState;
 
 /// A back-office route: its method and path (axum syntax), what it needs, and its handler.
@@ -46,6 +46,7 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(account::routes());
     routes.extend(home::routes());
     routes.extend(simulator::routes());
+    routes.extend(audit::routes());
     routes
 }
 
