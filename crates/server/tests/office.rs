@@ -9,6 +9,8 @@ mod support;
 
 #[path = "office/audit.rs"]
 mod audit;
+#[path = "office/home.rs"]
+mod home;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/signin.rs"]

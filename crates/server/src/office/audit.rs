@@ -255,7 +255,11 @@ fn first_page_query(filters: &Filters) -> String {
 fn entity_label(page: &Page, entity: &str) -> String {
     let key = format!("audit-entity-{}", entity.replace('_', "-"));
     let label = page.t(&key);
-    if label == key { entity.to_owned() } else { label }
+    if label == key {
+        entity.to_owned()
+    } else {
+        label
+    }
 }
 
 /// Who made a change, in words: a user by name, an API key by its name, else as recorded.

@@ -45,7 +45,11 @@ pub fn routes() -> Vec<OfficeRoute> {
             Need::Read,
             get_handler(search::products),
         ),
-        get("/office/simulator/line", Need::Read, get_handler(search::line)),
+        get(
+            "/office/simulator/line",
+            Need::Read,
+            get_handler(search::line),
+        ),
     ]
 }
 
@@ -174,8 +178,7 @@ async fn show(
         },
     };
     let subjects = Subjects::office_user(&user.user.id);
-    if let Err(error) =
-        crate::routes::storefront::prepare_cart(&state, &subjects, &mut cart).await
+    if let Err(error) = crate::routes::storefront::prepare_cart(&state, &subjects, &mut cart).await
     {
         return refused(screen, error);
     }
@@ -216,7 +219,9 @@ fn refused(mut screen: SimulatorPage<'_>, error: ApiError) -> Response {
                 .add("lines", i18n::problem(page.lang, &detail));
         }
         ApiError::TooManyRequests { .. } => {
-            screen.errors.add("codes", page.t("simulator-error-too-many-codes"));
+            screen
+                .errors
+                .add("codes", page.t("simulator-error-too-many-codes"));
         }
         other => screen.errors.general.push(other.to_string()),
     }
@@ -226,10 +231,7 @@ fn refused(mut screen: SimulatorPage<'_>, error: ApiError) -> Response {
 /// A check's problem next to the input it is about (`lines[2].quantity` is the third line's).
 fn add_problem(errors: &mut FormErrors, page: &Page, path: &str, message: &str) {
     let message = i18n::problem(page.lang, message);
-    let head = path
-        .split(['.', '['])
-        .next()
-        .unwrap_or_default();
+    let head = path.split(['.', '[']).next().unwrap_or_default();
     let field = match head {
         "lines" => {
             let line = path

@@ -20,7 +20,10 @@ async fn the_log_renders_in_both_languages_and_filters_by_entity() {
     let (status, fr) = page(&app, &viewer, "/office/audit", "fr").await;
     assert_eq!(status, StatusCode::OK);
     assert!(fr.contains("Journal des modifications"));
-    assert!(fr.contains("les données de démonstration"), "the demo's writes");
+    assert!(
+        fr.contains("les données de démonstration"),
+        "the demo's writes"
+    );
     assert!(fr.contains("création"));
     let (status, en) = page(&app, &viewer, "/office/audit", "en").await;
     assert_eq!(status, StatusCode::OK);
@@ -70,11 +73,18 @@ async fn an_update_shows_what_changed_field_by_field() {
         .bearer_auth(MANAGEMENT_KEY)
         .header("if-match", version)
         .header("content-type", "application/merge-patch+json")
-        .json(&json!({ "name": "Marvel : -25 %", "offer": { "type": "percent_off", "percent": 25 } }))
+        .json(
+            &json!({ "name": "Marvel : -25 %", "offer": { "type": "percent_off", "percent": 25 } }),
+        )
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
     let path = "/office/audit?entity=promotion&entity_id=marvel-20";
     let (status, fr) = page(&app, &viewer, path, "fr").await;
     assert_eq!(status, StatusCode::OK);
@@ -83,7 +93,10 @@ async fn an_update_shows_what_changed_field_by_field() {
     let action = fr.find("modification</td>").unwrap();
     let update = &fr[fr[..action].rfind("<tr>").unwrap()..];
     let update = &update[..update.find("</tr>").unwrap()];
-    assert!(update.contains("clé d&#39;API « demo management »"), "{update}");
+    assert!(
+        update.contains("clé d&#39;API « demo management »"),
+        "{update}"
+    );
     for change in [
         "<code>name</code> <del><span class=\"visually-hidden\">avant : </span>Lancement Marvel : -20 % sur le segment Marvel</del> → <ins><span class=\"visually-hidden\">après : </span>Marvel : -25 %</ins>",
         "<code>offer.percent</code> <del><span class=\"visually-hidden\">avant : </span>20</del> → <ins><span class=\"visually-hidden\">après : </span>25</ins>",
@@ -133,10 +146,22 @@ async fn the_log_filters_by_who_and_when_and_pages() {
     let day = |d: jiff::civil::Date| d.to_string();
     let tomorrow = today.tomorrow().unwrap();
     let yesterday = today.yesterday().unwrap();
-    let (_, later) = page(&app, &viewer, &format!("/office/audit?from={}", day(tomorrow)), "fr").await;
+    let (_, later) = page(
+        &app,
+        &viewer,
+        &format!("/office/audit?from={}", day(tomorrow)),
+        "fr",
+    )
+    .await;
     assert_eq!(rows(&later), 0);
     assert!(later.contains("Aucune modification ne correspond"));
-    let (_, earlier) = page(&app, &viewer, &format!("/office/audit?to={}", day(yesterday)), "fr").await;
+    let (_, earlier) = page(
+        &app,
+        &viewer,
+        &format!("/office/audit?to={}", day(yesterday)),
+        "fr",
+    )
+    .await;
     assert_eq!(rows(&earlier), 0);
     let (_, mine_today) = page(
         &app,

@@ -46,7 +46,12 @@ fn simulator_url(cart: &Value, extra: &[(&str, &str)]) -> String {
         .map(|o| {
             // The rate as a percentage, as the form takes it.
             let rate: f64 = o["tax_rate"].as_str().unwrap().parse().unwrap();
-            format!("{} {} {}", o["method"].as_str().unwrap(), o["price"].as_str().unwrap(), rate * 100.0)
+            format!(
+                "{} {} {}",
+                o["method"].as_str().unwrap(),
+                o["price"].as_str().unwrap(),
+                rate * 100.0
+            )
         })
         .collect();
     pairs.push(("shipping".to_owned(), shipping.join("\n")));
@@ -63,7 +68,12 @@ fn simulator_url(cart: &Value, extra: &[(&str, &str)]) -> String {
 }
 
 /// The page at `path` in `lang`: its status and HTML.
-pub async fn page(app: &OfficeApp, visitor: &Visitor, path: &str, lang: &str) -> (StatusCode, String) {
+pub async fn page(
+    app: &OfficeApp,
+    visitor: &Visitor,
+    path: &str,
+    lang: &str,
+) -> (StatusCode, String) {
     let response = app
         .get(Some(visitor), path)
         .header(ACCEPT_LANGUAGE, lang)
@@ -83,7 +93,11 @@ async fn api(app: &OfficeApp, method: reqwest::Method, path: &str, body: &Value)
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     response.json().await.unwrap()
 }
 
@@ -124,7 +138,13 @@ async fn the_form_renders_in_both_languages() {
     let viewer = app.visitor(Role::Viewer).await;
     let (status, fr) = page(&app, &viewer, "/office/simulator", "fr").await;
     assert_eq!(status, StatusCode::OK);
-    for words in ["Simulateur de panier", "Canal de vente", "Groupes de clients", "Simuler", "Europe/Paris"] {
+    for words in [
+        "Simulateur de panier",
+        "Canal de vente",
+        "Groupes de clients",
+        "Simuler",
+        "Europe/Paris",
+    ] {
         assert!(fr.contains(words), "{words}");
     }
     // The professional groups are offered as check boxes, no quote yet.
@@ -132,7 +152,12 @@ async fn the_form_renders_in_both_languages() {
     assert!(!fr.contains("Promotions examinées"));
     let (status, en) = page(&app, &viewer, "/office/simulator", "en").await;
     assert_eq!(status, StatusCode::OK);
-    for words in ["Cart simulator", "Sales channel", "Customer groups", "Simulate"] {
+    for words in [
+        "Cart simulator",
+        "Sales channel",
+        "Customer groups",
+        "Simulate",
+    ] {
         assert!(en.contains(words), "{words}");
     }
 }
@@ -189,16 +214,23 @@ async fn a_rejected_promotion_says_why_and_nudges_in_both_languages() {
                &shipping=standard+4.90+20&method=standard";
     let (status, fr) = page(&app, &marketer, url, "fr").await;
     assert_eq!(status, StatusCode::OK, "{fr}");
-    assert!(fr.contains("montant du panier 9,99\u{a0}€ &#60; 50,00\u{a0}€"), "{fr}");
+    assert!(
+        fr.contains("montant du panier 9,99\u{a0}€ &#60; 50,00\u{a0}€"),
+        "{fr}"
+    );
     assert!(fr.contains("non appliquée"));
-    assert!(fr.contains(
-        "Plus que 40,01\u{a0}€ pour « Livraison standard offerte dès 50 € »"
-    ), "{fr}");
+    assert!(
+        fr.contains("Plus que 40,01\u{a0}€ pour « Livraison standard offerte dès 50 € »"),
+        "{fr}"
+    );
     let (status, en) = page(&app, &marketer, url, "en").await;
     assert_eq!(status, StatusCode::OK);
     assert!(en.contains("cart amount €9.99 &#60; €50.00"), "{en}");
     assert!(en.contains("not applied"));
-    assert!(en.contains("€40.01 more for &#34;Livraison standard offerte dès 50 €&#34;"), "{en}");
+    assert!(
+        en.contains("€40.01 more for &#34;Livraison standard offerte dès 50 €&#34;"),
+        "{en}"
+    );
 }
 
 #[tokio::test]
@@ -231,12 +263,24 @@ async fn a_draft_campaign_changes_the_result_only_when_included() {
     assert!(!without.contains("UNO à moitié prix"), "{without}");
     assert!(without.contains("id=\"sim-grand-total\">9,99\u{a0}€<"));
     // The draft campaign is offered, and once chosen its promotion halves the price.
-    assert!(without.contains("<option value=\"soldes-hiver\">Soldes d&#39;hiver (brouillon)</option>"), "{without}");
-    let (status, with) = page(&app, &viewer, &format!("{base}&campaign=soldes-hiver"), "fr").await;
+    assert!(
+        without.contains("<option value=\"soldes-hiver\">Soldes d&#39;hiver (brouillon)</option>"),
+        "{without}"
+    );
+    let (status, with) = page(
+        &app,
+        &viewer,
+        &format!("{base}&campaign=soldes-hiver"),
+        "fr",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{with}");
     assert!(with.contains("UNO à moitié prix"));
     assert!(with.contains("campagne non publiée"));
-    assert!(with.contains("id=\"sim-grand-total\">4,99\u{a0}€<"), "{with}");
+    assert!(
+        with.contains("id=\"sim-grand-total\">4,99\u{a0}€<"),
+        "{with}"
+    );
     assert!(with.contains("Inclut 1 promotion(s) de la campagne « Soldes d&#39;hiver »"));
     // Nothing was published: the shop still pays the full price.
     let quote = evaluate(
@@ -269,13 +313,16 @@ async fn field_errors_are_shown_next_to_their_fields() {
         ("e-spent", "« -3 » n&#39;est pas un montant positif"),
         ("e-shipping", "Option 1 : « standard »"),
     ] {
-        let at = page_html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("{id}: {page_html}"));
+        let at = page_html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id}: {page_html}"));
         assert!(page_html[at..].contains(words), "{id}: {words}");
     }
     // What was typed is shown again.
     assert!(page_html.contains("value=\"deux\""));
     // The engine's own checks: a product the catalog does not know, without its price.
-    let (status, unknown) = page(&app, &viewer, "/office/simulator?lines=NO-SUCH-SKU+2", "en").await;
+    let (status, unknown) =
+        page(&app, &viewer, "/office/simulator?lines=NO-SUCH-SKU+2", "en").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
     let at = unknown.find("id=\"e-lines\"").unwrap();
     assert!(unknown[at..].contains("Line 1"), "{unknown}");
@@ -291,19 +338,40 @@ async fn products_are_found_and_added_as_rows() {
     let viewer = app.visitor(Role::Viewer).await;
     let (status, found) = page(&app, &viewer, "/office/simulator/products?q=spider", "fr").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(found.contains("FIG-SPIDERMAN") && found.contains("MASK-SPIDERMAN"), "{found}");
+    assert!(
+        found.contains("FIG-SPIDERMAN") && found.contains("MASK-SPIDERMAN"),
+        "{found}"
+    );
     assert!(found.contains("24,99\u{a0}€"));
     assert!(!found.contains("LEGO-AVENGERS"));
     // Accents and case aside.
-    let (_, found) = page(&app, &viewer, "/office/simulator/products?q=MASQUE+electronique", "en").await;
+    let (_, found) = page(
+        &app,
+        &viewer,
+        "/office/simulator/products?q=MASQUE+electronique",
+        "en",
+    )
+    .await;
     assert!(found.contains("MASK-SPIDERMAN"), "{found}");
     let (_, none) = page(&app, &viewer, "/office/simulator/products?q=zzz", "en").await;
     assert!(none.contains("No product matches"), "{none}");
 
-    let (status, row) = page(&app, &viewer, "/office/simulator/line?sku=FIG-SPIDERMAN&add_qty=3", "fr").await;
+    let (status, row) = page(
+        &app,
+        &viewer,
+        "/office/simulator/line?sku=FIG-SPIDERMAN&add_qty=3",
+        "fr",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(row.contains("name=\"sku\" value=\"FIG-SPIDERMAN\""), "{row}");
-    assert!(row.contains("name=\"qty\"") && row.contains("value=\"3\""), "{row}");
+    assert!(
+        row.contains("name=\"sku\" value=\"FIG-SPIDERMAN\""),
+        "{row}"
+    );
+    assert!(
+        row.contains("name=\"qty\"") && row.contains("value=\"3\""),
+        "{row}"
+    );
     let (status, _) = page(&app, &viewer, "/office/simulator/line?sku=NOPE", "fr").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

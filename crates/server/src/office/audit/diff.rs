@@ -203,11 +203,17 @@ mod tests {
             [change("", Some("a"), Some("2"))]
         );
         assert_eq!(
-            changes(Some(&json!({"c": ["x", "y"]})), Some(&json!({"c": ["y", "x"]}))),
+            changes(
+                Some(&json!({"c": ["x", "y"]})),
+                Some(&json!({"c": ["y", "x"]}))
+            ),
             [change("c", Some("[\"x\",\"y\"]"), Some("[\"y\",\"x\"]"))]
         );
         let long = "x".repeat(500);
         let shown = changes(None, Some(&json!(long)));
-        assert_eq!(shown[0].after.as_ref().unwrap().chars().count(), LONGEST + 1);
+        assert_eq!(
+            shown[0].after.as_ref().unwrap().chars().count(),
+            LONGEST + 1
+        );
     }
 }

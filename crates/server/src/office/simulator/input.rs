@@ -167,7 +167,10 @@ impl Input {
             "gross" => Some(Display::Gross),
             "net" => Some(Display::Net),
             other => {
-                errors.add("display", page.t1("simulator-error-display", "value", other));
+                errors.add(
+                    "display",
+                    page.t1("simulator-error-display", "value", other),
+                );
                 None
             }
         };
@@ -199,11 +202,7 @@ impl Input {
         let mut cart = Cart::new(at.to_string(), lines);
         cart.customer = Customer {
             id: text(&self.customer),
-            groups: self
-                .groups
-                .iter()
-                .filter_map(|g| text(g))
-                .collect(),
+            groups: self.groups.iter().filter_map(|g| text(g)).collect(),
             collection_point: text(&self.collection_point),
             orders,
             spent,
@@ -251,9 +250,11 @@ fn shipping_option(text: &str) -> Option<ShippingOption> {
     let price = decimal(words.next()?).filter(|p| !p.is_sign_negative())?;
     let tax_rate = match words.next() {
         None => Decimal::ZERO,
-        Some(rate) => decimal(rate.trim_end_matches('%'))
-            .filter(|r| !r.is_sign_negative() && *r <= Decimal::ONE_HUNDRED)?
-            / Decimal::ONE_HUNDRED,
+        Some(rate) => {
+            decimal(rate.trim_end_matches('%'))
+                .filter(|r| !r.is_sign_negative() && *r <= Decimal::ONE_HUNDRED)?
+                / Decimal::ONE_HUNDRED
+        }
     };
     if words.next().is_some() {
         return None;
@@ -350,7 +351,9 @@ mod tests {
         let fields: Vec<&str> = errors.fields.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
-            ["at", "lines", "lines", "orders", "spent", "display", "shipping"]
+            [
+                "at", "lines", "lines", "orders", "spent", "display", "shipping"
+            ]
         );
         assert!(errors.fields[1].1.contains("-2"), "{:?}", errors.fields);
         assert!(errors.fields[2].1.contains("deux"), "{:?}", errors.fields);

@@ -51,11 +51,7 @@ impl Speaker<'_> {
     }
 
     fn when(&self, at: &LocalTime) -> Arg {
-        Arg::Text(i18n::instant(
-            self.lang,
-            at.0.timestamp(),
-            at.0.time_zone(),
-        ))
+        Arg::Text(i18n::instant(self.lang, at.0.timestamp(), at.0.time_zone()))
     }
 
     /// `names` joined with the language's "or".
@@ -192,23 +188,38 @@ impl Speaker<'_> {
             ),
             Reason::BudgetExhausted { granted, budget } => self.say(
                 "simulator-reason-budget-exhausted",
-                vec![("granted", self.money(*granted)), ("budget", self.money(*budget))],
+                vec![
+                    ("granted", self.money(*granted)),
+                    ("budget", self.money(*budget)),
+                ],
             ),
             Reason::MinQuantity { quantity, required } => self.say(
                 "simulator-reason-min-quantity",
-                vec![("quantity", Count(*quantity)), ("required", Count(*required))],
+                vec![
+                    ("quantity", Count(*quantity)),
+                    ("required", Count(*required)),
+                ],
             ),
             Reason::MinDistinctProducts { distinct, required } => self.say(
                 "simulator-reason-min-distinct-products",
-                vec![("distinct", Count(*distinct)), ("required", Count(*required))],
+                vec![
+                    ("distinct", Count(*distinct)),
+                    ("required", Count(*required)),
+                ],
             ),
             Reason::CartAmountBelowMinimum { amount, minimum } => self.say(
                 "simulator-reason-cart-amount-below-minimum",
-                vec![("amount", self.money(*amount)), ("minimum", self.money(*minimum))],
+                vec![
+                    ("amount", self.money(*amount)),
+                    ("minimum", self.money(*minimum)),
+                ],
             ),
             Reason::CartAmountAboveMaximum { amount, maximum } => self.say(
                 "simulator-reason-cart-amount-above-maximum",
-                vec![("amount", self.money(*amount)), ("maximum", self.money(*maximum))],
+                vec![
+                    ("amount", self.money(*amount)),
+                    ("maximum", self.money(*maximum)),
+                ],
             ),
             Reason::TierNotReached {
                 value,
@@ -216,9 +227,10 @@ impl Speaker<'_> {
                 inclusive,
             } => {
                 let (value, threshold) = match basis {
-                    Some(TierBasis::Quantity) => {
-                        (Text(value.normalize().to_string()), Text(threshold.normalize().to_string()))
-                    }
+                    Some(TierBasis::Quantity) => (
+                        Text(value.normalize().to_string()),
+                        Text(threshold.normalize().to_string()),
+                    ),
                     Some(TierBasis::Spend) | None => (self.money(*value), self.money(*threshold)),
                 };
                 // Reached `from` a threshold (≥): below it is `<`; `over` it (>): `≤` misses.
@@ -273,7 +285,10 @@ impl Speaker<'_> {
             Reason::NothingToDiscount => self.t("simulator-reason-nothing-to-discount"),
             Reason::LineQuantityBelowMinimum { quantity, required } => self.say(
                 "simulator-reason-line-quantity-below-minimum",
-                vec![("quantity", Count(*quantity)), ("required", Count(*required))],
+                vec![
+                    ("quantity", Count(*quantity)),
+                    ("required", Count(*required)),
+                ],
             ),
             Reason::CartContentsNotMet {
                 condition,
@@ -285,7 +300,10 @@ impl Speaker<'_> {
                 let mut details = vec![if quantity < min_quantity {
                     self.say(
                         "simulator-reason-cart-contents-units-short",
-                        vec![("quantity", Count(*quantity)), ("required", Count(*min_quantity))],
+                        vec![
+                            ("quantity", Count(*quantity)),
+                            ("required", Count(*min_quantity)),
+                        ],
                     )
                 } else {
                     self.say(
@@ -296,7 +314,10 @@ impl Speaker<'_> {
                 if let Some(minimum) = min_amount.filter(|m| amount < m) {
                     details.push(self.say(
                         "simulator-reason-cart-contents-amount-short",
-                        vec![("amount", self.money(*amount)), ("minimum", self.money(minimum))],
+                        vec![
+                            ("amount", self.money(*amount)),
+                            ("minimum", self.money(minimum)),
+                        ],
                     ));
                 }
                 self.say(
@@ -304,7 +325,11 @@ impl Speaker<'_> {
                     vec![
                         (
                             "condition",
-                            Count(u32::try_from(*condition).unwrap_or(u32::MAX).saturating_add(1)),
+                            Count(
+                                u32::try_from(*condition)
+                                    .unwrap_or(u32::MAX)
+                                    .saturating_add(1),
+                            ),
                         ),
                         ("details", Text(details.join(", "))),
                     ],
@@ -336,7 +361,10 @@ impl Speaker<'_> {
             }
             Reason::SpentBelowMinimum { spent, minimum } => self.say(
                 "simulator-reason-spent-below-minimum",
-                vec![("spent", self.money(*spent)), ("minimum", self.money(*minimum))],
+                vec![
+                    ("spent", self.money(*spent)),
+                    ("minimum", self.money(*minimum)),
+                ],
             ),
             Reason::OnOfferPrices => self.t("simulator-reason-on-offer-prices"),
         }
@@ -345,8 +373,14 @@ impl Speaker<'_> {
     /// Why the store refused a code (`Refusal`'s names), in words; an unknown name as it is.
     pub fn refusal(&self, why: &str) -> String {
         match why {
-            "unknown" | "disabled" | "not_yet_valid" | "expired" | "used_up"
-            | "customer_limit_reached" | "promotion_limit_reached" | "not_for_customer"
+            "unknown"
+            | "disabled"
+            | "not_yet_valid"
+            | "expired"
+            | "used_up"
+            | "customer_limit_reached"
+            | "promotion_limit_reached"
+            | "not_for_customer"
             | "amount_too_large" => self.t(&format!("simulator-refusal-{}", why.replace('_', "-"))),
             other => other.to_owned(),
         }
@@ -661,7 +695,11 @@ mod tests {
                     amount: dec!(10),
                     min_amount: Some(dec!(20)),
                 },
-                vec!["condition 1", "1 article < 2", "montant 10,00\u{a0}€ < 20,00\u{a0}€"],
+                vec![
+                    "condition 1",
+                    "1 article < 2",
+                    "montant 10,00\u{a0}€ < 20,00\u{a0}€",
+                ],
                 vec!["condition 1", "1 unit < 2", "amount €10.00 < €20.00"],
             ),
             (
@@ -716,7 +754,11 @@ mod tests {
         let names = HashMap::from([("p1", "Promo un")]);
         let samples = samples(&allowed, &groups, &windows);
         let kinds: BTreeSet<usize> = samples.iter().map(|(r, _, _)| kind(r)).collect();
-        assert_eq!(kinds, (0..KINDS).collect(), "a kind of reason has no sample");
+        assert_eq!(
+            kinds,
+            (0..KINDS).collect(),
+            "a kind of reason has no sample"
+        );
         for (reason, french, english) in &samples {
             for (lang, words) in [(Lang::Fr, french), (Lang::En, english)] {
                 let speaker = Speaker {
@@ -727,7 +769,10 @@ mod tests {
                 };
                 let message = speaker.reason(reason, None);
                 // A missing message shows its key.
-                assert!(!message.contains("simulator-"), "{lang:?} {reason:?}: {message}");
+                assert!(
+                    !message.contains("simulator-"),
+                    "{lang:?} {reason:?}: {message}"
+                );
                 for word in words {
                     assert!(
                         message.contains(word),
@@ -783,7 +828,10 @@ mod tests {
             say(Lang::Fr, &spend),
             "Plus que 12,50\u{a0}€ pour « Livraison offerte »"
         );
-        assert_eq!(say(Lang::En, &spend), "€12.50 more for \"Livraison offerte\"");
+        assert_eq!(
+            say(Lang::En, &spend),
+            "€12.50 more for \"Livraison offerte\""
+        );
         let one = nudge(NudgeKind::AddUnits, dec!(1), true);
         assert_eq!(
             say(Lang::Fr, &one),

@@ -50,8 +50,9 @@ pub async fn products(
     let query = query.map(|Query(q)| q.q).unwrap_or_default();
     let published = state.publisher.current();
     let model = &published.model;
-    let scale = remise_engine::money::Money::parse(&model.settings.currency, model.settings.rounding)
-        .map_or(2, |m| m.scale);
+    let scale =
+        remise_engine::money::Money::parse(&model.settings.currency, model.settings.rounding)
+            .map_or(2, |m| m.scale);
     let found = find(model, &query)
         .into_iter()
         .enumerate()
@@ -184,7 +185,10 @@ pub async fn line(
 
 /// A fragment saying what went wrong.
 #[derive(Template)]
-#[template(source = "<p class=\"error\" role=\"alert\">{{ message }}</p>", ext = "html")]
+#[template(
+    source = "<p class=\"error\" role=\"alert\">{{ message }}</p>",
+    ext = "html"
+)]
 struct Problem {
     message: String,
 }
@@ -195,9 +199,18 @@ mod tests {
 
     #[test]
     fn words_match_without_case_or_accents() {
-        let terms = |q: &str| -> Vec<String> { fold(q).split_whitespace().map(str::to_owned).collect() };
-        assert!(matches("FIG-1", "Figurine Spider-Man", &terms("spider figurine")));
-        assert!(matches("FIG-1", "Poupée élégante", &terms("poupee ELEGANTE")));
+        let terms =
+            |q: &str| -> Vec<String> { fold(q).split_whitespace().map(str::to_owned).collect() };
+        assert!(matches(
+            "FIG-1",
+            "Figurine Spider-Man",
+            &terms("spider figurine")
+        ));
+        assert!(matches(
+            "FIG-1",
+            "Poupée élégante",
+            &terms("poupee ELEGANTE")
+        ));
         assert!(matches("LEGO-AVENGERS", "La tour", &terms("lego")));
         assert!(!matches("FIG-1", "Figurine", &terms("figurine batman")));
     }

@@ -113,7 +113,8 @@ pub struct BestView {
 pub fn quote_view(page: &Page, model: &Model, quote: &Quote<'_>, draft: Option<&str>) -> QuoteView {
     let scale = remise_engine::money::Money::parse(quote.currency, model.settings.rounding)
         .map_or(2, |m| m.scale);
-    let money = |amount: Decimal| super::super::i18n::money(page.lang, amount, quote.currency, scale);
+    let money =
+        |amount: Decimal| super::super::i18n::money(page.lang, amount, quote.currency, scale);
     let taxed = |t: &Taxed| TaxedView {
         net: money(t.net),
         tax: money(t.tax),
@@ -236,8 +237,7 @@ pub fn quote_view(page: &Page, model: &Model, quote: &Quote<'_>, draft: Option<&
                 class,
                 discount: money(p.discount),
                 reason: p.reason.as_ref().map(|r| speaker.reason(&r.0, basis)),
-                draft: draft.is_some()
-                    && promotion.and_then(|p| p.campaign.as_deref()) == draft,
+                draft: draft.is_some() && promotion.and_then(|p| p.campaign.as_deref()) == draft,
             }
         })
         .collect();
