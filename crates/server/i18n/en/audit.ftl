@@ -51,3 +51,5 @@ audit-entity-batch = Code batch
 audit-entity-distribution = Code distribution
 audit-entity-voucher = Voucher
 audit-entity-user = User
+audit-entity-change-request = Change request
+audit-entity-task = Task

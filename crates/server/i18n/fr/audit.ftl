@@ -51,3 +51,5 @@ audit-entity-batch = Lot de codes
 audit-entity-distribution = Distribution de codes
 audit-entity-voucher = Bon d'achat
 audit-entity-user = Utilisateur
+audit-entity-change-request = Demande de modification
+audit-entity-task = Tâche

@@ -1,10 +1,14 @@
-//! The home page: campaigns live and starting soon, today's redemptions.
+//! The home page: campaigns live and starting soon, waiting for approval, my tasks, today's
+//! redemptions.
 
 use std::str::FromStr;
 
 use jiff::{Timestamp, ToSpan};
 use remise_server::demo::MANAGEMENT_KEY;
-use remise_store::{Actor, CodeState, PromotionLimits, ReserveRequest, Role, Voucher, now_millis};
+use remise_store::{
+    Act, Actor, CodeState, Importance, NewTask, PromotionLimits, ReserveRequest, Role, Voucher,
+    now_millis,
+};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -120,6 +124,68 @@ async fn campaigns_live_and_soon_and_todays_redemptions() {
         .unwrap()
         .unwrap();
 
+    // A change request waiting for approval, another still being edited.
+    let marketer = app.user(Role::Marketer).await;
+    let viewer_user = app.user(Role::Viewer).await;
+    let by_marketer = Actor(format!("user:{}", marketer.email));
+    let act = || Act {
+        actor: &by_marketer,
+        user: &marketer.id,
+        at: now_millis(),
+    };
+    store
+        .open_change_request(act(), "cr-1", "lancement-marvel")
+        .await
+        .unwrap();
+    store.submit_change_request(act(), "cr-1").await.unwrap();
+    store
+        .open_change_request(act(), "cr-2", "permanent")
+        .await
+        .unwrap();
+    // The viewer's tasks: one overdue, one due later; and someone else's.
+    let today = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .date();
+    for (id, description, deadline, assignee, importance) in [
+        (
+            "t1",
+            "Relire la bannière de Noël",
+            today.checked_add(3.days()).unwrap(),
+            &viewer_user.id,
+            Importance::Normal,
+        ),
+        (
+            "t2",
+            "Vérifier les prix des figurines",
+            today.checked_sub(2.days()).unwrap(),
+            &viewer_user.id,
+            Importance::High,
+        ),
+        (
+            "t3",
+            "Tâche de quelqu'un d'autre",
+            today,
+            &marketer.id,
+            Importance::Low,
+        ),
+    ] {
+        store
+            .create_task(
+                act(),
+                &NewTask {
+                    id: id.to_owned(),
+                    description: description.to_owned(),
+                    deadline: Some(deadline),
+                    importance,
+                    assignee: assignee.clone(),
+                    attachment: None,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
     let viewer = app.visitor(Role::Viewer).await;
     let (status, fr) = page(&app, &viewer, "/office", "fr").await;
     assert_eq!(status, StatusCode::OK);
@@ -151,6 +217,29 @@ async fn campaigns_live_and_soon_and_todays_redemptions() {
     for absent in ["plus-tard", "finie", "en-cours"] {
         assert!(!soon.contains(absent), "{absent}: {soon}");
     }
+    let approvals = section(&fr, "home-approvals");
+    assert!(
+        approvals.contains("<a href=\"/office/campaigns/lancement-marvel\">Lancement de la gamme Marvel</a> — soumise par Marc Marketeur le"),
+        "{approvals}"
+    );
+    assert!(
+        !approvals.contains("Avantages permanents"),
+        "still being edited"
+    );
+    let tasks = section(&fr, "home-tasks");
+    assert!(!tasks.contains("quelqu&#39;un d&#39;autre"), "{tasks}");
+    let overdue = tasks.find("Vérifier les prix des figurines").unwrap();
+    assert!(
+        overdue < tasks.find("Relire la bannière").unwrap(),
+        "overdue first: {tasks}"
+    );
+    assert!(
+        tasks.contains(
+            "<li class=\"overdue\"><span class=\"badge bad\">en retard</span> Vérifier les prix"
+        ),
+        "{tasks}"
+    );
+    assert!(tasks.contains("importante"));
     let redemptions = section(&fr, "home-redemptions");
     assert!(
         redemptions.contains("2 utilisation(s) confirmée(s)"),
@@ -165,5 +254,7 @@ async fn campaigns_live_and_soon_and_todays_redemptions() {
     assert!(en.contains("Hello, Louis Lecteur"));
     assert!(section(&en, "home-live").contains("Campagne en-cours</a> — until"));
     assert!(section(&en, "home-soon").contains("Campaigns starting in the next 14 days"));
+    assert!(section(&en, "home-approvals").contains("submitted by Marc Marketeur on"));
+    assert!(section(&en, "home-tasks").contains("overdue</span> Vérifier"));
     assert!(section(&en, "home-redemptions").contains("of which 1 voucher(s), for €12.50"));
 }
