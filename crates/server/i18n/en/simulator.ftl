@@ -72,6 +72,7 @@ simulator-no-discount = none
 simulator-discount-line = { $name }: −{ $amount }
 simulator-voucher-line = Voucher { $code }: −{ $amount }
 simulator-offer-price = contract price (offer { $offer })
+simulator-shipping-method = Method
 simulator-shipping-title = Shipping
 simulator-chosen = chosen
 simulator-gifts = Gifts

@@ -72,6 +72,7 @@ simulator-no-discount = aucune
 simulator-discount-line = { $name } : −{ $amount }
 simulator-voucher-line = Bon d'achat { $code } : −{ $amount }
 simulator-offer-price = prix contractuel (offre { $offer })
+simulator-shipping-method = Mode de livraison
 simulator-shipping-title = Livraison
 simulator-chosen = choisi
 simulator-gifts = Cadeaux
