@@ -164,7 +164,7 @@ async fn show(
                 screen.draft = Some((name.to_owned(), count));
                 Some(snapshot)
             }
-            Draft::NotADraft => {
+            Draft::Unavailable => {
                 screen
                     .errors
                     .add("campaign", page.t1("simulator-error-campaign", "id", id));

@@ -45,12 +45,12 @@ fn simulator_url(cart: &Value, extra: &[(&str, &str)]) -> String {
         .flatten()
         .map(|o| {
             // The rate as a percentage, as the form takes it.
-            let rate: f64 = o["tax_rate"].as_str().unwrap().parse().unwrap();
+            let rate: rust_decimal::Decimal = o["tax_rate"].as_str().unwrap().parse().unwrap();
             format!(
                 "{} {} {}",
                 o["method"].as_str().unwrap(),
                 o["price"].as_str().unwrap(),
-                rate * 100.0
+                rate * rust_decimal::Decimal::ONE_HUNDRED
             )
         })
         .collect();

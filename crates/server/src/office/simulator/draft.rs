@@ -27,7 +27,7 @@ pub fn candidates(model: &Model) -> Vec<&Campaign> {
 /// What adding a campaign to a simulation gives.
 pub enum Draft {
     /// No such campaign, or it is already served.
-    NotADraft,
+    Unavailable,
     /// The served snapshot with the campaign's promotions; how many there are.
     Applied(Box<Snapshot>, usize),
     /// The engine refused them (they were checked when written, so this is rare): its messages.
@@ -37,10 +37,10 @@ pub enum Draft {
 /// `snapshot` with the promotions of `campaign_id` as they would be served were it active.
 pub fn with_campaign(model: &Model, snapshot: &Snapshot, campaign_id: &str) -> Draft {
     let Some(campaign) = model.campaigns.get(campaign_id) else {
-        return Draft::NotADraft;
+        return Draft::Unavailable;
     };
     if campaign.status == CampaignStatus::Active {
-        return Draft::NotADraft;
+        return Draft::Unavailable;
     }
     let live = Campaign {
         status: CampaignStatus::Active,

@@ -151,7 +151,7 @@ impl Speaker<'_> {
                     ("groups", self.list(groups)),
                 ],
             ),
-            Reason::CouponNotPresented { codes } if codes.is_empty() => {
+            Reason::CouponNotPresented { codes: [] } => {
                 self.t("simulator-reason-no-coupon-presented")
             }
             Reason::CouponNotPresented { codes } => self.say(
@@ -244,7 +244,7 @@ impl Speaker<'_> {
                     ],
                 )
             }
-            Reason::NoShippingMethod { methods } if methods.is_empty() => {
+            Reason::NoShippingMethod { methods: [] } => {
                 self.t("simulator-reason-no-shipping-option")
             }
             Reason::NoShippingMethod { methods } => self.say(
