@@ -375,3 +375,24 @@ async fn products_are_found_and_added_as_rows() {
     let (status, _) = page(&app, &viewer, "/office/simulator/line?sku=NOPE", "fr").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The README's example link is the toy shop's cart: it must keep giving the API's totals.
+#[tokio::test]
+async fn the_readme_link_simulates_the_example_cart() {
+    let readme = include_str!("../../../../README.md");
+    let start = readme
+        .find("<http://127.0.0.1:8080/office/simulator?")
+        .unwrap();
+    let link = &readme[start + "<http://127.0.0.1:8080".len()..];
+    let link = &link[..link.find('>').unwrap()];
+    let app = spawn().await;
+    let viewer = app.visitor(Role::Viewer).await;
+    let quote = evaluate(&app, &toyshop_cart()).await;
+    let (status, html) = page(&app, &viewer, link, "en").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let gross = quote["totals"]["grand"]["gross"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("id=\"sim-grand-total\">{}<", euros("en", gross))),
+        "{gross}"
+    );
+}
