@@ -13,6 +13,7 @@
 mod account;
 mod assets;
 mod audit;
+mod catalog_structure;
 pub mod form;
 mod guard;
 mod home;
@@ -22,9 +23,14 @@ mod page;
 pub mod password;
 mod problems_fr;
 mod routes;
+mod segments;
+mod selections;
 mod session;
 mod signin;
 mod simulator;
+mod tags;
+mod tasks;
+mod users;
 pub mod writes;
 
 use std::sync::Arc;

@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "browser/catalog_structure.rs"]
+mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
 
@@ -20,3 +22,7 @@ mod signin;
 
 #[path = "browser/simulator.rs"]
 mod simulator;
+#[path = "browser/tasks.rs"]
+mod tasks;
+#[path = "browser/users.rs"]
+mod users;

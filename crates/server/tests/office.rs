@@ -13,7 +13,17 @@ mod audit;
 mod home;
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/segments.rs"]
+mod segments;
+#[path = "office/selections.rs"]
+mod selections;
 #[path = "office/signin.rs"]
 mod signin;
 #[path = "office/simulator.rs"]
 mod simulator;
+#[path = "office/tags.rs"]
+mod tags;
+#[path = "office/tasks.rs"]
+mod tasks;
+#[path = "office/users.rs"]
+mod users;

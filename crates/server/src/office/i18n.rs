@@ -83,6 +83,11 @@ messages![
     "errors.ftl",
     "simulator.ftl",
     "audit.ftl",
+    "segments.ftl",
+    "selections.ftl",
+    "tags.ftl",
+    "tasks.ftl",
+    "users.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

@@ -3,7 +3,42 @@
 //! patterns, where `{}` stands for a value copied from the English message.
 
 /// `(English pattern, French pattern)`; the values in braces keep their order.
-const PATTERNS: &[(&str, &str)] = &[("is required", "est obligatoire")];
+const PATTERNS: &[(&str, &str)] = &[
+    ("is required", "est obligatoire"),
+    // Catalog structure: segments and selections.
+    ("must not be empty", "ne doit pas être vide"),
+    ("unknown segment `{}`", "segment « {} » inconnu"),
+    (
+        "segment `{}` is its own ancestor",
+        "le segment « {} » se retrouverait sous lui-même",
+    ),
+    (
+        "must not be negative (got {})",
+        "ne doit pas être négatif ({})",
+    ),
+    (
+        "{} has more decimals than {} allows ({})",
+        "{} a plus de décimales que la devise {} n'en permet ({})",
+    ),
+    (
+        "{} is below min_price {}",
+        "{} est inférieur au prix minimum {}",
+    ),
+    (
+        "gives no criterion: name segments, brands, tags, attributes or a price bound",
+        "aucun critère : indiquez des segments, marques, tags, attributs ou une borne de prix",
+    ),
+    ("`{}` is listed twice", "« {} » figure deux fois"),
+    ("at most 100 characters", "100 caractères au plus"),
+    (
+        "must be 1 to 128 characters",
+        "doit compter de 1 à 128 caractères",
+    ),
+    (
+        "must not contain spaces, control characters or '/'",
+        "ne doit contenir ni espace, ni caractère de contrôle, ni « / »",
+    ),
+];
 
 /// `message` in French when a pattern matches it, else as it is.
 pub fn translate(message: &str) -> String {

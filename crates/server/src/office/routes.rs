@@ -47,6 +47,11 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(home::routes());
     routes.extend(simulator::routes());
     routes.extend(audit::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
+    routes.extend(super::tags::routes());
+    routes.extend(super::tasks::routes());
+    routes.extend(super::users::routes());
     routes
 }
 

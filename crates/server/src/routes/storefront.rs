@@ -452,16 +452,11 @@ pub async fn landing(
     if !campaign_running(campaign, at, &model.time_zone()) {
         return Err(not_found());
     }
-    let skus: Vec<String> = model
-        .selections
-        .get(&page.selection)
-        .map(|s| {
-            s.skus
-                .iter()
-                .filter(|sku| model.products.contains_key(*sku))
-                .cloned()
-                .collect()
-        })
+    // Picked products first, in their order, then those its filter matches (by sku).
+    let skus: Vec<String> = published
+        .snapshot
+        .selection_products(&page.selection)
+        .map(|skus| skus.into_iter().map(str::to_owned).collect())
         .unwrap_or_default();
     let request = context.price_request(skus);
     let prices = published
