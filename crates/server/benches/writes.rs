@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use remise_store::{Actor, Scope};
 use remise_test_support::TestSqlite;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn resident_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
