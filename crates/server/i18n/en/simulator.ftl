@@ -4,6 +4,7 @@ simulator-search-title = Add products
 simulator-search-label = Search for a product (SKU or name)
 simulator-search-hint = Results appear as you type. Without JavaScript, type the products in the cart's "More lines" box.
 simulator-search-none = No product matches "{ $query }".
+simulator-search-stopped = Search stopped after { $count } products: type more of the name, or the start of the SKU.
 simulator-search-results = Products matching "{ $query }"
 simulator-list-price = List price
 simulator-add = Add

@@ -4,6 +4,7 @@ simulator-search-title = Ajouter des produits
 simulator-search-label = Rechercher un produit (référence ou nom)
 simulator-search-hint = Les résultats s'affichent pendant la saisie. Sans JavaScript, saisissez les produits dans la zone « Autres lignes » du panier.
 simulator-search-none = Aucun produit ne correspond à « { $query } ».
+simulator-search-stopped = Recherche arrêtée après { $count } produits : précisez le nom ou saisissez le début de la référence.
 simulator-search-results = Produits correspondant à « { $query } »
 simulator-list-price = Prix catalogue
 simulator-add = Ajouter

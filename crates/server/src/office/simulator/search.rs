@@ -2,6 +2,7 @@
 //! and an "add" button that appends a line to the cart's table).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -18,6 +19,11 @@ use crate::office::page::{Page, render};
 
 /// Results shown for one search: enough to pick from, small enough to render at once.
 const RESULTS: usize = 10;
+/// How long a search may walk the catalog for words in names: a word found nowhere would
+/// otherwise read every product (100,000 in a large store), and a page must answer within 50 ms.
+const SCAN_TIME: Duration = Duration::from_millis(15);
+/// Products walked between two looks at the clock.
+const CLOCK_EVERY: usize = 512;
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -40,6 +46,14 @@ struct Results<'a> {
     page: &'a Page,
     query: String,
     found: Vec<Found>,
+    /// The walk stopped at its time limit after this many products.
+    stopped_after: Option<usize>,
+}
+
+/// What a search found, and whether it stopped before the end of the catalog.
+pub struct Search<'m> {
+    pub products: Vec<&'m Product>,
+    pub stopped_after: Option<usize>,
 }
 
 pub async fn products(
@@ -53,7 +67,9 @@ pub async fn products(
     let scale =
         remise_engine::money::Money::parse(&model.settings.currency, model.settings.rounding)
             .map_or(2, |m| m.scale);
-    let found = find(model, &query)
+    let search = find(model, &query, SCAN_TIME);
+    let found = search
+        .products
         .into_iter()
         .enumerate()
         .map(|(i, product)| Found {
@@ -69,17 +85,23 @@ pub async fn products(
             page: &page,
             query,
             found,
+            stopped_after: search.stopped_after,
         },
     )
 }
 
 /// The products whose sku or name holds every word of `query` (case and accents aside): the
 /// sku itself first, then skus that start with it, then the rest in sku order, at most
-/// [`RESULTS`]; the walk stops as soon as it has them.
-pub fn find<'m>(model: &'m Model, query: &str) -> Vec<&'m Product> {
+/// [`RESULTS`]; the walk stops as soon as it has them, or after `time`.
+pub fn find<'m>(model: &'m Model, query: &str, time: Duration) -> Search<'m> {
+    let started = Instant::now();
     let query = query.trim();
+    let mut search = Search {
+        products: Vec::new(),
+        stopped_after: None,
+    };
     if query.is_empty() {
-        return Vec::new();
+        return search;
     }
     let mut found: Vec<&Product> = Vec::with_capacity(RESULTS);
     let upper = query.to_uppercase();
@@ -99,8 +121,12 @@ pub fn find<'m>(model: &'m Model, query: &str) -> Vec<&'m Product> {
         }
     }
     let terms: Vec<String> = fold(query).split_whitespace().map(str::to_owned).collect();
-    for product in model.products.values() {
+    for (walked, product) in model.products.values().enumerate() {
         if found.len() >= RESULTS {
+            break;
+        }
+        if walked % CLOCK_EVERY == CLOCK_EVERY - 1 && started.elapsed() >= time {
+            search.stopped_after = Some(walked);
             break;
         }
         if matches(&product.sku, &product.name, &terms)
@@ -109,7 +135,8 @@ pub fn find<'m>(model: &'m Model, query: &str) -> Vec<&'m Product> {
             found.push(product);
         }
     }
-    found
+    search.products = found;
+    search
 }
 
 /// Whether every folded term is in the sku or the name.
@@ -196,6 +223,29 @@ struct Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_stops_at_its_time_limit_and_says_so() {
+        let mut model = Model::default();
+        for i in 0..5_000 {
+            let sku = format!("P{i:05}");
+            let product = Product {
+                name: format!("Product {i}"),
+                ..Product::new(sku.clone(), rust_decimal::Decimal::ONE)
+            };
+            model.products.insert(sku, product);
+        }
+        let whole = find(&model, "nowhere", Duration::from_secs(60));
+        assert!(whole.products.is_empty());
+        assert_eq!(whole.stopped_after, None);
+        let cut = find(&model, "nowhere", Duration::ZERO);
+        assert_eq!(cut.stopped_after, Some(CLOCK_EVERY - 1));
+        // A sku, and words found early, need no walk to the end.
+        let sku = find(&model, "p00042", Duration::ZERO);
+        assert_eq!(sku.products[0].sku, "P00042");
+        let words = find(&model, "product 4", Duration::from_secs(60));
+        assert_eq!(words.products.len(), RESULTS);
+    }
 
     #[test]
     fn words_match_without_case_or_accents() {

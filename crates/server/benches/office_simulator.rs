@@ -3,7 +3,7 @@
 //! against every promotion, the same with a draft campaign added, the product search), the audit
 //! log (unfiltered, by entity, by user) and the home page.
 //!
-//! `cargo bench -p remise-server --bench office` (release build). Sizes and counts from the
+//! `cargo bench -p remise-server --bench office_simulator` (release build). Sizes and counts from the
 //! environment: `REMISE_BENCH_PRODUCTS` (100000), `REMISE_BENCH_PROMOTIONS` (10000),
 //! `REMISE_BENCH_REQUESTS` (300 per page). The store is a fresh SQLite file, or the empty
 //! PostgreSQL database `REMISE_BENCH_DATABASE_URL` names.
