@@ -460,7 +460,7 @@ pub fn broken_documents(broken: &[String]) -> ApiError {
 }
 
 /// A promotion narrowed to its campaign's dates and channels; `None` when nothing is left.
-fn within_campaign(
+pub(crate) fn within_campaign(
     mut promotion: Promotion,
     campaign: &Campaign,
     zone: &TimeZone,

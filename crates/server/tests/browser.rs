@@ -23,6 +23,9 @@ mod products;
 
 #[path = "browser/signin.rs"]
 mod signin;
+
+#[path = "browser/simulator.rs"]
+mod simulator;
 #[path = "browser/tasks.rs"]
 mod tasks;
 #[path = "browser/users.rs"]

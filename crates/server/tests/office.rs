@@ -11,6 +11,10 @@ mod support;
 mod approval;
 #[path = "office/campaigns.rs"]
 mod campaigns;
+#[path = "office/audit.rs"]
+mod audit;
+#[path = "office/home.rs"]
+mod home;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/products.rs"]
@@ -21,6 +25,8 @@ mod segments;
 mod selections;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/simulator.rs"]
+mod simulator;
 #[path = "office/tags.rs"]
 mod tags;
 #[path = "office/tasks.rs"]

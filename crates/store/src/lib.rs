@@ -41,7 +41,7 @@ pub use codes::{
 pub use error::{Error, Result};
 pub use mail::{
     DayCount, DistributeRequest, Distribution, Mail, MailState, MessageText, OutboxMessage,
-    OutgoingMessage, RedemptionQuery, RelayCounts,
+    OutgoingMessage, RedemptionQuery, RedemptionTotals, RelayCounts,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -332,6 +332,12 @@ pub struct AuditEntry {
 pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    /// Only entries of this actor (`user:ada@example.com`, `key:shop`, …).
+    pub actor: Option<String>,
+    /// Only entries written at or after this instant.
+    pub from: Option<Millis>,
+    /// Only entries written before this instant.
+    pub to: Option<Millis>,
     /// Only entries with a `seq` below this one (the previous page's last seq).
     pub before_seq: Option<i64>,
     pub limit: u32,

@@ -16,6 +16,7 @@
 //! documents' revision ([`crate::Store::revision`]).
 
 use async_trait::async_trait;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::{Actor, Millis, Result};
@@ -136,6 +137,19 @@ pub struct DayCount {
     pub confirmed: u64,
 }
 
+/// The redemptions confirmed in a period that still stand (not cancelled since), for the back
+/// office's home page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RedemptionTotals {
+    /// Coupons' and vouchers' together.
+    pub count: u64,
+    /// How many of them are vouchers'.
+    pub vouchers: u64,
+    /// What the vouchers' took, in all (a coupon's redemption has no amount: its discount is the
+    /// quote's).
+    pub voucher_amount: Decimal,
+}
+
 /// Which redemptions a list returns, in id order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RedemptionQuery {
@@ -230,4 +244,7 @@ pub trait Mail: Send + Sync {
 
     /// Redemptions for an export, in id order, a page at a time (see [`RedemptionQuery`]).
     async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<crate::Redemption>>;
+
+    /// The redemptions confirmed at or after `from` and before `to` that are still confirmed.
+    async fn confirmed_redemptions(&self, from: Millis, to: Millis) -> Result<RedemptionTotals>;
 }

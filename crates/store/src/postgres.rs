@@ -16,6 +16,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use crate::RedemptionTotals;
 use crate::sql::{self, Conn, codes, lookups, mail, many, stream, users, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
@@ -662,6 +663,17 @@ impl Mail for PostgresStore {
     async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
         let mut conn = self.pool.acquire().await?;
         mail::list_redemptions(&mut Conn::Postgres(&mut conn), query).await
+    }
+
+    async fn confirmed_redemptions(&self, from: Millis, to: Millis) -> Result<RedemptionTotals> {
+        // One snapshot for the count and the amounts.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+        let totals = mail::confirmed_redemptions(&mut Conn::Postgres(&mut tx), from, to).await?;
+        tx.commit().await?;
+        Ok(totals)
     }
 }
 

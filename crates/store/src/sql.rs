@@ -796,25 +796,42 @@ pub(crate) async fn audit(conn: &mut Conn<'_>, query: &AuditQuery) -> Result<Vec
         " FROM audit_log WHERE 1 = 1"
     ));
     let mut texts: Vec<&str> = Vec::new();
-    for (column, value) in [("entity", &query.entity), ("entity_id", &query.entity_id)] {
+    for (column, value) in [
+        ("entity", &query.entity),
+        ("entity_id", &query.entity_id),
+        ("actor", &query.actor),
+    ] {
         if let Some(value) = value {
             texts.push(value);
             sql.push_str(&format!(" AND {column} = ${}", texts.len()));
         }
     }
-    let mut next = texts.len() + 1;
-    if query.before_seq.is_some() {
-        sql.push_str(&format!(" AND seq < ${next}"));
-        next += 1;
+    // Integers after the texts, in this order.
+    let mut integers: Vec<i64> = Vec::new();
+    for (condition, value) in [
+        ("at >=", query.from),
+        ("at <", query.to),
+        ("seq <", query.before_seq),
+    ] {
+        if let Some(value) = value {
+            integers.push(value);
+            sql.push_str(&format!(
+                " AND {condition} ${}",
+                texts.len() + integers.len()
+            ));
+        }
     }
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${next}"));
+    sql.push_str(&format!(
+        " ORDER BY seq DESC LIMIT ${}",
+        texts.len() + integers.len() + 1
+    ));
     let rows = on!(conn, |c| {
         let mut q = sqlx::query_as::<_, AuditRow>(&sql);
         for text in &texts {
             q = q.bind(*text);
         }
-        if let Some(seq) = query.before_seq {
-            q = q.bind(seq);
+        for integer in &integers {
+            q = q.bind(*integer);
         }
         q.bind(i64::from(query.limit)).fetch_all(c).await
     })?;

@@ -18,7 +18,7 @@ use super::codes::{RedemptionRow, already_exists, audit_one, count_u64, not_foun
 use crate::codes::Redemption;
 use crate::mail::{
     DayCount, DistributeRequest, Distribution, MailState, MessageText, OutboxMessage,
-    OutgoingMessage, RedemptionQuery, RelayCounts,
+    OutgoingMessage, RedemptionQuery, RedemptionTotals, RelayCounts,
 };
 use crate::{Action, Actor, Error, Millis, Result};
 
@@ -654,4 +654,36 @@ pub(crate) async fn list_redemptions(
     rows.into_iter()
         .map(RedemptionRow::into_redemption)
         .collect()
+}
+
+pub(crate) async fn confirmed_redemptions(
+    conn: &mut Conn<'_>,
+    from: Millis,
+    to: Millis,
+) -> Result<RedemptionTotals> {
+    let count_sql = "SELECT COUNT(*) FROM redemptions \
+        WHERE confirmed_at >= $1 AND confirmed_at < $2 AND state = 'confirmed'";
+    let count: i64 = on!(conn, |c| sqlx::query_scalar(count_sql)
+        .bind(from)
+        .bind(to)
+        .fetch_one(c)
+        .await)?;
+    // Amounts are decimal text: summed here, exactly, rather than as floats in SQL.
+    let amounts_sql = "SELECT id, amount FROM redemptions \
+        WHERE confirmed_at >= $1 AND confirmed_at < $2 AND state = 'confirmed' \
+        AND amount IS NOT NULL";
+    let amounts: Vec<(String, String)> = on!(conn, |c| sqlx::query_as(amounts_sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(c)
+        .await)?;
+    let mut totals = RedemptionTotals {
+        count: count_u64(count),
+        vouchers: u64::try_from(amounts.len()).unwrap_or(u64::MAX),
+        ..RedemptionTotals::default()
+    };
+    for (id, amount) in amounts {
+        totals.voucher_amount += super::vouchers::decimal("redemption", &id, "amount", &amount)?;
+    }
+    Ok(totals)
 }

@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use crate::RedemptionTotals;
 use crate::sql::{self, Conn, codes, lookups, mail, many, stream, users, vouchers};
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
@@ -641,6 +642,14 @@ impl Mail for SqliteStore {
     async fn list_redemptions(&self, query: &RedemptionQuery) -> Result<Vec<Redemption>> {
         let mut conn = self.reader.acquire().await?;
         mail::list_redemptions(&mut Conn::Sqlite(&mut conn), query).await
+    }
+
+    async fn confirmed_redemptions(&self, from: Millis, to: Millis) -> Result<RedemptionTotals> {
+        // One snapshot for the count and the amounts.
+        let mut tx = self.reader.begin().await?;
+        let totals = mail::confirmed_redemptions(&mut Conn::Sqlite(&mut tx), from, to).await?;
+        tx.commit().await?;
+        Ok(totals)
     }
 }
 

@@ -1216,6 +1216,7 @@ mod scenarios {
             entity_id: entity_id.map(str::to_owned),
             before_seq,
             limit,
+            ..AuditQuery::default()
         };
         let products = store
             .audit(&query(Some("product"), None, None, 100))
@@ -1254,6 +1255,77 @@ mod scenarios {
                 .unwrap()
                 .is_empty()
         );
+
+        // By actor, alone and with an entity, paged.
+        let by = |actor: &str, entity: Option<&str>, before_seq, limit| AuditQuery {
+            actor: Some(actor.to_owned()),
+            entity: entity.map(str::to_owned),
+            before_seq,
+            limit,
+            ..AuditQuery::default()
+        };
+        let cli = store.audit(&by("cli", None, None, 100)).await.unwrap();
+        assert_eq!(cli, vec![log[4].clone()]);
+        let tester = store.audit(&by("tester", None, None, 100)).await.unwrap();
+        assert_eq!(tester.len(), 6);
+        assert!(tester.iter().all(|e| e.actor == "tester"));
+        let tester_products = store
+            .audit(&by("tester", Some("product"), None, 100))
+            .await
+            .unwrap();
+        assert_eq!(
+            tester_products.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [log[3].seq, log[5].seq, log[6].seq]
+        );
+        let older = store
+            .audit(&by("tester", Some("product"), Some(log[3].seq), 1))
+            .await
+            .unwrap();
+        assert_eq!(older, vec![log[5].clone()]);
+        assert!(
+            store
+                .audit(&by("nobody", None, None, 100))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // By instant: `from` included, `to` excluded.
+        let between = |from: Option<i64>, to: Option<i64>| AuditQuery {
+            from,
+            to,
+            limit: 100,
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            store
+                .audit(&between(Some(start), Some(end + 1)))
+                .await
+                .unwrap(),
+            log
+        );
+        assert!(
+            store
+                .audit(&between(Some(end + 1), None))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .audit(&between(None, Some(start)))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let at = log[2].at;
+        let from_at = store.audit(&between(Some(at), None)).await.unwrap();
+        assert!(from_at.iter().all(|e| e.at >= at));
+        assert!(from_at.contains(&log[2]));
+        let before_at = store.audit(&between(None, Some(at))).await.unwrap();
+        assert!(before_at.iter().all(|e| e.at < at));
+        assert!(!before_at.contains(&log[2]));
+        assert_eq!(from_at.len() + before_at.len(), log.len());
     }
 
     pub async fn api_keys(b: &Backend) {

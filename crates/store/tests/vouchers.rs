@@ -8,8 +8,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use remise_store::{
-    CodeState, Coupon, Error, Redemption, RedemptionState, Refusal, ReserveRequest, Store, Voucher,
-    VoucherQuery,
+    CodeState, Coupon, Error, Redemption, RedemptionState, RedemptionTotals, Refusal,
+    ReserveRequest, Store, Voucher, VoucherQuery,
 };
 use rust_decimal::Decimal;
 
@@ -26,6 +26,7 @@ common::on_every_backend!(
     idempotent_reserve,
     expired_reservations_release_the_amount,
     race_for_a_balance,
+    confirmed_redemptions_of_a_period,
 );
 
 fn dec(text: &str) -> Decimal {
@@ -353,5 +354,75 @@ mod scenarios {
         }
         assert_eq!(won, 5);
         assert_eq!(available(&*b.store, "RACE", T0).await, Decimal::ZERO);
+    }
+
+    /// The home page's figures: redemptions confirmed in a period and still confirmed, coupons'
+    /// and vouchers' together, with the vouchers' amounts summed exactly.
+    pub async fn confirmed_redemptions_of_a_period(b: &Backend) {
+        let s = &*b.store;
+        // Shorter than a reservation's life, so every reservation can still be confirmed.
+        let period = TTL / 2;
+        for code in ["C1", "C2", "C3", "C4"] {
+            s.create_coupon(&actor(), &coupon(code)).await.unwrap();
+        }
+        s.create_voucher(&actor(), &voucher("V1", "50.00", true))
+            .await
+            .unwrap();
+        s.create_voucher(&actor(), &voucher("V2", "10.00", true))
+            .await
+            .unwrap();
+        let confirm = |id: &'static str, at: i64| async move {
+            s.confirm(id, at).await.unwrap().unwrap();
+        };
+        // In the period: a coupon's, and two vouchers' (12.50 and 7.25).
+        s.reserve(&request("c1", "C1", None))
+            .await
+            .unwrap()
+            .unwrap();
+        confirm("c1", T0 + 10).await;
+        reserved(s, &request("v1", "V1", None), "12.50").await;
+        confirm("v1", T0 + 20).await;
+        reserved(s, &request("v2", "V2", None), "7.25").await;
+        confirm("v2", T0 + period - 1).await;
+        // Confirmed in the period, then cancelled: no longer counts.
+        s.reserve(&request("c2", "C2", None))
+            .await
+            .unwrap()
+            .unwrap();
+        confirm("c2", T0 + 30).await;
+        s.cancel("c2", T0 + 40).await.unwrap().unwrap();
+        // Confirmed at the end of the period (excluded), and only reserved.
+        s.reserve(&request("c3", "C3", None))
+            .await
+            .unwrap()
+            .unwrap();
+        confirm("c3", T0 + period).await;
+        s.reserve(&request("c4", "C4", None))
+            .await
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(
+            s.confirmed_redemptions(T0, T0 + period).await.unwrap(),
+            RedemptionTotals {
+                count: 3,
+                vouchers: 2,
+                voucher_amount: dec("19.75"),
+            }
+        );
+        assert_eq!(
+            s.confirmed_redemptions(T0 + period, T0 + 2 * period)
+                .await
+                .unwrap(),
+            RedemptionTotals {
+                count: 1,
+                vouchers: 0,
+                voucher_amount: Decimal::ZERO,
+            }
+        );
+        assert_eq!(
+            s.confirmed_redemptions(T0 - period, T0).await.unwrap(),
+            RedemptionTotals::default()
+        );
     }
 }

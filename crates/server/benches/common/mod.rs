@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// Each bench uses a part of it.
+#[allow(dead_code)]
+pub mod store;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -83,6 +83,8 @@ messages![
     "errors.ftl",
     "campaigns.ftl",
     "approval.ftl",
+    "simulator.ftl",
+    "audit.ftl",
     "segments.ftl",
     "selections.ftl",
     "tags.ftl",

@@ -9,7 +9,7 @@ use axum::routing::MethodRouter;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use super::guard::{Need, guard};
-use super::{account, assets, home, page, products, signin};
+use super::{account, assets, audit, home, page, products, signin, simulator};
 use crate::AppState;
 
 /// A back-office route: its method and path (axum syntax), what it needs, and its handler.
@@ -47,6 +47,8 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(home::routes());
     routes.extend(super::campaigns::routes());
     routes.extend(super::approval::routes());
+    routes.extend(simulator::routes());
+    routes.extend(audit::routes());
     routes.extend(super::segments::routes());
     routes.extend(super::selections::routes());
     routes.extend(super::tags::routes());

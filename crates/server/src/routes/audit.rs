@@ -80,6 +80,7 @@ pub async fn list(
             entity_id: params.entity_id,
             before_seq: params.before,
             limit,
+            ..AuditQuery::default()
         })
         .await?;
     let next = (entries.len() == limit as usize)

@@ -2,7 +2,7 @@
 //! operations (`/health`, `/metrics`, `/openapi.json`, `/docs`) take none.
 
 mod api_keys;
-mod audit;
+pub(crate) mod audit;
 pub mod codes;
 mod customer_offers;
 pub mod distribution;
@@ -16,7 +16,7 @@ mod offers_csv;
 mod operations;
 mod redemptions;
 mod settings;
-mod storefront;
+pub(crate) mod storefront;
 pub mod vouchers;
 
 pub use documents::{Change, refresh, status_change, write};

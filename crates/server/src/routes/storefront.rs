@@ -60,7 +60,7 @@ pub(super) fn json_response(value: &impl Serialize) -> ApiResult<Response> {
 }
 
 /// Codes one cart may present: enough for any honest customer, too few to guess with.
-const MAX_CODES: usize = 10;
+pub(crate) const MAX_CODES: usize = 10;
 
 pub async fn evaluate(
     State(state): State<Arc<AppState>>,
@@ -72,23 +72,8 @@ pub async fn evaluate(
     check_count(&value, "lines", state.limits.cart_lines)?;
     default_instant(&mut value);
     let mut cart: Cart = from_value(value, "")?;
-    // Vouchers are money the store holds: it grants them from presented codes, never from what a
-    // caller claims.
-    if !cart.vouchers.is_empty() {
-        return Err(ApiError::validation(
-            "vouchers",
-            "vouchers are not accepted in a cart: send the voucher's code in `codes`",
-        ));
-    }
-    refuse_claims(&cart)?;
-    if cart.codes.len() > MAX_CODES {
-        return Err(ApiError::validation(
-            "codes",
-            format!("{} codes, at most {MAX_CODES} per cart", cart.codes.len()),
-        ));
-    }
     let subjects = Subjects::of(&caller, cart.customer.id.as_deref(), &headers)?;
-    resolve_codes(&state, &subjects, &mut cart).await?;
+    prepare_cart(&state, &subjects, &mut cart).await?;
     let published = state.publisher.current();
     let mut quote = published
         .snapshot
@@ -99,6 +84,39 @@ pub async fn evaluate(
     }
     state.metrics.evaluations.inc();
     json_response(&quote)
+}
+
+/// What a cart goes through before the engine evaluates it, the same for a shop's request and the
+/// back office's cart simulator: what only the store knows is refused from the caller, and
+/// filled in from the store (codes, usage). Failed code look-ups count for `subjects`.
+pub(crate) async fn prepare_cart(
+    state: &AppState,
+    subjects: &Subjects,
+    cart: &mut Cart,
+) -> ApiResult<()> {
+    if cart.lines.len() > state.limits.cart_lines {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "lines: {} items, at most {} per request",
+            cart.lines.len(),
+            state.limits.cart_lines
+        )));
+    }
+    // Vouchers are money the store holds: it grants them from presented codes, never from what a
+    // caller claims.
+    if !cart.vouchers.is_empty() {
+        return Err(ApiError::validation(
+            "vouchers",
+            "vouchers are not accepted in a cart: send the voucher's code in `codes`",
+        ));
+    }
+    refuse_claims(cart)?;
+    if cart.codes.len() > MAX_CODES {
+        return Err(ApiError::validation(
+            "codes",
+            format!("{} codes, at most {MAX_CODES} per cart", cart.codes.len()),
+        ));
+    }
+    resolve_codes(state, subjects, cart).await
 }
 
 /// What only the store knows cannot come from the caller: over HTTP a code is a string (the
