@@ -11,7 +11,9 @@
 #![allow(clippy::result_large_err)]
 
 mod account;
+pub mod approval;
 mod assets;
+pub mod campaigns;
 mod catalog_structure;
 pub mod form;
 mod guard;
@@ -28,6 +30,8 @@ mod selections;
 mod session;
 mod signin;
 mod tags;
+mod tasks;
+mod users;
 pub mod writes;
 
 use std::sync::Arc;

@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "browser/campaigns.rs"]
+mod campaigns;
 #[path = "browser/catalog_structure.rs"]
 mod catalog_structure;
 #[path = "browser/journey.rs"]
@@ -21,3 +23,7 @@ mod products;
 
 #[path = "browser/signin.rs"]
 mod signin;
+#[path = "browser/tasks.rs"]
+mod tasks;
+#[path = "browser/users.rs"]
+mod users;

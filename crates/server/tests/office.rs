@@ -7,6 +7,10 @@
 #[path = "office/support.rs"]
 mod support;
 
+#[path = "office/approval.rs"]
+mod approval;
+#[path = "office/campaigns.rs"]
+mod campaigns;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/products.rs"]
@@ -19,3 +23,7 @@ mod selections;
 mod signin;
 #[path = "office/tags.rs"]
 mod tags;
+#[path = "office/tasks.rs"]
+mod tasks;
+#[path = "office/users.rs"]
+mod users;
