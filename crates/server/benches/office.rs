@@ -2,8 +2,8 @@
 //! over loopback HTTP (signed in, HTML rendered): the products list (first page, a page deep in
 //! the catalog, a search that scans every product, the "not promoted" filter that prices
 //! products until a page is full or its limit is reached) and a product's page (its prices for
-//! every channel and group, every promotion that targets it explained, and those of a draft
-//! campaign). p50 / p99 / max of each.
+//! every channel and group, every promotion that targets it explained; one reached by about 200
+//! live promotions, one by about 200 of a draft campaign). p50 / p99 / max of each.
 //!
 //! `cargo bench -p remise-server --bench office` (release build). Sizes from the environment:
 //! `REMISE_BENCH_PRODUCTS` (100000), `REMISE_BENCH_PROMOTIONS` (10000), `REMISE_BENCH_READS`
@@ -174,7 +174,11 @@ async fn main() {
     let (server, _) = start(store.clone()).await;
     let client = reqwest::Client::new();
     let middle = format!("P{:07}", products / 2);
-    let product_page = format!("/office/products/P{:07}", (products / 3).max(1) - 1);
+    // Product i is in segment s(i % 100) and has tag t(i % 50); the promotions on segment s1
+    // and tag t1 are live everywhere (about 200 reach P…01), those on s9 and t9 are in the
+    // draft campaign (P…09: listed as not live).
+    let product_page =
+        |last: usize| format!("/office/products/P{:07}", products / 3 / 100 * 100 + last);
     let pages = [
         ("products list, first page", "/office/products".to_owned()),
         (
@@ -197,7 +201,11 @@ async fn main() {
             "products list, not promoted in s1: none (stops at 25 ms)",
             "/office/products?promoted=no&segment=s1".to_owned(),
         ),
-        ("product page", product_page),
+        ("product page, about 200 live promotions", product_page(1)),
+        (
+            "product page, about 200 promotions of a draft campaign",
+            product_page(9),
+        ),
     ];
     // `REMISE_BENCH_PAGES`: only the pages whose name holds it.
     let only = std::env::var("REMISE_BENCH_PAGES").unwrap_or_default();

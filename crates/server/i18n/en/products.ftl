@@ -202,3 +202,5 @@ products-problem-segment = unknown segment `{ $v1 }`
 products-problem-more = and { $v1 } more errors
 products-problem-too-many = more than { $v1 } products in one import
 products-problem-required = is required
+products-problem-file-gone = the file is no longer kept (another file was sent since, or an hour went by): send it again
+products-import-not-done = The import was not done: nothing was changed.

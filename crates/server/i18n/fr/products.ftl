@@ -202,3 +202,5 @@ products-problem-segment = segment inconnu : « { $v1 } »
 products-problem-more = et { $v1 } autres erreurs
 products-problem-too-many = plus de { $v1 } produits dans un même import
 products-problem-required = est obligatoire
+products-problem-file-gone = le fichier n'est plus conservé (un autre fichier a été envoyé depuis, ou une heure s'est écoulée) : envoyez-le de nouveau
+products-import-not-done = L'import n'a pas été fait : rien n'a été modifié.

@@ -559,3 +559,56 @@ async fn only_editors_import_and_a_file_is_required() {
     let (status, _) = page(&app, &marketer, "/office/catalog/import/nope", "fr").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_new_file_lets_go_of_the_earlier_one() {
+    let app = spawn().await;
+    let marketer = app.visitor(Role::Marketer).await;
+    let first = start_import(
+        &app,
+        &marketer,
+        &format!("{HEADER}\nFIRST-1,Un,1.00,0.20,,,,\n"),
+    )
+    .await;
+    finished(&app, &marketer, &first, "fr").await;
+    let second = start_import(
+        &app,
+        &marketer,
+        &format!("{HEADER}\nSECOND-1,Deux,1.00,0.20,,,,\n"),
+    )
+    .await;
+    finished(&app, &marketer, &second, "fr").await;
+    // The first job's file is no longer kept: applying it says so and writes nothing.
+    let response = app
+        .post_form(Some(&marketer), &format!("{first}/apply"), &[])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = finished(&app, &marketer, &first, "fr").await;
+    assert!(html.contains("le fichier n'est plus conservé"), "{html}");
+    assert!(html.contains("L'import n'a pas été fait"), "{html}");
+    assert!(
+        app.store
+            .get(Kind::Product, "FIRST-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The second applies.
+    let response = app
+        .post_form(Some(&marketer), &format!("{second}/apply"), &[])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = finished(&app, &marketer, &second, "en").await;
+    assert!(html.contains("The catalog was imported."), "{html}");
+    assert!(
+        app.store
+            .get(Kind::Product, "SECOND-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -5,7 +5,7 @@
 //!
 //! The jobs live in this instance's memory (`AppState`): a page polling a job must reach the
 //! instance that runs it (sticky sessions behind a load balancer). A finished job is forgotten
-//! an hour after it ended.
+//! an hour after it ended, and a user's new file lets go of their earlier one.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -157,10 +157,15 @@ impl CatalogImports {
             .cloned()
     }
 
+    /// Keeps `job`; the files of its user's earlier jobs are let go (one file a user at a time
+    /// stays in memory: applying an earlier job asks for its file again).
     fn insert(&self, job: Arc<ImportJob>) {
         let now = Instant::now();
         let mut jobs = lock(&self.0);
         jobs.retain(|_, job| !job.forgotten(now));
+        for earlier in jobs.values().filter(|j| j.owner == job.owner) {
+            lock(&earlier.file).take();
+        }
         jobs.insert(job.id.clone(), job);
     }
 

@@ -63,6 +63,10 @@ const PATTERNS: &[(&str, &str)] = &[
         "products-problem-too-many",
     ),
     ("is required", "products-problem-required"),
+    (
+        "the file is no longer here: send it again",
+        "products-problem-file-gone",
+    ),
 ];
 
 /// A problem's message in `lang`.
