@@ -180,7 +180,7 @@ async fn main() {
             "/office/simulator/products?q=Product+4242".to_owned(),
         ),
         (
-            "simulator, product search (no match: whole catalog)",
+            "simulator, product search (no match, walk bounded at 15 ms)",
             "/office/simulator/products?q=nothing+like+this".to_owned(),
         ),
         ("audit log, newest 50", "/office/audit".to_owned()),
