@@ -135,7 +135,7 @@ impl Snapshot {
         })
     }
 
-    fn checker(&self) -> Compiler<'_> {
+    pub(super) fn checker(&self) -> Compiler<'_> {
         Compiler {
             errors: Vec::new(),
             positions: None,
@@ -145,7 +145,7 @@ impl Snapshot {
 }
 
 /// `.offer.percent` → `offer.percent`: the paths of a document compiled under the empty path.
-fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
+pub(super) fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
     errors
         .into_iter()
         .map(|mut e| {
