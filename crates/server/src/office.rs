@@ -20,6 +20,7 @@ pub mod new_user;
 mod page;
 pub mod password;
 mod problems_fr;
+mod promotions;
 mod routes;
 mod session;
 mod signin;

@@ -80,7 +80,8 @@ messages![
     "signin.ftl",
     "account.ftl",
     "home.ftl",
-    "errors.ftl"
+    "errors.ftl",
+    "promotions.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

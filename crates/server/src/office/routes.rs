@@ -45,6 +45,7 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(signin::routes());
     routes.extend(account::routes());
     routes.extend(home::routes());
+    routes.extend(super::promotions::routes());
     routes
 }
 
