@@ -9,5 +9,7 @@ mod support;
 
 #[path = "office/matrix.rs"]
 mod matrix;
+#[path = "office/promotions.rs"]
+mod promotions;
 #[path = "office/signin.rs"]
 mod signin;

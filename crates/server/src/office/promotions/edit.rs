@@ -107,6 +107,10 @@ pub async fn create(
     } = read;
     errors.extend(read_errors);
     if values.get("action") == "preview" {
+        let mut promotion = promotion;
+        if promotion.id.is_empty() {
+            promotion.id = "new-promotion".to_owned();
+        }
         let preview = preview::preview(&published, &page, &promotion);
         return render_form(
             &page,

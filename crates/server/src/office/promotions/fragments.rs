@@ -85,7 +85,12 @@ pub async fn preview(
         None => {
             let values = FormValues::from_pairs(pairs);
             // The id matters only for a promotion already served (taken out for "before").
-            let id = subject.id.unwrap_or_else(|| values.get("id").to_owned());
+            // A new promotion has none yet: any will do to see its products.
+            let id = subject
+                .id
+                .or_else(|| Some(values.get("id").to_owned()))
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| "new-promotion".to_owned());
             read(
                 &page,
                 &values,

@@ -12,7 +12,7 @@ use super::form::RowMap;
 pub fn slot_for(path: &str, offer_type: &str, rows: &RowMap, known: &[String]) -> Option<String> {
     let mut name = form_name(path, offer_type, rows);
     loop {
-        if known.iter().any(|k| *k == name) {
+        if known.contains(&name) {
             return Some(name);
         }
         let cut = name.rfind(['.', '['])?;
