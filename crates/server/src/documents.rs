@@ -57,6 +57,11 @@ pub struct Settings {
     /// Whether promotions also apply on a B2B contract price.
     #[serde(default = "yes")]
     pub promotions_on_offer_prices: bool,
+    /// Whether a change to a campaign or its promotions in the back office waits for an
+    /// approver (seed 001's validation process): until then it is kept in the campaign's change
+    /// request and the approved documents keep being served.
+    #[serde(default)]
+    pub approval_required: bool,
 }
 
 fn default_reservation_minutes() -> u32 {
@@ -94,6 +99,7 @@ impl Default for Settings {
             code_attempts_per_minute: default_code_attempts(),
             sells_to: store.sells_to,
             promotions_on_offer_prices: store.promotions_on_offer_prices,
+            approval_required: false,
         }
     }
 }

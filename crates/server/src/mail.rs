@@ -1,7 +1,8 @@
 //! The e-mail side of code distribution: renders the outbox's messages and sends them.
 //!
 //! The store queues one [`OutboxMessage`] per distribution, in the transaction that assigns the
-//! codes (see `remise_store::Mail`). This module is the sender: [`send_due`] claims the due
+//! codes (see `remise_store::Mail`), and standalone messages whose text the caller wrote (a
+//! task's notice to its assignee: [`render_text`]). This module is the sender: [`send_due`] claims the due
 //! messages one at a time (a lease keeps other workers, in this instance or another, off a message
 //! while it is being sent), renders each from its distribution ([`render`]: subject and body in
 //! French or English, the codes one per line and as a CSV attachment), hands it to the configured
@@ -28,7 +29,7 @@ use std::time::Duration;
 use lettre::Address;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use remise_store::{Distribution, Kind, Millis, OutboxMessage, Store, now_millis};
+use remise_store::{Distribution, Kind, MessageText, Millis, OutboxMessage, Store, now_millis};
 use tokio::task::JoinHandle;
 
 use transport::Sender;
@@ -278,21 +279,7 @@ pub fn render(
     from: &str,
 ) -> Result<lettre::Message, MailError> {
     let language = Language::of(&message.language);
-    let from: Mailbox = from.parse().map_err(|error| MailError::Address {
-        address: from.to_owned(),
-        message: format!("{error}"),
-    })?;
-    let address: Address = message
-        .recipient
-        .parse()
-        .map_err(|error| MailError::Address {
-            address: message.recipient.clone(),
-            message: format!("{error}"),
-        })?;
-    let to = Mailbox::new(
-        Some(relay_name.to_owned()).filter(|n| !n.is_empty()),
-        address,
-    );
+    let (from, to) = mailboxes(message, relay_name, from)?;
     let content_type = ContentType::parse("text/csv; charset=utf-8")
         .map_err(|error| MailError::Build(format!("{error}")))?;
     let attachment = Attachment::new(attachment_name(batch)).body(csv(codes)?, content_type);
@@ -313,6 +300,45 @@ pub fn render(
                 .singlepart(attachment),
         )
         .map_err(|error| MailError::Build(format!("{error}")))
+}
+
+/// Builds the e-mail of a standalone outbox message (a task's notice): its own subject and
+/// plain-text body, as whoever queued it wrote them in the recipient's language, to
+/// `message.recipient`, from `from`, with the `Message-ID` `<message.id@remise>`.
+pub fn render_text(
+    message: &OutboxMessage,
+    text: &MessageText,
+    from: &str,
+) -> Result<lettre::Message, MailError> {
+    let (from, to) = mailboxes(message, "", from)?;
+    lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(text.subject.as_str())
+        .message_id(Some(message_id(&message.id)))
+        .singlepart(SinglePart::plain(text.body.clone()))
+        .map_err(|error| MailError::Build(format!("{error}")))
+}
+
+/// The sender's and the recipient's mailboxes (the recipient named `name` unless it is empty).
+fn mailboxes(
+    message: &OutboxMessage,
+    name: &str,
+    from: &str,
+) -> Result<(Mailbox, Mailbox), MailError> {
+    let from: Mailbox = from.parse().map_err(|error| MailError::Address {
+        address: from.to_owned(),
+        message: format!("{error}"),
+    })?;
+    let address: Address = message
+        .recipient
+        .parse()
+        .map_err(|error| MailError::Address {
+            address: message.recipient.clone(),
+            message: format!("{error}"),
+        })?;
+    let to = Mailbox::new(Some(name.to_owned()).filter(|n| !n.is_empty()), address);
+    Ok((from, to))
 }
 
 /// The language of a message's template.
@@ -441,10 +467,12 @@ struct Content {
 /// Reads the distribution, its codes, the relay's name and the promotion's name. A relay or a
 /// promotion that is gone (or has no name) is named by its id.
 async fn content(store: &dyn Store, message: &OutboxMessage) -> Result<Content, MailError> {
+    // The store holds a message with either a distribution or its own text.
+    let id = message.distribution.as_deref().unwrap_or(&message.id);
     let distribution = store
-        .get_distribution(&message.distribution)
+        .get_distribution(id)
         .await?
-        .ok_or_else(|| MailError::MissingDistribution(message.distribution.clone()))?;
+        .ok_or_else(|| MailError::MissingDistribution(id.to_owned()))?;
     let codes = store.distribution_codes(&distribution.id).await?;
     let relay_name = name_of(store, Kind::Relay, &distribution.relay).await?;
     let promotion_name = match store.get_batch(&distribution.batch).await? {
@@ -481,15 +509,20 @@ async fn deliver(
     let sender = sender
         .as_ref()
         .map_err(|error| MailError::Config(error.to_string()))?;
-    let content = content(store, message).await?;
-    let email = render(
-        message,
-        &content.relay_name,
-        &content.distribution.batch,
-        &content.promotion_name,
-        &content.codes,
-        settings.config.from(),
-    )?;
+    let email = match &message.text {
+        Some(text) => render_text(message, text, settings.config.from())?,
+        None => {
+            let content = content(store, message).await?;
+            render(
+                message,
+                &content.relay_name,
+                &content.distribution.batch,
+                &content.promotion_name,
+                &content.codes,
+                settings.config.from(),
+            )?
+        }
+    };
     sender.send(email, settings.retry.send_timeout()).await
 }
 
@@ -589,7 +622,8 @@ mod tests {
     fn outbox(language: &str) -> OutboxMessage {
         OutboxMessage {
             id: "dist-1".to_owned(),
-            distribution: "dist-1".to_owned(),
+            distribution: Some("dist-1".to_owned()),
+            text: None,
             recipient: "relais@example.com".to_owned(),
             language: language.to_owned(),
             state: MailState::Pending,
@@ -688,6 +722,34 @@ mod tests {
         assert!(body.contains("\nAB12-CD34\nEF56-GH78\n"), "{body}");
         assert_eq!(subject(Language::English, 3, "P"), "Your 3 codes for \"P\"");
         assert_eq!(subject(Language::French, 1, "P"), "Votre code pour « P »");
+    }
+
+    #[test]
+    fn a_standalone_message_keeps_its_own_text() {
+        let mut message = outbox("fr");
+        message.id = "task-t1".to_owned();
+        message.distribution = None;
+        let text = MessageText {
+            subject: "Nouvelle tâche : page marque".to_owned(),
+            body: "Bonjour,\n\nUne tâche vous attend.\n".to_owned(),
+        };
+        let email = render_text(&message, &text, DEFAULT_FROM).unwrap();
+        let headers = email.headers();
+        assert_eq!(
+            headers.get_raw("Subject"),
+            Some("Nouvelle tâche : page marque")
+        );
+        assert_eq!(headers.get_raw("Message-ID"), Some("<task-t1@remise>"));
+        assert_eq!(headers.get_raw("To"), Some("relais@example.com"));
+        let formatted = formatted(&email);
+        assert!(
+            formatted.contains("text/plain; charset=utf-8"),
+            "{formatted}"
+        );
+        assert!(!formatted.contains("multipart"), "{formatted}");
+        message.recipient = "nobody".to_owned();
+        let error = render_text(&message, &text, DEFAULT_FROM).unwrap_err();
+        assert!(error.is_permanent(), "{error}");
     }
 
     #[test]

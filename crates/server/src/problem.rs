@@ -245,9 +245,11 @@ impl From<remise_store::Error> for ApiError {
         use remise_store::Error as E;
         match error {
             E::NotFound { .. } => ApiError::NotFound(error.to_string()),
-            E::AlreadyExists { .. } | E::NotEnoughCodes { .. } | E::RevisionMoved { .. } => {
-                ApiError::Conflict(error.to_string())
-            }
+            E::AlreadyExists { .. }
+            | E::NotEnoughCodes { .. }
+            | E::RevisionMoved { .. }
+            | E::WrongState { .. }
+            | E::Stale { .. } => ApiError::Conflict(error.to_string()),
             E::VersionMismatch { current, .. } => ApiError::PreconditionFailed {
                 detail: error.to_string(),
                 current,

@@ -428,7 +428,12 @@ pub(crate) fn settings_problems(
     let known: Vec<&str> = current
         .keys()
         .map(String::as_str)
-        .filter(|k| !matches!(*k, "reservation_minutes" | "code_attempts_per_minute"))
+        .filter(|k| {
+            !matches!(
+                *k,
+                "reservation_minutes" | "code_attempts_per_minute" | "approval_required"
+            )
+        })
         .collect();
     let mut problems = Vec::new();
     let mut merged = current.clone();

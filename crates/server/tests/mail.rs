@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use remise_server::mail::{self, MailConfig, MailSettings, RetryPolicy, SmtpRelay};
 use remise_store::{
-    Actor, Batch, DistributeRequest, Distribution, Draft, Kind, MailState, OutboxMessage, Store,
-    now_millis,
+    Actor, Batch, DistributeRequest, Distribution, Draft, Kind, MailState, OutboxMessage,
+    OutgoingMessage, Store, now_millis,
 };
 use remise_test_support::TestSqlite;
 use remise_test_support::smtp::SmtpSink;
@@ -650,4 +650,54 @@ async fn directory_mode_writes_one_eml_file_per_message() {
     for id in ["dist-fr", "dist-en"] {
         assert_eq!(shop.outbox(id).await.state, MailState::Sent);
     }
+}
+
+#[tokio::test]
+async fn a_standalone_message_is_sent_with_its_own_text() {
+    let shop = shop().await;
+    let sink = SmtpSink::start().await.expect("start the sink");
+    // A task's notice, queued beside a distribution's codes.
+    shop.distribute("dist-1", ETOILE, 1).await;
+    let notice = OutgoingMessage {
+        id: "task-brand-page".to_owned(),
+        recipient: "seo@shop.example".to_owned(),
+        language: "fr".to_owned(),
+        subject: "Nouvelle tâche : modèle de page marque".to_owned(),
+        body: "Bonjour,\n\nL'experte UX vous a transféré une tâche.\n".to_owned(),
+    };
+    let queued = shop
+        .store
+        .queue_message(&notice, now_millis())
+        .await
+        .expect("queue");
+    assert_eq!(queued.distribution, None);
+
+    let settings = smtp(sink.port(), RetryPolicy::default());
+    assert_eq!(shop.send_due(&settings).await, 2);
+    let received = sink.messages();
+    let task = received
+        .iter()
+        .find(|m| m.recipients == ["seo@shop.example"])
+        .expect("the task's mail");
+    let message = Entity::parse(&task.text());
+    assert_eq!(message.text_header("subject"), notice.subject);
+    assert_eq!(
+        message.header("message-id"),
+        Some("<task-brand-page@remise>")
+    );
+    assert!(
+        message
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "one plain text part: {:?}",
+        message.header("content-type")
+    );
+    // (The sink's copy ends with the SMTP framing's line breaks.)
+    assert_eq!(
+        message.decoded().replace("\r\n", "\n").trim_end(),
+        notice.body.trim_end()
+    );
+    assert_eq!(shop.outbox("task-brand-page").await.state, MailState::Sent);
+    assert_eq!(shop.outbox("dist-1").await.state, MailState::Sent);
+    sink.stop().await;
 }

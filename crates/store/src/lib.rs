@@ -16,12 +16,14 @@
 //! store's revision, so a change is entirely there or not at all, and every server instance can see
 //! that something changed by reading one number ([`Store::revision`]).
 
+mod approvals;
 mod codes;
 mod error;
 mod mail;
 mod postgres;
 mod sql;
 mod sqlite;
+mod tasks;
 mod users;
 mod vouchers;
 
@@ -29,17 +31,21 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use approvals::{
+    Act, Approval, Approvals, ChangeRequest, ChangeRequestQuery, ProposedDocument, RequestState,
+};
 pub use codes::{
     Batch, BatchCounts, CodeState, Codes, Coupon, CouponQuery, PromotionLimits, Redemption,
     RedemptionState, Refusal, ReserveRequest, Usage, normalize_code, refusal,
 };
 pub use error::{Error, Result};
 pub use mail::{
-    DayCount, DistributeRequest, Distribution, Mail, MailState, OutboxMessage, RedemptionQuery,
-    RelayCounts,
+    DayCount, DistributeRequest, Distribution, Mail, MailState, MessageText, OutboxMessage,
+    OutgoingMessage, RedemptionQuery, RelayCounts,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use tasks::{Attachment, Importance, NewTask, Task, TaskQuery, TaskState, Tasks, Transfer};
 pub use users::{Role, Session, User, Users, normalize_email};
 pub use vouchers::{Voucher, VoucherQuery, VoucherUsage, Vouchers, voucher_refusal};
 
@@ -397,7 +403,9 @@ pub trait Upsert: Send {
 /// Errors: [`Error::NotFound`], [`Error::AlreadyExists`], [`Error::VersionMismatch`] (with the
 /// current version) are the caller's to report; [`Error::Database`] is an outage.
 #[async_trait]
-pub trait Store: Codes + Mail + Users + Vouchers + Send + Sync + 'static {
+pub trait Store:
+    Approvals + Codes + Mail + Tasks + Users + Vouchers + Send + Sync + 'static
+{
     /// Applies the pending migrations of this backend (idempotent).
     async fn migrate(&self) -> Result<()>;
 

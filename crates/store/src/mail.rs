@@ -1,4 +1,5 @@
-//! Distribution of codes to relays, and the e-mail outbox.
+//! Distribution of codes to relays, and the e-mail outbox (which also carries standalone
+//! messages, such as a task's notice to its assignee).
 //!
 //! Invariant: distributing codes and queueing the e-mail that carries them are one transaction,
 //! so a code is never marked distributed without its mail, nor a mail queued for codes that were
@@ -70,12 +71,15 @@ impl MailState {
     }
 }
 
-/// One queued e-mail.
+/// One queued e-mail: the codes of a distribution, or a standalone message with its own text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxMessage {
     pub id: String,
-    /// The distribution whose codes it carries.
-    pub distribution: String,
+    /// The distribution whose codes it carries; `None` for a standalone message.
+    pub distribution: Option<String>,
+    /// A standalone message's text ([`Mail::queue_message`]); `None` for a distribution's, which
+    /// the sender renders from its codes.
+    pub text: Option<MessageText>,
     pub recipient: String,
     pub language: String,
     pub state: MailState,
@@ -86,6 +90,27 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: Millis,
     pub sent_at: Option<Millis>,
+}
+
+/// The text of a standalone message, rendered by whoever queued it in the recipient's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageText {
+    pub subject: String,
+    /// Plain text.
+    pub body: String,
+}
+
+/// A standalone e-mail to queue: a task's "you have a new task", say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// The outbox message's id (the caller makes it); also its `Message-ID`.
+    pub id: String,
+    pub recipient: String,
+    /// `fr` or `en`: the language the text is in.
+    pub language: String,
+    pub subject: String,
+    /// Plain text.
+    pub body: String,
 }
 
 /// Counts of the codes handed to one relay.
@@ -157,6 +182,11 @@ pub trait Mail: Send + Sync {
     /// The codes of a distribution as they are shown (`display`), in code order.
     /// [`crate::Error::NotFound`] (kind `distribution`) when there is no such distribution.
     async fn distribution_codes(&self, id: &str) -> Result<Vec<String>>;
+
+    /// Queues a standalone message, pending and due at `now` (not audited, as the outbox is
+    /// not). [`crate::Error::AlreadyExists`] (kind `mail`) for a taken id. To queue a message
+    /// with another write in one transaction, that write takes it (`Tasks::create_task`).
+    async fn queue_message(&self, message: &OutgoingMessage, now: Millis) -> Result<OutboxMessage>;
 
     /// Takes the oldest (by creation, then id) pending message due at `now`
     /// (`next_attempt_at <= now`) whose lease, if any, has run out (`lease_until <= now`), and

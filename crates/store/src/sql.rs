@@ -99,6 +99,15 @@ macro_rules! key_columns {
 #[path = "sql_many.rs"]
 pub(crate) mod many;
 
+// Change requests (approval), which write documents when approved; declared after
+// `doc_columns!` like `many`.
+#[path = "sql_approvals.rs"]
+pub(crate) mod approvals;
+
+// Back-office tasks.
+#[path = "sql_tasks.rs"]
+pub(crate) mod tasks;
+
 #[derive(sqlx::FromRow)]
 struct DocRow {
     kind: String,
@@ -664,6 +673,20 @@ pub(crate) async fn delete(
     expected_version: i64,
     now: Millis,
 ) -> Result<Record> {
+    let (record, audit) = delete_row(conn, kind, id, expected_version, now).await?;
+    record_changes(conn, now, &actor.0, &[audit]).await?;
+    Ok(record)
+}
+
+/// Deletes a live document at `expected_version` (soft or not, as its kind is) and returns it as
+/// deleted with its audit line, which the caller records with the transaction's other changes.
+async fn delete_row(
+    conn: &mut Conn<'_>,
+    kind: Kind,
+    id: &str,
+    expected_version: i64,
+    now: Millis,
+) -> Result<(Record, AuditWrite)> {
     let row = fetch_for_write(conn, kind, id).await?;
     let row = live_at(row, kind, id, expected_version)?;
     let before = row.body.clone();
@@ -698,8 +721,7 @@ pub(crate) async fn delete(
         before: Some(before),
         after: None,
     };
-    record_changes(conn, now, &actor.0, &[audit]).await?;
-    Ok(record)
+    Ok((record, audit))
 }
 
 pub(crate) async fn restore(

@@ -238,7 +238,7 @@ pub(super) async fn advisory_lock(conn: &mut Conn<'_>, key: &str) -> Result<()> 
 
 /// ` FOR UPDATE` on PostgreSQL (see the module docs); nothing on SQLite, whose writer already
 /// excludes every other.
-fn for_update(conn: &Conn<'_>) -> &'static str {
+pub(super) fn for_update(conn: &Conn<'_>) -> &'static str {
     match conn {
         Conn::Sqlite(_) => "",
         Conn::Postgres(_) => " FOR UPDATE",

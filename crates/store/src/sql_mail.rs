@@ -17,8 +17,8 @@ use super::Conn;
 use super::codes::{RedemptionRow, already_exists, audit_one, count_u64, not_found, to_u32};
 use crate::codes::Redemption;
 use crate::mail::{
-    DayCount, DistributeRequest, Distribution, MailState, OutboxMessage, RedemptionQuery,
-    RelayCounts,
+    DayCount, DistributeRequest, Distribution, MailState, MessageText, OutboxMessage,
+    OutgoingMessage, RedemptionQuery, RelayCounts,
 };
 use crate::{Action, Actor, Error, Millis, Result};
 
@@ -38,7 +38,7 @@ macro_rules! distribution_columns {
 macro_rules! outbox_columns {
     () => {
         "id, distribution, recipient, language, state, attempts, next_attempt_at, lease_until, \
-         last_error, created_at, sent_at"
+         last_error, created_at, sent_at, subject, body"
     };
 }
 
@@ -81,7 +81,7 @@ impl DistributionRow {
 #[derive(sqlx::FromRow)]
 struct OutboxRow {
     id: String,
-    distribution: String,
+    distribution: Option<String>,
     recipient: String,
     language: String,
     state: String,
@@ -91,6 +91,8 @@ struct OutboxRow {
     last_error: Option<String>,
     created_at: i64,
     sent_at: Option<i64>,
+    subject: Option<String>,
+    body: Option<String>,
 }
 
 impl OutboxRow {
@@ -99,9 +101,17 @@ impl OutboxRow {
             super::corrupt(MAIL, &self.id, format!("unknown state `{}`", self.state))
         })?;
         let attempts = to_u32(MAIL, &self.id, "attempts", self.attempts)?;
+        let text = match (self.subject, self.body) {
+            (Some(subject), Some(body)) => Some(MessageText { subject, body }),
+            (None, None) => None,
+            _ => {
+                return Err(super::corrupt(MAIL, &self.id, "a subject without a body"));
+            }
+        };
         Ok(OutboxMessage {
             id: self.id,
             distribution: self.distribution,
+            text,
             recipient: self.recipient,
             language: self.language,
             state,
@@ -188,7 +198,7 @@ pub(crate) async fn distribute(
     let sql = concat!(
         "INSERT INTO outbox (",
         outbox_columns!(),
-        ") VALUES ($1, $1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL)"
+        ") VALUES ($1, $1, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, NULL, NULL)"
     );
     on!(conn, |c| sqlx::query(sql)
         .bind(distribution.id.as_str())
@@ -359,6 +369,37 @@ async fn fetch_message(conn: &mut Conn<'_>, id: &str) -> Result<Option<OutboxMes
         .fetch_optional(c)
         .await)?;
     row.map(OutboxRow::into_message).transpose()
+}
+
+/// Queues a standalone message, pending and due at `now`; [`Error::AlreadyExists`] (kind `mail`)
+/// for a taken id. Its caller's transaction may hold other writes (a task and its mail).
+pub(crate) async fn queue_message(
+    conn: &mut Conn<'_>,
+    message: &OutgoingMessage,
+    now: Millis,
+) -> Result<OutboxMessage> {
+    let sql = concat!(
+        "INSERT INTO outbox (",
+        outbox_columns!(),
+        ") VALUES ($1, NULL, $2, $3, 'pending', 0, $4, NULL, NULL, $4, NULL, $5, $6) \
+         ON CONFLICT DO NOTHING"
+    );
+    let rows = on!(conn, |c| sqlx::query(sql)
+        .bind(message.id.as_str())
+        .bind(message.recipient.as_str())
+        .bind(message.language.as_str())
+        .bind(now)
+        .bind(message.subject.as_str())
+        .bind(message.body.as_str())
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+    if rows == 0 {
+        return Err(already_exists(MAIL, &message.id));
+    }
+    fetch_message(conn, &message.id)
+        .await?
+        .ok_or_else(|| not_found(MAIL, &message.id))
 }
 
 /// Runs an update of one message (`$1` its id, then `binds` in order); [`Error::NotFound`] when

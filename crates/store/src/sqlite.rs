@@ -20,12 +20,17 @@ use crate::sql::{self, Conn, codes, lookups, mail, many, stream, users, vouchers
 use crate::{
     Actor, ApiKey, AuditEntry, AuditQuery, Batch, BatchCounts, ChangeLog, CodeState, Codes, Coupon,
     CouponQuery, DayCount, DistributeRequest, Distribution, Draft, Kind, ListQuery, Mail,
-    MailState, Millis, OutboxMessage, Outcome, Record, Redemption, RedemptionQuery, Refusal,
-    RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport, UpsertSummary, Usage,
-    Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
+    MailState, Millis, OutboxMessage, Outcome, OutgoingMessage, Record, Redemption,
+    RedemptionQuery, Refusal, RelayCounts, ReserveRequest, Result, Store, Upsert, UpsertReport,
+    UpsertSummary, Usage, Voucher, VoucherQuery, VoucherUsage, Vouchers, now_millis,
 };
 use crate::{Role, Session, User, Users};
 use rust_decimal::Decimal;
+
+// Change requests and tasks, in their own file; a child module, so it reaches this one's
+// transactions.
+#[path = "sqlite_team.rs"]
+mod team;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -567,6 +572,13 @@ impl Mail for SqliteStore {
         let codes = mail::distribution_codes(&mut Conn::Sqlite(&mut tx), id).await?;
         tx.commit().await?;
         Ok(codes)
+    }
+
+    async fn queue_message(&self, message: &OutgoingMessage, now: Millis) -> Result<OutboxMessage> {
+        let mut tx = self.write().await?;
+        let queued = mail::queue_message(&mut Conn::Sqlite(&mut tx), message, now).await?;
+        tx.commit().await?;
+        Ok(queued)
     }
 
     async fn claim_mail(&self, now: Millis, lease_until: Millis) -> Result<Option<OutboxMessage>> {

@@ -251,7 +251,8 @@ mod scenarios {
             outbox(s, None).await,
             vec![OutboxMessage {
                 id: "d1".to_owned(),
-                distribution: "d1".to_owned(),
+                distribution: Some("d1".to_owned()),
+                text: None,
                 recipient: "alice@example.com".to_owned(),
                 language: "fr".to_owned(),
                 state: MailState::Pending,

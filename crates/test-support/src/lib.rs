@@ -1,10 +1,14 @@
-//! Test helpers: a fresh SQLite file or a fresh PostgreSQL database per test, removed afterwards.
+//! Test helpers: a fresh SQLite file or a fresh PostgreSQL database per test, removed afterwards;
+//! an SMTP sink ([`smtp`]); with the feature `browser`, a headless Chromium over WebDriver for the
+//! back office's tests (`browser`).
 //!
 //! PostgreSQL tests run only when `REMISE_TEST_POSTGRES_URL` names a server (an admin URL such as
 //! `postgres://postgres@127.0.0.1:5432/postgres`, whose user may create databases) when the tests
 //! are built: they are declared with [`postgres_test!`], which marks them `#[ignore]` otherwise, so
 //! that cargo reports them as ignored rather than passed.
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod smtp;
 pub mod tls;
 

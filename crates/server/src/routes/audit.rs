@@ -14,13 +14,15 @@ use crate::model::rfc3339;
 use crate::problem::{ApiError, ApiResult};
 
 /// Audited entities that are not documents.
-const OTHER_ENTITIES: [&str; 6] = [
+const OTHER_ENTITIES: [&str; 8] = [
     "api_key",
     "coupon",
     "batch",
     "distribution",
     "voucher",
     "user",
+    "change_request",
+    "task",
 ];
 
 /// Every audited entity, as `/v1/audit` names them (the document's `entity` enum lists these).

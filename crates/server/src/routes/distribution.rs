@@ -43,6 +43,7 @@ fn outbox_view(m: &OutboxMessage) -> Value {
     json!({
         "id": m.id,
         "distribution": m.distribution,
+        "subject": m.text.as_ref().map(|text| text.subject.as_str()),
         "recipient": m.recipient,
         "language": m.language,
         "state": m.state,
