@@ -17,3 +17,6 @@ mod journey;
 
 #[path = "browser/signin.rs"]
 mod signin;
+
+#[path = "browser/promotions.rs"]
+mod promotions;

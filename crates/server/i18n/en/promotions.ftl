@@ -58,6 +58,7 @@ promotions-edit-title = Promotion “{ $name }”
 promotions-id-is = Identifier: { $id }
 promotions-readonly = Your role lets you read this promotion, not change it.
 promotions-errors-title = The promotion was not saved:
+promotions-first-error = Go to the first field to fix
 promotions-errors-below = The promotion was not saved: see the messages next to the fields.
 promotions-problem = { $path }: { $message }
 promotions-save = Save

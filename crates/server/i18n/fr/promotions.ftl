@@ -58,6 +58,7 @@ promotions-edit-title = Promotion « { $name } »
 promotions-id-is = Identifiant : { $id }
 promotions-readonly = Votre rôle vous permet de consulter cette promotion, pas de la modifier.
 promotions-errors-title = La promotion n'a pas été enregistrée :
+promotions-first-error = Aller au premier champ à corriger
 promotions-errors-below = La promotion n'a pas été enregistrée : voyez les messages à côté des champs.
 promotions-problem = { $path } : { $message }
 promotions-save = Enregistrer

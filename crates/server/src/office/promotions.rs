@@ -150,6 +150,8 @@ struct FormPage<'a> {
     layout: Layout,
     general_errors: Vec<String>,
     has_errors: bool,
+    /// The first input (or group) with an error, which the message at the top links to.
+    first_error: Option<String>,
     preview: Option<Preview>,
     preview_url: String,
 }
@@ -193,6 +195,7 @@ fn render_form(
     for (name, message) in layout.attach(all) {
         general.push(page.t2("promotions-problem", "path", name, "message", message));
     }
+    let first_error = layout.first_error();
     let preview_url = preview_url(&context);
     render(
         status,
@@ -208,6 +211,7 @@ fn render_form(
             layout,
             general_errors: general,
             has_errors,
+            first_error,
             preview,
             preview_url,
         },

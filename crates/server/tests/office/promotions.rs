@@ -389,6 +389,27 @@ async fn the_preview_counts_the_targeted_products_and_prices_them() {
         .await
         .unwrap();
     assert!(html.contains("rayon inconnu : « nowhere »"), "{html}");
+    assert!(!html.contains("sont ciblés"), "{html}");
+    // An offer half filled in: the products are counted all the same, its problem listed.
+    let fields = [
+        ("targets.segments", "marvel"),
+        ("offer.type", "buy_x_get_y"),
+        ("offer.buy_x_get_y.buy", "2"),
+        ("offer.buy_x_get_y.get", "0"),
+    ];
+    let html = post(&app, &marketer, preview, &fields, "fr")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("7 produits du catalogue sont ciblés"),
+        "{html}"
+    );
+    assert!(
+        html.contains("offer.get : doit valoir au moins 1"),
+        "{html}"
+    );
 
     // The form's preview button (without JavaScript) shows it in the page, saving nothing.
     let create = format!("/office/campaigns/{CAMPAIGN}/promotions");

@@ -96,6 +96,18 @@ impl Group {
         }
     }
 
+    /// The HTML id of the first field or group (in page order) that shows an error.
+    fn first_error(&self) -> Option<String> {
+        if self.error.is_some() {
+            return Some(self.id.clone());
+        }
+        self.fields
+            .iter()
+            .find(|f| f.error.is_some())
+            .map(|f| f.id.clone())
+            .or_else(|| self.subgroups.iter().find_map(Group::first_error))
+    }
+
     /// Puts each error on the field or group of its name; returns those that found none.
     fn attach(&mut self, errors: &mut BTreeMap<String, String>) {
         if let Some(error) = errors.remove(&self.name) {
@@ -140,6 +152,22 @@ impl Layout {
             group.names(&mut names);
         }
         names
+    }
+
+    /// The HTML id of the first field or group (in page order) that shows an error, for a
+    /// link from the message at the top.
+    pub fn first_error(&self) -> Option<String> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.groups)
+            .find_map(Group::first_error)
+            .or_else(|| {
+                self.offer_type
+                    .error
+                    .as_ref()
+                    .map(|_| self.offer_type.id.clone())
+            })
+            .or_else(|| self.offer_groups.first().and_then(Group::first_error))
     }
 
     /// Puts each error (by input or group name) in its place; the others are returned, for

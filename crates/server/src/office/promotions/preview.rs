@@ -4,7 +4,7 @@
 //! put in as it would be served were its campaign running).
 
 use jiff::Timestamp;
-use remise_engine::rules::{Promotion, Rounding};
+use remise_engine::rules::{Offer, Promotion, Rounding};
 use remise_engine::{Customer, PriceRequest, RuleChange};
 use rust_decimal::Decimal;
 
@@ -56,36 +56,51 @@ pub fn preview(published: &Published, page: &Page, promotion: &Promotion) -> Pre
         preview.note = Some(page.t("promotions-preview-no-channel"));
         return preview;
     };
-    let (count, skus, is_catalog) = match snapshot.targeting(&served) {
-        Ok(targeting) => {
-            let mut count = 0usize;
-            let mut skus = Vec::new();
-            for sku in model.products.keys() {
-                if targeting.reaches(sku) {
-                    count += 1;
-                    if skus.len() < SHOWN {
-                        skus.push(sku.clone());
-                    }
-                }
-            }
-            (count, skus, targeting.is_catalog())
-        }
+    // A promotion still being written may not compile yet (an offer half filled in): its
+    // products are still counted, from its targets alone, and its problems listed.
+    let (targeting, problems) = match snapshot.targeting(&served) {
+        Ok(targeting) => (Some(targeting), Vec::new()),
         Err(problems) => {
-            preview.problems = problems
-                .into_iter()
-                .map(|p| {
-                    let message = i18n::problem(page.lang, &p.message);
-                    page.t2("promotions-problem", "path", p.path, "message", message)
-                })
-                .collect();
-            return preview;
+            let mut bare = Promotion::new(served.id.clone(), served.offer.clone());
+            // A bundle without targets concerns its slots' products: its offer stays.
+            if !matches!(served.offer, Offer::Bundle { .. }) || served.targets.is_some() {
+                bare.offer = Offer::percent_off(Decimal::ZERO);
+            }
+            bare.targets = served.targets.clone();
+            bare.exclude = served.exclude.clone();
+            (snapshot.targeting(&bare).ok(), problems)
         }
     };
+    preview.problems = problems
+        .into_iter()
+        .map(|p| {
+            let message = i18n::problem(page.lang, &p.message);
+            page.t2("promotions-problem", "path", p.path, "message", message)
+        })
+        .collect();
+    let Some(targeting) = targeting else {
+        return preview;
+    };
+    let mut count = 0usize;
+    let mut skus = Vec::new();
+    for sku in model.products.keys() {
+        if targeting.reaches(sku) {
+            count += 1;
+            if skus.len() < SHOWN {
+                skus.push(sku.clone());
+            }
+        }
+    }
+    let is_catalog = targeting.is_catalog();
+    drop(targeting);
     preview.count = match count {
         0 => page.t("promotions-preview-none"),
         1 => page.t("promotions-preview-one"),
         n => page.t1("promotions-preview-many", "count", n),
     };
+    if !preview.problems.is_empty() {
+        return preview;
+    }
     let now = Timestamp::now();
     let starts = served
         .validity
