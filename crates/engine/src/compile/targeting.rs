@@ -5,7 +5,9 @@
 
 use crate::error::FieldError;
 use crate::rules::{self, Display};
-use crate::snapshot::{Facts, Promotion, Snapshot};
+use rust_decimal::Decimal;
+
+use crate::snapshot::{Facts, Product, Promotion, Snapshot};
 
 /// A promotion compiled against a snapshot's catalog, to ask which products it targets.
 #[derive(Debug)]
@@ -36,30 +38,61 @@ impl Snapshot {
     }
 }
 
-impl Targeting<'_> {
+impl<'s> Targeting<'s> {
     /// Whether the promotion targets the catalog product `sku` (a sku the catalog does not
     /// hold: no). A product in a segment under a targeted one, or in a targeted selection, is
     /// targeted; an excluded one, or one priced outside the range, is not.
     pub fn reaches(&self, sku: &str) -> bool {
+        self.snapshot
+            .product(sku)
+            .is_some_and(|product| self.matches(product, true, true))
+    }
+
+    /// Calls `reached` with the sku of every catalog product the promotion targets, in no
+    /// particular order: one pass over the catalog, looking a product's selections up only when
+    /// the promotion names selections, and its price only when it has a price range.
+    pub fn for_each(&self, mut reached: impl FnMut(&'s str)) {
+        let p = &self.promotion;
+        let both = || p.targets.iter().chain(p.exclude.iter());
+        let selections = both().any(|t| !t.selections.is_empty());
+        let unit = p.unit_price.is_some() || both().any(|t| t.unit_price.is_some());
+        for product in self.snapshot.products.iter() {
+            if self.matches(product, selections, unit) {
+                reached(&product.sku);
+            }
+        }
+    }
+
+    /// Whether the promotion targets `product`; without `selections` or `unit`, its
+    /// selections or unit price are not looked up (the promotion names none).
+    fn matches(&self, product: &'s Product, selections: bool, unit: bool) -> bool {
         let snap = self.snapshot;
-        let Some(product) = snap.product(sku) else {
-            return false;
+        let selections = if selections {
+            snap.skus
+                .get(&product.sku)
+                .map_or(&[][..], |e| &e.selections[..])
+        } else {
+            &[]
         };
-        let selections = snap.skus.get(sku).map_or(&[][..], |e| &e.selections[..]);
-        let list = snap.money.in_display(
-            product.price,
-            product.tax_rate,
-            snap.prices_include_tax,
-            self.display,
-        );
+        let unit = if unit {
+            let list = snap.money.in_display(
+                product.price,
+                product.tax_rate,
+                snap.prices_include_tax,
+                self.display,
+            );
+            snap.money.round(list)
+        } else {
+            Decimal::ZERO
+        };
         let facts = Facts {
-            sku,
+            sku: &product.sku,
             segments: &product.segments,
             selections,
             brand: product.brand,
             attributes: &product.attributes,
             tags: &product.tags,
-            unit: snap.money.round(list),
+            unit,
         };
         let p = &self.promotion;
         let targeted = match &p.targets {
@@ -120,13 +153,19 @@ mod tests {
         crate::compile(&rules).unwrap()
     }
 
+    /// What `reaches` says product by product, checked against one pass of `for_each`.
     fn reached(promotion: &Promotion) -> Vec<&'static str> {
         let snapshot = snapshot();
         let targeting = snapshot.targeting(promotion).unwrap();
-        ["HERO", "MUG", "UNO", "ELSEWHERE"]
+        let asked: Vec<&str> = ["HERO", "MUG", "UNO", "ELSEWHERE"]
             .into_iter()
             .filter(|sku| targeting.reaches(sku))
-            .collect()
+            .collect();
+        let mut walked = Vec::new();
+        targeting.for_each(|sku| walked.push(sku.to_owned()));
+        walked.sort();
+        assert_eq!(walked, asked);
+        asked
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! with it (the engine's catalog prices of the served snapshot with the promotion taken out, and
 //! put in as it would be served were its campaign running).
 
+use std::collections::BinaryHeap;
+
 use jiff::Timestamp;
 use remise_engine::rules::{Offer, Promotion, Rounding};
 use remise_engine::{Customer, PriceRequest, RuleChange};
@@ -81,16 +83,23 @@ pub fn preview(published: &Published, page: &Page, promotion: &Promotion) -> Pre
     let Some(targeting) = targeting else {
         return preview;
     };
+    // One pass over the catalog, keeping the smallest skus (the first in sku order).
     let mut count = 0usize;
-    let mut skus = Vec::new();
-    for sku in model.products.keys() {
-        if targeting.reaches(sku) {
-            count += 1;
-            if skus.len() < SHOWN {
-                skus.push(sku.clone());
+    let mut first: BinaryHeap<&str> = BinaryHeap::with_capacity(SHOWN + 1);
+    targeting.for_each(|sku| {
+        count += 1;
+        if first.len() < SHOWN || first.peek().is_some_and(|last| sku < *last) {
+            first.push(sku);
+            if first.len() > SHOWN {
+                first.pop();
             }
         }
-    }
+    });
+    let skus: Vec<String> = first
+        .into_sorted_vec()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let is_catalog = targeting.is_catalog();
     drop(targeting);
     preview.count = match count {
@@ -141,23 +150,29 @@ pub fn preview(published: &Published, page: &Page, promotion: &Promotion) -> Pre
         display: None,
         skus: skus.clone(),
     };
-    // The snapshot serves the promotion already when its campaign runs: take it out for
+    // Only a catalog promotion changes catalog prices: for another, both are the snapshot's.
+    // The snapshot serves the promotion already when its campaign runs: it is taken out for
     // "before".
     let is_served = model
         .promotions
         .get(&promotion.id)
         .and_then(|p| model.live_promotion(p, &zone))
         .is_some();
-    let without = if is_served {
-        snapshot.apply(&[RuleChange::RemovePromotion(&promotion.id)])
-    } else {
-        Ok(snapshot.clone())
+    let applied = |change: RuleChange<'_>, wanted: bool| {
+        wanted.then(|| snapshot.apply(&[change])).transpose()
     };
-    let with = snapshot.apply(&[RuleChange::Promotion(&served)]);
-    let (Ok(without), Ok(with)) = (without, with) else {
+    let (Ok(without), Ok(with)) = (
+        applied(
+            RuleChange::RemovePromotion(&promotion.id),
+            is_served && is_catalog,
+        ),
+        applied(RuleChange::Promotion(&served), is_catalog),
+    ) else {
         // The promotion compiled for `targeting` above: applying it cannot fail.
         return preview;
     };
+    let without = without.as_ref().unwrap_or(snapshot);
+    let with = with.as_ref().unwrap_or(snapshot);
     let before = without.price(&request).unwrap_or_default();
     let after = with.price(&request).unwrap_or_default();
     let currency = snapshot.currency();
