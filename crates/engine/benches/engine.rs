@@ -143,6 +143,7 @@ fn segments() -> Vec<Segment> {
         id,
         parent,
         star: false,
+        keywords: Vec::new(),
     };
     let mut segments = Vec::new();
     for t in 0..TOP_SEGMENTS {
@@ -226,6 +227,7 @@ fn catalog(products: u64) -> Catalog {
                 id: selection(s),
                 name: format!("Selection {s}"),
                 skus,
+                filter: None,
             }
         })
         .collect();
@@ -818,6 +820,7 @@ fn basket_rules(promotion_count: u64) -> RuleSet {
                     name: segment(s),
                     parent: None,
                     star: false,
+                    keywords: Vec::new(),
                 })
                 .collect(),
             products,

@@ -97,6 +97,7 @@ fn segments() -> Vec<Segment> {
         id,
         parent,
         star: false,
+        keywords: Vec::new(),
     };
     let mut segments = Vec::new();
     for t in 0..TOP {

@@ -24,12 +24,14 @@ mod conditions;
 mod offer;
 mod offer_checks;
 mod product;
+mod selection;
 mod targeting;
 
 pub use offer_checks::{MAX_CODE_LEN, OfferStore, code_problem, offer_problems, parse_day};
 pub use product::product_problems;
 
 pub use apply::RuleChange;
+pub(crate) use selection::selection_filter_for_preview;
 pub use targeting::Targeting;
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
@@ -288,7 +290,8 @@ impl Compiler<'_> {
 
         let segment_lineage = self.segments(&rules.catalog.segments);
         let (products, mut skus) = self.products(&rules.catalog, store, &money, &segment_lineage);
-        self.selections(&rules.catalog.selections, &mut skus);
+        let (selection_members, selection_filters) =
+            self.selections(&rules.catalog.selections, &mut skus, &products, &money);
 
         let mut promotions: Vec<Arc<Promotion>> = Vec::new();
         let mut seen_ids = FxHashMap::default();
@@ -314,12 +317,6 @@ impl Compiler<'_> {
         }
         sort_promotions(&mut promotions);
         let index = build_index(&promotions, segment_lineage.len());
-        let selection_members = rules
-            .catalog
-            .selections
-            .iter()
-            .map(|s| s.skus.iter().map(|sku| sku.as_str().into()).collect())
-            .collect();
         let names = std::mem::take(&mut self.names).into_owned();
         Some(Snapshot {
             contracts: b2b::contracts(offers, &names),
@@ -339,6 +336,7 @@ impl Compiler<'_> {
             skus,
             products,
             selection_members,
+            selection_filters: Arc::new(selection_filters),
             promotions,
             index: Arc::new(index),
         })
@@ -473,29 +471,6 @@ impl Compiler<'_> {
             brand,
             attributes: sorted(attributes),
             tags: sorted(tags),
-        }
-    }
-
-    /// Interns selections and records, per sku, the selections that hold it.
-    fn selections(&mut self, selections: &[rules::Selection], skus: &mut SkuTable) {
-        let positions = self.positions.map(|p| &p.selections);
-        let mut members_of: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
-        for (i, selection) in selections.iter().enumerate() {
-            let path = format!("catalog.selections[{}]", pos(positions, i));
-            if self.names.selections.contains_key(selection.id.as_str()) {
-                self.error(
-                    format!("{path}.id"),
-                    format!("duplicate selection `{}`", selection.id),
-                );
-                continue;
-            }
-            let id = self.intern(Table::Selections, &selection.id);
-            for sku in &selection.skus {
-                members_of.entry(sku.as_str().into()).or_default().push(id);
-            }
-        }
-        for (sku, ids) in members_of {
-            skus.entry(&sku).selections = sorted(ids);
         }
     }
 

@@ -6,6 +6,8 @@
 //! - [`compile`](compile()): rules → [`Snapshot`], an immutable, indexed ruleset; every error with its path.
 //! - [`Snapshot::evaluate`]: a cart → a [`Quote`] that explains every promotion considered.
 //! - [`Snapshot::price`]: catalog prices for products in one customer context.
+//! - [`Snapshot::preview_filter`], [`Snapshot::products_per_segment`], …: what the back office
+//!   asks of the compiled catalog (`catalog.rs`).
 //! - [`b2b`]: B2B offers in answers: the contract price a line got and the candidates that lost.
 //! - [`money`]: exact amounts, rounding, tax splits, largest-remainder allocation.
 //! - [`limits`]: the largest amounts and quantities accepted, and why nothing overflows below them.
@@ -15,6 +17,7 @@
 
 pub mod b2b;
 pub mod cart;
+mod catalog;
 mod compile;
 mod context;
 mod error;
@@ -28,6 +31,7 @@ pub mod rules;
 mod snapshot;
 
 pub use cart::{Cart, CartLine, Customer, PriceRequest, Voucher};
+pub use catalog::Matches;
 pub use compile::{
     MAX_CODE_LEN, OfferStore, RuleChange, Targeting, code_problem, compile, offer_problems,
     parse_day, product_problems,

@@ -272,6 +272,23 @@ pub struct Segment {
     /// A "star" segment is highlighted by the shop; the engine only carries the flag.
     #[serde(default)]
     pub star: bool,
+    /// Search words that lead to the segment ("Avengers" for Marvel); the engine only carries
+    /// them. Not written when empty, so files without keywords read and write as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+}
+
+impl Segment {
+    /// A segment with this id and name, at the root, not a star, without keywords.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Segment {
+        Segment {
+            id: id.into(),
+            name: name.into(),
+            parent: None,
+            star: false,
+            keywords: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -326,14 +343,70 @@ impl Product {
     }
 }
 
-/// A named, hand-picked set of products.
+/// A named set of products: hand-picked (`skus`), the catalog products a saved `filter` matches,
+/// or both (their union). Filter members are computed when the rules are compiled, from the
+/// catalog's facts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
     pub id: String,
     #[serde(default)]
     pub name: String,
+    /// Hand-picked products; a sku need not be in the catalog.
+    #[serde(default)]
     pub skus: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<SelectionFilter>,
+}
+
+impl Selection {
+    /// A hand-picked selection of these skus.
+    pub fn picked(id: impl Into<String>, skus: Vec<String>) -> Selection {
+        let id = id.into();
+        Selection {
+            name: id.clone(),
+            id,
+            skus,
+            filter: None,
+        }
+    }
+}
+
+/// A saved product filter. A catalog product matches when it meets **every** criterion given;
+/// within one list, any value will do (segments [a, b]: in a or b, or under either).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionFilter {
+    /// In one of these segments or one of their descendants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
+    /// Of one of these brands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brands: Vec<String>,
+    /// Carrying one of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Attribute name → the value it must have; every listed attribute must match.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// List price (`price`, in the store's price mode) at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Decimal>,
+    /// List price at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<Decimal>,
+}
+
+impl SelectionFilter {
+    /// Whether it gives at least one criterion (a filter without any would match everything).
+    pub fn has_criteria(&self) -> bool {
+        !(self.segments.is_empty()
+            && self.brands.is_empty()
+            && self.tags.is_empty()
+            && self.attributes.is_empty()
+            && self.min_price.is_none()
+            && self.max_price.is_none())
+    }
 }
 
 /// One advantage: which products, for whom, when, under which conditions, and what the customer gets.

@@ -45,8 +45,12 @@ pub struct Snapshot {
     pub(crate) skus: SkuTable,
     /// In no particular order (a full compile keeps the rule set's); `SkuEntry::product` points here.
     pub(crate) products: ProductList,
-    /// Per selection id: its skus, to update the sku table when the selection changes.
+    /// Per selection id: its hand-picked skus, to update the sku table when the selection
+    /// changes.
     pub(crate) selection_members: Vec<Arc<[Box<str>]>>,
+    /// The selections that have a filter, by id (ascending): a product change is checked
+    /// against each, a selection change walks the products once.
+    pub(crate) selection_filters: Arc<Vec<(u32, Arc<SelectionFilter>)>>,
     /// In consideration order: priority desc, created_at asc (absent last), id asc.
     pub(crate) promotions: Vec<Arc<Promotion>>,
     pub(crate) index: Arc<Index>,
@@ -192,8 +196,75 @@ impl SkuTable {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SkuEntry {
     pub product: Option<u32>,
-    /// Selections that hold this sku.
+    /// Selections that hold this sku: the union of `picked` and `matched`, what targets and
+    /// vouchers read.
     pub selections: Ids,
+    /// Selections that list this sku by hand.
+    pub picked: Ids,
+    /// Selections whose filter this sku's catalog product matches (empty without a product).
+    pub matched: Ids,
+}
+
+impl SkuEntry {
+    pub fn set_picked(&mut self, picked: Ids) {
+        self.picked = picked;
+        self.selections = merged(&self.picked, &self.matched);
+    }
+
+    pub fn set_matched(&mut self, matched: Ids) {
+        self.matched = matched;
+        self.selections = merged(&self.picked, &self.matched);
+    }
+
+    /// Neither a product nor a hand-picked member of a selection: the entry can go.
+    pub fn is_unused(&self) -> bool {
+        self.product.is_none() && self.picked.is_empty()
+    }
+}
+
+/// Two sorted lists of ids as one, sorted, without repeats.
+fn merged(a: &[u32], b: &[u32]) -> Ids {
+    if b.is_empty() {
+        return a.into();
+    }
+    if a.is_empty() {
+        return b.into();
+    }
+    let mut all: Vec<u32> = a.iter().chain(b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_boxed_slice()
+}
+
+/// A selection's compiled filter: a product matches when it meets every non-empty criterion.
+/// Ids of names a filter gives but the catalog has never seen are `u32::MAX`, which nothing
+/// has: the criterion stays (non-empty) and that value matches nothing.
+#[derive(Debug, Default)]
+pub(crate) struct SelectionFilter {
+    /// Any of these segments (a product's `segments` hold their ancestors).
+    pub segments: Ids,
+    pub brands: Ids,
+    pub tags: Ids,
+    /// `name\u{0}value` keys the product must all have.
+    pub attributes: Ids,
+    /// On the list price.
+    pub price: PriceBounds,
+}
+
+impl SelectionFilter {
+    pub fn matches(&self, product: &Product) -> bool {
+        (self.segments.is_empty() || intersects(&self.segments, &product.segments))
+            && (self.brands.is_empty()
+                || product
+                    .brand
+                    .is_some_and(|b| self.brands.binary_search(&b).is_ok()))
+            && (self.tags.is_empty() || intersects(&self.tags, &product.tags))
+            && self
+                .attributes
+                .iter()
+                .all(|a| product.attributes.binary_search(a).is_ok())
+            && self.price.contains(product.price)
+    }
 }
 
 /// The semantic switches in force (`rules::Compatibility` and its overrides).

@@ -11,7 +11,7 @@ use remise_engine::cart::{Cart, CartLine, Customer, PresentedCode};
 use remise_engine::rules::{
     Audience, Catalog, Combination, Commitment, Conditions, ContractDiscount, Coupon,
     CustomerOffer, Display, GroupSettings, Offer, OfferScope, Product, Promotion, QuantityBreak,
-    RULES_FORMAT, RuleSet, Segment, Selection, StoreSettings, Targets,
+    RULES_FORMAT, RuleSet, Segment, Selection, SelectionFilter, StoreSettings, Targets,
 };
 use remise_engine::{PriceRequest, RuleChange, Snapshot, compile};
 use rust_decimal::Decimal;
@@ -21,7 +21,8 @@ const SKUS: [&str; 7] = ["A", "B", "C", "D", "E", "F", "G"];
 const SEGMENTS: [&str; 3] = ["toys", "marvel", "garden"];
 const BRANDS: [&str; 3] = ["acme", "globex", "initech"];
 const TAGS: [&str; 3] = ["new", "sale", "eco"];
-const SELECTIONS: [&str; 2] = ["picks", "gifts"];
+const SELECTIONS: [&str; 3] = ["picks", "gifts", "heroes"];
+const LICENCES: [&str; 2] = ["spider-man", "avengers"];
 
 fn cents(max: i64) -> impl Strategy<Value = Decimal> {
     (0..=max).prop_map(|c| Decimal::new(c, 2))
@@ -35,15 +36,54 @@ fn product() -> impl Strategy<Value = Product> {
         prop::option::of(prop::sample::select(BRANDS.to_vec())),
         prop::sample::subsequence(TAGS.to_vec(), 0..3),
         prop::option::of(cents(5_000)),
+        prop::option::of(prop::sample::select(LICENCES.to_vec())),
     )
-        .prop_map(|(i, price, segment, brand, tags, min_price)| Product {
-            name: format!("Product {} at {price}", SKUS[i]),
-            tax_rate: Decimal::new(2, 1),
-            segments: vec![segment.to_owned()],
-            brand: brand.map(str::to_owned),
-            tags: tags.into_iter().map(str::to_owned).collect(),
-            min_price: min_price.filter(|m| *m <= price),
-            ..Product::new(SKUS[i], price)
+        .prop_map(
+            |(i, price, segment, brand, tags, min_price, licence)| Product {
+                name: format!("Product {} at {price}", SKUS[i]),
+                tax_rate: Decimal::new(2, 1),
+                segments: vec![segment.to_owned()],
+                brand: brand.map(str::to_owned),
+                tags: tags.into_iter().map(str::to_owned).collect(),
+                min_price: min_price.filter(|m| *m <= price),
+                attributes: licence
+                    .map(|l| ("licence".to_owned(), l.to_owned()))
+                    .into_iter()
+                    .collect(),
+                ..Product::new(SKUS[i], price)
+            },
+        )
+}
+
+/// A saved filter of one to three criteria, some naming what no product has ("umbrella",
+/// "vintage"); "toys" holds the products of "marvel".
+fn filter() -> impl Strategy<Value = SelectionFilter> {
+    (
+        prop::sample::subsequence(SEGMENTS.to_vec(), 0..2),
+        prop::sample::subsequence(vec!["acme", "globex", "umbrella"], 0..2),
+        prop::sample::subsequence(vec!["new", "sale", "vintage"], 0..2),
+        prop::option::of(prop::sample::select(LICENCES.to_vec())),
+        prop::option::of((cents(20_000), cents(10_000))),
+    )
+        .prop_map(|(segments, brands, tags, licence, price)| {
+            let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+            let mut filter = SelectionFilter {
+                segments: owned(segments),
+                brands: owned(brands),
+                tags: owned(tags),
+                attributes: licence
+                    .map(|l| ("licence".to_owned(), l.to_owned()))
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            };
+            if let Some((min, width)) = price {
+                filter.min_price = Some(min);
+                filter.max_price = Some(min + width);
+            } else if !filter.has_criteria() {
+                filter.max_price = Some(Decimal::new(10_000, 2));
+            }
+            filter
         })
 }
 
@@ -51,11 +91,13 @@ fn selection() -> impl Strategy<Value = Selection> {
     (
         prop::sample::select(SELECTIONS.to_vec()),
         prop::sample::subsequence(SKUS.to_vec(), 0..5),
+        prop::option::of(filter()),
     )
-        .prop_map(|(id, skus)| Selection {
+        .prop_map(|(id, skus, filter)| Selection {
             id: id.to_owned(),
             name: id.to_owned(),
             skus: skus.into_iter().map(str::to_owned).collect(),
+            filter,
         })
 }
 
@@ -260,7 +302,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => product().prop_map(Op::PutProduct),
         1 => (0..SKUS.len() - 1).prop_map(Op::RemoveProduct),
-        1 => selection().prop_map(Op::PutSelection),
+        2 => selection().prop_map(Op::PutSelection),
         3 => promotion().prop_map(|p| Op::PutPromotion(Box::new(p))),
         1 => (0..6usize).prop_map(Op::RemovePromotion),
         3 => customer_offer().prop_map(|o| Op::PutOffer(Box::new(o))),
@@ -293,6 +335,7 @@ impl State {
                     id: id.to_owned(),
                     name: id.to_owned(),
                     skus: Vec::new(),
+                    filter: None,
                 },
             );
         }
@@ -318,18 +361,21 @@ impl State {
                         name: "Toys".into(),
                         parent: None,
                         star: false,
+                        keywords: Vec::new(),
                     },
                     Segment {
                         id: "marvel".into(),
                         name: "Marvel".into(),
                         parent: Some("toys".into()),
                         star: false,
+                        keywords: Vec::new(),
                     },
                     Segment {
                         id: "garden".into(),
                         name: "Garden".into(),
                         parent: None,
                         star: false,
+                        keywords: Vec::new(),
                     },
                 ],
                 products: self.products.values().cloned().collect(),
@@ -440,6 +486,10 @@ fn answers(snapshot: &Snapshot, carts: &[Cart]) -> Vec<String> {
             Err(error) => error.to_string(),
         });
     }
+    // What the back office reads of the selections: the same products, in the same order.
+    for id in SELECTIONS {
+        answers.push(format!("{id}: {:?}", snapshot.selection_products(id)));
+    }
     answers
 }
 
@@ -506,4 +556,38 @@ fn a_change_that_does_not_compile_is_refused_with_its_path() {
     offer.scope = OfferScope::Group("pro".to_owned());
     assert!(snapshot.check_offer(&offer).is_empty());
     assert!(snapshot.apply(&[RuleChange::Offer(&offer)]).is_ok());
+}
+
+#[test]
+fn a_selection_filter_that_does_not_compile_is_refused_with_its_path() {
+    let state = State::initial();
+    let snapshot = compile(&state.rules()).unwrap();
+    let bad = Selection {
+        filter: Some(SelectionFilter {
+            segments: vec!["nowhere".to_owned()],
+            ..Default::default()
+        }),
+        ..Selection::picked("picks", vec!["A".to_owned()])
+    };
+    let error = snapshot.apply(&[RuleChange::Selection(&bad)]).unwrap_err();
+    let paths: Vec<&str> = error.errors().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["selections[picks].filter.segments[0]"]);
+    let problems = snapshot.check_selection(&bad);
+    let paths: Vec<&str> = problems.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["filter.segments[0]"]);
+    // "toys" holds the products of "marvel", its child.
+    let mut marvel = Product::new("B", Decimal::new(500, 2));
+    marvel.segments = vec!["marvel".to_owned()];
+    let toys = Selection {
+        filter: Some(SelectionFilter {
+            segments: vec!["toys".to_owned()],
+            ..Default::default()
+        }),
+        ..Selection::picked("heroes", Vec::new())
+    };
+    assert!(snapshot.check_selection(&toys).is_empty());
+    let next = snapshot
+        .apply(&[RuleChange::Selection(&toys), RuleChange::Product(&marvel)])
+        .unwrap();
+    assert_eq!(next.selection_products("heroes").unwrap(), ["B"]);
 }

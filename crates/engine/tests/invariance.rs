@@ -522,6 +522,7 @@ fn rules_with_offers(
                 name: id.to_owned(),
                 parent: parent.map(str::to_owned),
                 star: false,
+                keywords: Vec::new(),
             };
             RuleSet {
                 store: StoreSettings {

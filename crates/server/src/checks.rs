@@ -51,9 +51,13 @@ pub fn changed_problems(
                 })
                 .collect(),
         }),
-        // A selection's own content cannot be wrong once its document reads; a removed one may
-        // still be named (by promotions, vouchers' requests, landing pages): compiled whole.
-        Kind::Selection if after.selections.contains_key(id) => Some(Vec::new()),
+        // A selection's picks cannot be wrong once its document reads; its filter is checked
+        // against the served segments and currency. A removed one may still be named (by
+        // promotions, vouchers' requests, landing pages): compiled whole.
+        Kind::Selection => after
+            .selections
+            .get(id)
+            .map(|selection| on(kind, id, snapshot.check_selection(selection))),
         Kind::Offer => Some(match after.offers.get(id) {
             Some(offer) => on(kind, id, snapshot.check_offer(offer)),
             // Nothing refers to an offer.
@@ -61,6 +65,6 @@ pub fn changed_problems(
         }),
         // Not part of the compiled rules: their checks are the model's (`Model::check_with`).
         Kind::Campaign | Kind::Relay => Some(Vec::new()),
-        Kind::Settings | Kind::Segment | Kind::CustomerGroup | Kind::Selection => None,
+        Kind::Settings | Kind::Segment | Kind::CustomerGroup => None,
     }
 }

@@ -382,6 +382,7 @@ impl Document {
         }
         match self {
             Document::Campaign(c) => check_campaign(c, &mut problems),
+            Document::Segment(s) => check_keywords(&s.keywords, &mut problems),
             Document::Relay(r) => {
                 if r.name.trim().is_empty() {
                     problems.push(FieldProblem::new("name", "must not be empty"));
@@ -434,6 +435,23 @@ pub fn check_id(field: &str, id: &str, problems: &mut Vec<FieldProblem>) {
             field,
             "must not contain spaces, control characters or '/'",
         ));
+    }
+}
+
+/// A segment's search words: each 1 to 100 characters, not blank, listed once.
+fn check_keywords(keywords: &[String], problems: &mut Vec<FieldProblem>) {
+    for (i, keyword) in keywords.iter().enumerate() {
+        let field = format!("keywords[{i}]");
+        if keyword.trim().is_empty() {
+            problems.push(FieldProblem::new(field, "must not be empty"));
+        } else if keyword.chars().count() > 100 {
+            problems.push(FieldProblem::new(field, "at most 100 characters"));
+        } else if keywords[..i].contains(keyword) {
+            problems.push(FieldProblem::new(
+                field,
+                format!("`{keyword}` is listed twice"),
+            ));
+        }
     }
 }
 

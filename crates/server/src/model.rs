@@ -19,7 +19,7 @@ use remise_engine::rules::{
 };
 use remise_store::{Kind, Millis, Record};
 
-use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, Settings};
+use crate::documents::{Campaign, CampaignStatus, CustomerGroup, Document, LandingPage, Settings};
 use crate::problem::{ApiError, FieldProblem};
 
 /// Every live document, by id.
@@ -537,6 +537,23 @@ fn parse_time(
             )
         }),
     }
+}
+
+/// The skus a landing page lists: its selection's picked products in the catalog, in their
+/// order, then those its filter matches (what `GET /v1/landing/{slug}` prices, and the back
+/// office's preview of it).
+pub fn landing_skus(snapshot: &remise_engine::Snapshot, page: &LandingPage) -> Vec<String> {
+    snapshot
+        .selection_products(&page.selection)
+        .map(|skus| skus.into_iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Whether `at` is inside the campaign's dates.
+pub fn campaign_running(campaign: &Campaign, at: Timestamp, zone: &TimeZone) -> bool {
+    let bound = |text: &Option<String>| text.as_deref().and_then(|t| parse_instant(t, zone));
+    bound(&campaign.starts_at).is_none_or(|start| start <= at)
+        && bound(&campaign.ends_at).is_none_or(|end| at < end)
 }
 
 /// Milliseconds since the epoch as RFC 3339 (UTC).

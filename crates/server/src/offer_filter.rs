@@ -281,6 +281,7 @@ mod tests {
                     name: id.to_owned(),
                     parent: parent.map(str::to_owned),
                     star: false,
+                    keywords: Vec::new(),
                 },
             );
         }

@@ -11,7 +11,10 @@
 #![allow(clippy::result_large_err)]
 
 mod account;
+pub mod approval;
 mod assets;
+pub mod campaigns;
+mod catalog_structure;
 pub mod form;
 mod guard;
 mod home;
@@ -22,8 +25,13 @@ pub mod password;
 mod problems_fr;
 mod promotions;
 mod routes;
+mod segments;
+mod selections;
 mod session;
 mod signin;
+mod tags;
+mod tasks;
+mod users;
 pub mod writes;
 
 use std::sync::Arc;

@@ -12,11 +12,18 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "browser/campaigns.rs"]
+mod campaigns;
+#[path = "browser/catalog_structure.rs"]
+mod catalog_structure;
 #[path = "browser/journey.rs"]
 mod journey;
-
 #[path = "browser/signin.rs"]
 mod signin;
+#[path = "browser/tasks.rs"]
+mod tasks;
+#[path = "browser/users.rs"]
+mod users;
 
 #[path = "browser/promotions.rs"]
 mod promotions;

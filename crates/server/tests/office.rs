@@ -7,9 +7,23 @@
 #[path = "office/support.rs"]
 mod support;
 
+#[path = "office/approval.rs"]
+mod approval;
+#[path = "office/campaigns.rs"]
+mod campaigns;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/promotions.rs"]
 mod promotions;
+#[path = "office/segments.rs"]
+mod segments;
+#[path = "office/selections.rs"]
+mod selections;
 #[path = "office/signin.rs"]
 mod signin;
+#[path = "office/tags.rs"]
+mod tags;
+#[path = "office/tasks.rs"]
+mod tasks;
+#[path = "office/users.rs"]
+mod users;

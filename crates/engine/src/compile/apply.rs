@@ -2,8 +2,9 @@
 //! documents and shares every part they do not touch (DESIGN §4, "writes cost what they change").
 //!
 //! What a change costs: a product, its compiled form and a copy of one chunk of 1,024 product
-//! pointers (and, added or removed, of one of the sku table's 256 shards); a selection, the
-//! entries of its old and new skus; a promotion, its compiled form, its place in the sorted list
+//! pointers (and, added or removed, of one of the sku table's 256 shards), and a check against
+//! each selection filter; a selection, the entries of its old and new skus, and with a filter
+//! one walk of the products (the entries whose membership moves are copied); a promotion, its compiled form, its place in the sorted list
 //! and the target index of all promotions (lists of integers); a B2B offer, its compiled form,
 //! the index of the scope it leaves and of the scope it joins, and one shard of the tables by
 //! code and by customer. Changes to settings, segments (their lineage reaches every product under
@@ -15,10 +16,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use super::{Compiler, OfferStore, Table, build_index, consideration_order};
+use super::selection::matched_by;
+use super::{Compiler, OfferStore, build_index, consideration_order};
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::rules;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Ids, Snapshot};
 
 /// A change of one document, as the rule format writes it.
 #[derive(Debug, Clone, Copy)]
@@ -181,7 +183,11 @@ impl Compiler<'_> {
             &next.money,
             &next.segment_lineage,
         ));
-        match next.skus.get(product.sku.as_str()).and_then(|e| e.product) {
+        // Its filter selections: checked against each filter (their number, not the catalog's).
+        let matched = matched_by(&next.selection_filters, &compiled);
+        let entry = next.skus.get(product.sku.as_str());
+        let same_matches = entry.is_some_and(|e| e.matched == matched);
+        match entry.and_then(|e| e.product) {
             Some(at) => next.products.set(at as usize, compiled),
             None => {
                 let at = next.products.len() as u32;
@@ -189,46 +195,9 @@ impl Compiler<'_> {
                 next.skus.entry(&product.sku).product = Some(at);
             }
         }
-    }
-
-    fn apply_selection(&mut self, next: &mut Snapshot, selection: &rules::Selection) {
-        let id = self.intern(Table::Selections, &selection.id);
-        let members: Arc<[Box<str>]> = selection.skus.iter().map(|s| s.as_str().into()).collect();
-        let old = next
-            .selection_members
-            .get(id as usize)
-            .cloned()
-            .unwrap_or_default();
-        let skus = &mut next.skus;
-        for sku in old.iter() {
-            if !members.contains(sku)
-                && let Some(entry) = skus.get_mut(sku)
-            {
-                entry.selections = entry
-                    .selections
-                    .iter()
-                    .copied()
-                    .filter(|&s| s != id)
-                    .collect();
-                if entry.product.is_none() && entry.selections.is_empty() {
-                    skus.remove(sku);
-                }
-            }
+        if !same_matches {
+            next.skus.entry(&product.sku).set_matched(matched);
         }
-        for sku in members.iter() {
-            let entry = skus.entry(sku);
-            if let Err(at) = entry.selections.binary_search(&id) {
-                let mut ids = entry.selections.to_vec();
-                ids.insert(at, id);
-                entry.selections = ids.into_boxed_slice();
-            }
-        }
-        let slot = id as usize;
-        if next.selection_members.len() <= slot {
-            next.selection_members
-                .resize_with(slot + 1, Default::default);
-        }
-        next.selection_members[slot] = members;
     }
 }
 
@@ -245,7 +214,11 @@ fn remove_product(next: &mut Snapshot, sku: &str) {
     }
     if let Some(entry) = skus.get_mut(sku) {
         entry.product = None;
-        if entry.selections.is_empty() {
+        // Filters match catalog products only.
+        if !entry.matched.is_empty() {
+            entry.set_matched(Ids::default());
+        }
+        if entry.is_unused() {
             skus.remove(sku);
         }
     }

@@ -254,6 +254,7 @@ mod tests {
                     name: String::new(),
                     parent: None,
                     star: false,
+                    keywords: Vec::new(),
                 }],
                 ..Catalog::default()
             },

@@ -80,6 +80,7 @@ mod tests {
                     name: String::new(),
                     parent: None,
                     star: false,
+                    keywords: Vec::new(),
                 }],
                 products: products.clone(),
                 selections: Vec::new(),

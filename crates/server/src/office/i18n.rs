@@ -81,6 +81,13 @@ messages![
     "account.ftl",
     "home.ftl",
     "errors.ftl",
+    "campaigns.ftl",
+    "approval.ftl",
+    "segments.ftl",
+    "selections.ftl",
+    "tags.ftl",
+    "tasks.ftl",
+    "users.ftl",
     "promotions.ftl",
 ];
 

@@ -6,8 +6,32 @@
 /// pattern that matches wins: longer, more specific ones come before those they contain.
 const PATTERNS: &[(&str, &str)] = &[
     ("is required", "est obligatoire"),
-    // A promotion's checks (engine: compile.rs, compile/conditions.rs, compile/offer.rs; money.rs).
+    // Catalog structure: segments and selections.
     ("must not be empty", "ne doit pas être vide"),
+    ("unknown segment `{}`", "segment « {} » inconnu"),
+    (
+        "segment `{}` is its own ancestor",
+        "le segment « {} » se retrouverait sous lui-même",
+    ),
+    (
+        "must not be negative (got {})",
+        "ne doit pas être négatif ({})",
+    ),
+    (
+        "{} has more decimals than {} allows ({})",
+        "{} a plus de décimales que la devise {} n'en permet ({})",
+    ),
+    (
+        "{} is below min_price {}",
+        "{} est inférieur au prix minimum {}",
+    ),
+    (
+        "gives no criterion: name segments, brands, tags, attributes or a price bound",
+        "aucun critère : indiquez des segments, marques, tags, attributs ou une borne de prix",
+    ),
+    ("`{}` is listed twice", "« {} » figure deux fois"),
+    ("at most 100 characters", "100 caractères au plus"),
+    // A promotion's checks (engine: compile.rs, compile/conditions.rs, compile/offer.rs; money.rs).
     (
         "must be at most {} (10^15) in the currency's unit (got {})",
         "ne doit pas dépasser {} (10^15) dans l'unité de la devise (valeur : {})",
@@ -15,14 +39,6 @@ const PATTERNS: &[(&str, &str)] = &[
     (
         "must be at most {} (got {})",
         "ne doit pas dépasser {} (valeur : {})",
-    ),
-    (
-        "must not be negative (got {})",
-        "ne doit pas être négatif (valeur : {})",
-    ),
-    (
-        "{} has more decimals than {} allows ({})",
-        "{} a plus de décimales que {} n'en permet ({})",
     ),
     (
         "must be between 0 and 100 (got {})",
@@ -61,7 +77,7 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
     (
         "must name the products (skus, segments, …) or a unit price range",
-        "doit désigner des produits (références, rayons…) ou une fourchette de prix unitaire",
+        "doit désigner des produits (références, segments…) ou une fourchette de prix unitaire",
     ),
     (
         "contradicts first_order (the first order is the 1st)",
@@ -105,7 +121,7 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
     (
         "must name the products of the slot (skus, segments, …)",
-        "doit désigner les produits de l'élément (références, rayons…)",
+        "doit désigner les produits de l'élément (références, segments…)",
     ),
     (
         "`all` cannot be combined with other criteria (use `exclude`)",
@@ -119,7 +135,6 @@ const PATTERNS: &[(&str, &str)] = &[
         "excluding every product leaves nothing",
         "exclure tous les produits n'en laisse aucun",
     ),
-    ("unknown segment `{}`", "rayon inconnu : « {} »"),
     ("unknown selection `{}`", "sélection inconnue : « {} »"),
     ("`{}`: {}", "« {} » : {}"),
     // The documents' own checks (documents.rs, model.rs) and the write's (routes/documents.rs).
@@ -323,7 +338,7 @@ mod tests {
         // Values keep their place, and a longer pattern wins over one it contains.
         assert_eq!(
             translate("1.234 has more decimals than EUR allows (2)"),
-            "1.234 a plus de décimales que EUR n'en permet (2)"
+            "1.234 a plus de décimales que la devise EUR n'en permet (2)"
         );
         assert_eq!(
             translate("must be at most 1000000000000000 (10^15) in the currency's unit (got 1)"),

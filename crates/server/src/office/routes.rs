@@ -45,6 +45,13 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(signin::routes());
     routes.extend(account::routes());
     routes.extend(home::routes());
+    routes.extend(super::campaigns::routes());
+    routes.extend(super::approval::routes());
+    routes.extend(super::segments::routes());
+    routes.extend(super::selections::routes());
+    routes.extend(super::tags::routes());
+    routes.extend(super::tasks::routes());
+    routes.extend(super::users::routes());
     routes.extend(super::promotions::routes());
     routes
 }

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Body, from_value};
 use crate::documents::Banner;
-use crate::model::parse_instant;
+use crate::model::{campaign_running, landing_skus};
 use crate::problem::{ApiError, ApiResult, FieldProblem};
 use crate::ratelimit::{self, Subjects};
 
@@ -399,17 +399,6 @@ pub async fn product_promotions(
     }))
 }
 
-/// Whether `at` is inside the campaign's dates.
-fn campaign_running(
-    campaign: &crate::documents::Campaign,
-    at: Timestamp,
-    zone: &jiff::tz::TimeZone,
-) -> bool {
-    let bound = |text: &Option<String>| text.as_deref().and_then(|t| parse_instant(t, zone));
-    bound(&campaign.starts_at).is_none_or(|start| start <= at)
-        && bound(&campaign.ends_at).is_none_or(|end| at < end)
-}
-
 pub async fn landing(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
@@ -434,18 +423,7 @@ pub async fn landing(
     if !campaign_running(campaign, at, &model.time_zone()) {
         return Err(not_found());
     }
-    let skus: Vec<String> = model
-        .selections
-        .get(&page.selection)
-        .map(|s| {
-            s.skus
-                .iter()
-                .filter(|sku| model.products.contains_key(*sku))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let request = context.price_request(skus);
+    let request = context.price_request(landing_skus(&published.snapshot, page));
     let prices = published
         .snapshot
         .price(&request)

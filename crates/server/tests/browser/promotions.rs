@@ -42,7 +42,7 @@ async fn a_marketer_makes_a_three_for_two_after_fixing_a_field_error() {
 
         let name = j.say("3 pour 2 figurines", "3 for 2 figures");
         b.fill(c, j.say("Nom", "Name"), name).await.unwrap();
-        b.fill_within(c, "#g-targets", j.say("Rayons", "Segments"), "marvel")
+        b.fill_within(c, "#g-targets", "Segments", "marvel")
             .await
             .unwrap();
         b.fill(

@@ -388,7 +388,7 @@ async fn the_preview_counts_the_targeted_products_and_prices_them() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("rayon inconnu : « nowhere »"), "{html}");
+    assert!(html.contains("segment « nowhere » inconnu"), "{html}");
     assert!(!html.contains("sont ciblés"), "{html}");
     // An offer half filled in: the products are counted all the same, its problem listed.
     let fields = [

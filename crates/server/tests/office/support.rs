@@ -205,3 +205,9 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
     let rest = &html[at + name.len() + 15..];
     Some(rest[..rest.find('"')?].to_owned())
 }
+
+/// How many live documents of `kind` the store holds.
+pub async fn count(store: &dyn Store, kind: remise_store::Kind) -> usize {
+    let (_, records) = store.load_all().await.unwrap();
+    records.iter().filter(|r| r.kind == kind).count()
+}
