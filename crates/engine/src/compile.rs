@@ -25,12 +25,14 @@ mod offer;
 mod offer_checks;
 mod product;
 mod selection;
+mod targeting;
 
 pub use offer_checks::{MAX_CODE_LEN, OfferStore, code_problem, offer_problems, parse_day};
 pub use product::product_problems;
 
 pub use apply::RuleChange;
 pub(crate) use selection::selection_filter_for_preview;
+pub use targeting::Targeting;
 
 /// Where each element of a partly parsed rule file stood in the file, so that errors keep the
 /// file's indices even when elements before them could not be read.

@@ -33,8 +33,8 @@ mod snapshot;
 pub use cart::{Cart, CartLine, Customer, PriceRequest, Voucher};
 pub use catalog::Matches;
 pub use compile::{
-    MAX_CODE_LEN, OfferStore, RuleChange, code_problem, compile, offer_problems, parse_day,
-    product_problems,
+    MAX_CODE_LEN, OfferStore, RuleChange, Targeting, code_problem, compile, offer_problems,
+    parse_day, product_problems,
 };
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use parse::request_from_json;

@@ -13,8 +13,8 @@
 mod account;
 pub mod approval;
 mod assets;
-pub mod campaigns;
 mod audit;
+pub mod campaigns;
 mod catalog_structure;
 pub mod form;
 mod guard;
@@ -25,6 +25,7 @@ mod page;
 pub mod password;
 mod problems_fr;
 mod products;
+mod promotions;
 mod routes;
 mod segments;
 mod selections;

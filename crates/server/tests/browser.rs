@@ -30,3 +30,6 @@ mod simulator;
 mod tasks;
 #[path = "browser/users.rs"]
 mod users;
+
+#[path = "browser/promotions.rs"]
+mod promotions;

@@ -9,16 +9,18 @@ mod support;
 
 #[path = "office/approval.rs"]
 mod approval;
-#[path = "office/campaigns.rs"]
-mod campaigns;
 #[path = "office/audit.rs"]
 mod audit;
+#[path = "office/campaigns.rs"]
+mod campaigns;
 #[path = "office/home.rs"]
 mod home;
 #[path = "office/matrix.rs"]
 mod matrix;
 #[path = "office/products.rs"]
 mod products;
+#[path = "office/promotions.rs"]
+mod promotions;
 #[path = "office/segments.rs"]
 mod segments;
 #[path = "office/selections.rs"]

@@ -147,7 +147,7 @@ impl Snapshot {
 }
 
 /// `.offer.percent` → `offer.percent`: the paths of a document compiled under the empty path.
-fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
+pub(super) fn relative(errors: Vec<FieldError>) -> Vec<FieldError> {
     errors
         .into_iter()
         .map(|mut e| {

@@ -91,6 +91,7 @@ messages![
     "tasks.ftl",
     "users.ftl",
     "products.ftl",
+    "promotions.ftl",
 ];
 
 type Bundle = FluentBundle<FluentResource>;

@@ -55,6 +55,7 @@ pub fn route_table() -> Vec<OfficeRoute> {
     routes.extend(super::tasks::routes());
     routes.extend(super::users::routes());
     routes.extend(products::routes());
+    routes.extend(super::promotions::routes());
     routes
 }
 
