@@ -117,39 +117,21 @@ mod tests {
 
     use rust_decimal_macros::dec;
 
-    use crate::rules::{
-        BundlePrice, BundleSlot, Offer, PriceRange, Product, Promotion, RuleSet, Segment,
-        Selection, Targets,
-    };
+    use crate::rules::{BundlePrice, BundleSlot, Offer, PriceRange, Promotion, RuleSet, Targets};
 
     fn snapshot() -> crate::Snapshot {
-        let mut rules = RuleSet::default();
-        rules.catalog.segments = vec![
-            Segment {
-                id: "toys".into(),
-                name: String::new(),
-                parent: None,
-                star: false,
-            },
-            Segment {
-                id: "marvel".into(),
-                name: String::new(),
-                parent: Some("toys".into()),
-                star: false,
-            },
-        ];
-        let mut hero = Product::new("HERO", dec!(25.00));
-        hero.segments = vec!["marvel".into()];
-        hero.brand = Some("Hasbro".into());
-        let mut mug = Product::new("MUG", dec!(9.00));
-        mug.tags = vec!["kitchen".into()];
-        let uno = Product::new("UNO", dec!(12.00));
-        rules.catalog.products = vec![hero, mug, uno];
-        rules.catalog.selections = vec![Selection {
-            id: "gifts".into(),
-            name: String::new(),
-            skus: vec!["UNO".into()],
-        }];
+        let rules: RuleSet = serde_json::from_value(serde_json::json!({
+            "catalog": {
+                "segments": [{"id": "toys"}, {"id": "marvel", "parent": "toys"}],
+                "products": [
+                    {"sku": "HERO", "price": "25.00", "segments": ["marvel"], "brand": "Hasbro"},
+                    {"sku": "MUG", "price": "9.00", "tags": ["kitchen"]},
+                    {"sku": "UNO", "price": "12.00"}
+                ],
+                "selections": [{"id": "gifts", "skus": ["UNO"]}]
+            }
+        }))
+        .unwrap();
         crate::compile(&rules).unwrap()
     }
 

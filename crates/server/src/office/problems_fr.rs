@@ -148,6 +148,10 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
     ("unknown campaign `{}`", "campagne inconnue : « {} »"),
     (
+        super::approval::PENDING,
+        "les modifications de la campagne attendent une validation : elles doivent être validées, refusées ou retirées avant toute nouvelle modification",
+    ),
+    (
         "a promotion `{}` already exists (deleted: restore it or choose another id)",
         "une promotion « {} » existe déjà (supprimée : restaurez-la ou choisissez un autre identifiant)",
     ),

@@ -15,6 +15,7 @@ mod form;
 mod fragments;
 mod layout;
 mod list;
+mod load;
 mod offer_layout;
 mod paths;
 mod preview;
@@ -134,6 +135,8 @@ pub struct FormContext {
     /// Shown to roles that may not change promotions: inputs disabled, no buttons.
     pub readonly: bool,
     pub notice: Option<String>,
+    /// What the campaign's change request proposes for this promotion, and the request's id.
+    pub pending: Option<(load::Pending, String)>,
 }
 
 #[derive(Template)]
@@ -147,6 +150,8 @@ struct FormPage<'a> {
     version: Option<i64>,
     readonly: bool,
     notice: Option<String>,
+    /// What waits for approval, in words, and the request to see.
+    pending: Option<(String, String)>,
     layout: Layout,
     general_errors: Vec<String>,
     has_errors: bool,
@@ -208,6 +213,14 @@ fn render_form(
             version: context.version,
             readonly: context.readonly,
             notice: context.notice,
+            pending: context.pending.map(|(what, request)| {
+                let key = match what {
+                    load::Pending::Created => "promotions-pending-created",
+                    load::Pending::Changed => "promotions-pending-changed",
+                    load::Pending::Deleted => "promotions-pending-deleted",
+                };
+                (page.t(key), request)
+            }),
             layout,
             general_errors: general,
             has_errors,
@@ -238,7 +251,7 @@ fn preview_url(context: &FormContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::form::{OFFER_TYPES, TIER_OFFER_TYPES};
-    use super::offer_layout::type_key;
+    use super::offer_layout::{hint_key, type_key};
     use crate::office::i18n::{Lang, message};
 
     /// Keys chosen at run time (not written out in a call, where the i18n tests find them).
@@ -258,7 +271,14 @@ mod tests {
             "promotions-state-running",
             "promotions-state-deleted",
             "promotions-state-unreadable",
+            "promotions-pending-created",
+            "promotions-pending-changed",
+            "promotions-pending-deleted",
+            "promotions-pending-what-created",
+            "promotions-pending-what-changed",
+            "promotions-pending-what-deleted",
         ]);
+        keys.extend(OFFER_TYPES.iter().map(|t| hint_key(t)));
         for lang in Lang::ALL {
             for key in &keys {
                 assert_ne!(message(lang, key, None), *key, "{key} in {lang:?}");

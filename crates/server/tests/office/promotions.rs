@@ -756,3 +756,138 @@ async fn the_list_is_paged_by_fifty() {
     assert!(second.contains("(bulk-059)"));
     assert!(!second.contains("Next page"));
 }
+
+/// With `approval_required`, a live campaign's promotions change through its change request:
+/// the form keeps what was proposed (a new promotion, a change, a deletion) while the approved
+/// version is served, and an approver's decision serves it.
+#[tokio::test]
+async fn under_approval_changes_wait_in_the_campaigns_request() {
+    let app = spawn().await;
+    let settings = app
+        .client
+        .get(app.url("/v1/settings"))
+        .bearer_auth(demo::MANAGEMENT_KEY)
+        .send()
+        .await
+        .unwrap();
+    let etag = settings.headers()["etag"].to_str().unwrap().to_owned();
+    let response = app
+        .client
+        .patch(app.url("/v1/settings"))
+        .bearer_auth(demo::MANAGEMENT_KEY)
+        .header("if-match", etag)
+        .json(&json!({"approval_required": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let marketer = app.visitor(Role::Marketer).await;
+
+    // A new promotion: proposed, not stored; its page finds it through its campaign.
+    let create = format!("/office/campaigns/{CAMPAIGN}/promotions");
+    let right = three_for_two("1");
+    let response = post(&app, &marketer, &create, &pairs(&right), "fr").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let proposed_page = location(&response);
+    assert_eq!(
+        proposed_page,
+        format!("/office/promotions/3-pour-2-figurines?campaign={CAMPAIGN}&done=proposed")
+    );
+    assert!(stored(&app, "3-pour-2-figurines").await.is_none());
+    let (status, html) = page(&app, &marketer, &proposed_page, "fr").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Enregistré dans la demande de validation"),
+        "{html}"
+    );
+    assert!(html.contains("n&#39;existe que dans la demande"), "{html}");
+    assert!(html.contains("value=\"3 pour 2 figurines\""), "{html}");
+    let version = hidden_field(&html, "version").unwrap();
+    assert_eq!(version, "0", "a promotion only the request creates");
+
+    // Changed again from the proposal: still one proposal.
+    let mut again = three_for_two("2");
+    again.push(("version", version.clone()));
+    let response = post(
+        &app,
+        &marketer,
+        &format!("/office/promotions/3-pour-2-figurines?campaign={CAMPAIGN}"),
+        &pairs(&again),
+        "fr",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A served promotion changed: the form shows the proposal, the shop the approved one.
+    let (_, html) = page(&app, &marketer, "/office/promotions/marvel-20", "fr").await;
+    let version = hidden_field(&html, "version").unwrap();
+    let response = post(
+        &app,
+        &marketer,
+        &format!("/office/promotions/marvel-20?campaign={CAMPAIGN}"),
+        &[
+            ("version", &version),
+            ("name", "Marvel -30 %"),
+            ("targets.segments", "marvel"),
+            ("offer.type", "percent_off"),
+            ("offer.percent_off.percent", "30"),
+        ],
+        "en",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, "marvel-20").await.unwrap().body["offer"]["percent"],
+        json!("20")
+    );
+    let (_, html) = page(&app, &marketer, "/office/promotions/marvel-20", "en").await;
+    assert!(html.contains("A change of this promotion waits"), "{html}");
+    assert!(html.contains("value=\"Marvel -30 %\""), "{html}");
+
+    // The list shows what the request proposes.
+    let (_, list) = page(&app, &marketer, &create, "en").await;
+    assert!(list.contains("Waiting for approval"), "{list}");
+    assert!(list.contains("(3-pour-2-figurines)"), "{list}");
+    let at = list
+        .find("Promotions proposed in the change request")
+        .unwrap();
+    assert!(
+        list[at..].contains("Creation") && list[at..].contains("Change"),
+        "{list}"
+    );
+
+    // Submitted and approved by an approver: stored and served.
+    let submit = app
+        .post_form(
+            Some(&marketer),
+            &format!("/office/campaigns/{CAMPAIGN}/submit"),
+            &[],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submit.status(), StatusCode::SEE_OTHER);
+    let request = app
+        .store
+        .current_change_request(CAMPAIGN)
+        .await
+        .unwrap()
+        .unwrap();
+    let approver = app.visitor(Role::Approver).await;
+    let approve = app
+        .post_form(
+            Some(&approver),
+            &format!("/office/approvals/{}/approve", request.id),
+            &[],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::SEE_OTHER);
+    let created = stored(&app, "3-pour-2-figurines").await.unwrap();
+    assert_eq!(created.body["offer"]["get"], 2);
+    assert_eq!(
+        stored(&app, "marvel-20").await.unwrap().body["offer"]["percent"],
+        json!("30")
+    );
+}

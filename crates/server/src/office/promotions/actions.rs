@@ -5,20 +5,29 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use remise_engine::rules::Promotion;
 use remise_store::Kind;
+use serde::Deserialize;
 
+use super::edit::after_save;
+use super::load::editable;
 use super::not_found;
 use crate::AppState;
 use crate::documents::Document;
+use crate::office::approval::{Saved, save};
 use crate::office::form::FormErrors;
 use crate::office::page::{Page, render, server_error};
 use crate::office::session::{OfficeUser, see_other, url_encode};
-use crate::office::writes::{Change, save};
+use crate::office::writes::Change;
 use crate::problem::ApiError;
+
+/// Where to find a promotion only its campaign's change request holds.
+#[derive(Deserialize)]
+pub struct Hint {
+    campaign: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "office/promotions/refused.html")]
@@ -57,14 +66,12 @@ pub async fn duplicate(
     page: Page,
     user: OfficeUser,
     Path(id): Path<String>,
+    Query(hint): Query<Hint>,
 ) -> Response {
-    let record = match state.store.get(Kind::Promotion, &id).await {
-        Ok(Some(record)) if record.deleted_at.is_none() => record,
-        Ok(_) => return not_found(&page),
-        Err(error) => return server_error(&error),
-    };
-    let Ok(mut copy) = serde_json::from_value::<Promotion>(record.body) else {
-        return not_found(&page);
+    let mut copy = match editable(&state, &id, hint.campaign.as_deref()).await {
+        Ok(Some(found)) => found.promotion,
+        Ok(None) => return not_found(&page),
+        Err(response) => return response,
     };
     let mut new_id = String::new();
     for n in 1..1000 {
@@ -97,14 +104,11 @@ pub async fn duplicate(
     match save(
         &state,
         &user,
-        Change::Create(Document::Promotion(Box::new(copy))),
+        Change::Create(Document::Promotion(Box::new(copy.clone()))),
     )
     .await
     {
-        Ok(record) => see_other(&format!(
-            "/office/promotions/{}?done=duplicated",
-            url_encode(&record.id)
-        )),
+        Ok(saved) => after_save(&copy, &saved, "duplicated"),
         Err(error) => refused(
             &page,
             error,
@@ -118,25 +122,30 @@ pub async fn delete(
     page: Page,
     user: OfficeUser,
     Path(id): Path<String>,
+    Query(hint): Query<Hint>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let record = match state.store.get(Kind::Promotion, &id).await {
-        Ok(Some(record)) if record.deleted_at.is_none() => record,
-        Ok(_) => return not_found(&page),
-        Err(error) => return server_error(&error),
+    let found = match editable(&state, &id, hint.campaign.as_deref()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(&page),
+        Err(response) => return response,
     };
     let version = pairs
         .iter()
         .find(|(name, _)| name == "version")
         .and_then(|(_, v)| v.trim().parse::<i64>().ok())
-        .unwrap_or(record.version);
-    let campaign = record.parent.clone();
+        .unwrap_or(found.version);
     let back = format!("/office/promotions/{}", url_encode(&id));
+    let done = |saved: &Saved| match saved {
+        Saved::Written(_) => "deleted",
+        Saved::Proposed(_) => "delete-proposed",
+    };
     match save(&state, &user, Change::Delete(Kind::Promotion, id, version)).await {
-        Ok(_) => match campaign {
+        Ok(saved) => match found.campaign {
             Some(campaign) => see_other(&format!(
-                "/office/campaigns/{}/promotions?done=deleted",
-                url_encode(&campaign)
+                "/office/campaigns/{}/promotions?done={}",
+                url_encode(&campaign),
+                done(&saved)
             )),
             None => see_other("/office/campaigns"),
         },
@@ -162,11 +171,12 @@ pub async fn restore(
         ),
         None => "/office/campaigns".to_owned(),
     };
-    match save(&state, &user, Change::Restore(Kind::Promotion, id)).await {
-        Ok(record) => see_other(&format!(
+    match save(&state, &user, Change::Restore(Kind::Promotion, id.clone())).await {
+        Ok(Saved::Written(record)) => see_other(&format!(
             "/office/promotions/{}?done=restored",
             url_encode(&record.id)
         )),
+        Ok(Saved::Proposed(_)) => see_other(&format!("{back}&done=restore-proposed")),
         Err(error) => refused(&page, error, back),
     }
 }

@@ -11,19 +11,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use remise_engine::rules::Promotion;
-use remise_store::{Kind, Record};
+use remise_store::Kind;
 use serde::Deserialize;
 
 use super::fill::fill;
+use super::load::{Editable, editable};
 use super::read::{Read, read};
 use super::values::FormValues;
 use super::{CampaignLink, FormContext, not_found, preview, render_form};
 use crate::AppState;
 use crate::documents::Document;
+use crate::office::approval::{Saved, save};
 use crate::office::form::FormErrors;
 use crate::office::page::{Page, server_error};
 use crate::office::session::{OfficeUser, see_other, url_encode};
-use crate::office::writes::{Change, save};
+use crate::office::writes::Change;
 
 type Pairs = Form<Vec<(String, String)>>;
 
@@ -66,6 +68,7 @@ fn new_context(page: &Page, campaign: CampaignLink) -> FormContext {
         version: None,
         readonly: false,
         notice: None,
+        pending: None,
     }
 }
 
@@ -132,10 +135,7 @@ pub async fn create(
         Err(checks_of(&state, &promotion))
     };
     match outcome {
-        Ok(record) => see_other(&format!(
-            "/office/promotions/{}?done=created",
-            url_encode(&record.id)
-        )),
+        Ok(saved) => after_save(&promotion, &saved, "created"),
         Err(error) => {
             let (engine, general) = match FormErrors::from_api(&page, error) {
                 Ok(found) => (found.fields, found.general),
@@ -212,26 +212,40 @@ fn fold(c: char) -> impl Iterator<Item = char> {
 }
 
 #[derive(Deserialize)]
-pub struct Done {
+pub struct Shown {
     done: Option<String>,
+    /// Where to find a promotion only its campaign's change request holds.
+    campaign: Option<String>,
 }
 
-/// The stored promotion `id` (deleted ones are not shown: they are restored from the list).
-async fn stored(state: &AppState, page: &Page, id: &str) -> Result<(Record, Promotion), Response> {
-    let record = match state.store.get(Kind::Promotion, id).await {
-        Ok(Some(record)) if record.deleted_at.is_none() => record,
-        Ok(_) => return Err(not_found(page)),
-        Err(error) => return Err(server_error(&error)),
-    };
-    match serde_json::from_value::<Promotion>(record.body.clone()) {
-        Ok(promotion) => Ok((record, promotion)),
-        Err(error) => Err(server_error(&format!(
-            "promotion `{id}` does not read: {error}"
-        ))),
+/// Where a save sends the browser: the promotion's page, saying what became of the change
+/// (written, or waiting in its campaign's change request).
+pub fn after_save(promotion: &Promotion, saved: &Saved, done: &str) -> Response {
+    let id = url_encode(&promotion.id);
+    match (saved, &promotion.campaign) {
+        (Saved::Proposed(_), Some(campaign)) => see_other(&format!(
+            "/office/promotions/{id}?campaign={}&done=proposed",
+            url_encode(campaign)
+        )),
+        _ => see_other(&format!("/office/promotions/{id}?done={done}")),
     }
 }
 
-fn edit_context(state: &AppState, page: &Page, promotion: &Promotion, version: i64) -> FormContext {
+/// The promotion as its form edits it, or the 404 page.
+async fn found(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+    campaign: Option<&str>,
+) -> Result<Editable, Response> {
+    match editable(state, id, campaign).await? {
+        Some(found) => Ok(found),
+        None => Err(not_found(page)),
+    }
+}
+
+fn edit_context(state: &AppState, page: &Page, found: &Editable, version: i64) -> FormContext {
+    let promotion = &found.promotion;
     let published = state.publisher.current();
     let campaign = promotion
         .campaign
@@ -246,11 +260,19 @@ fn edit_context(state: &AppState, page: &Page, promotion: &Promotion, version: i
     FormContext {
         title: page.t1("promotions-edit-title", "name", name),
         campaign,
-        action: format!("/office/promotions/{}", url_encode(&promotion.id)),
+        action: match &found.campaign {
+            Some(campaign) => format!(
+                "/office/promotions/{}?campaign={}",
+                url_encode(&promotion.id),
+                url_encode(campaign)
+            ),
+            None => format!("/office/promotions/{}", url_encode(&promotion.id)),
+        },
         promotion_id: Some(promotion.id.clone()),
         version: Some(version),
         readonly: !page.can_edit(),
         notice: None,
+        pending: found.pending.clone(),
     }
 }
 
@@ -258,14 +280,16 @@ pub async fn show(
     State(state): State<Arc<AppState>>,
     page: Page,
     Path(id): Path<String>,
-    Query(done): Query<Done>,
+    Query(shown): Query<Shown>,
 ) -> Response {
-    let (record, promotion) = match stored(&state, &page, &id).await {
+    let found = match found(&state, &page, &id, shown.campaign.as_deref()).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let mut context = edit_context(&state, &page, &promotion, record.version);
-    context.notice = match done.done.as_deref() {
+    let mut context = edit_context(&state, &page, &found, found.version);
+    let promotion = &found.promotion;
+    context.notice = match shown.done.as_deref() {
+        Some("proposed") => Some(page.t("promotions-notice-proposed")),
         Some("created") => Some(page.t("promotions-notice-created")),
         Some("saved") => Some(page.t("promotions-notice-saved")),
         Some("duplicated") => Some(page.t("promotions-notice-duplicated")),
@@ -273,7 +297,7 @@ pub async fn show(
         _ => None,
     };
     let zone = state.publisher.current().model.time_zone();
-    let values = fill(&promotion, page.lang, &zone);
+    let values = fill(promotion, page.lang, &zone);
     render_form(
         &page,
         StatusCode::OK,
@@ -291,9 +315,10 @@ pub async fn update(
     page: Page,
     user: OfficeUser,
     Path(id): Path<String>,
+    Query(shown): Query<Shown>,
     Form(pairs): Pairs,
 ) -> Response {
-    let (record, stored) = match stored(&state, &page, &id).await {
+    let found = match found(&state, &page, &id, shown.campaign.as_deref()).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -302,8 +327,9 @@ pub async fn update(
     let version = values
         .get("version")
         .parse::<i64>()
-        .unwrap_or(record.version);
-    let context = edit_context(&state, &page, &stored, version);
+        .unwrap_or(found.version);
+    let context = edit_context(&state, &page, &found, version);
+    let stored = &found.promotion;
     let Read {
         mut promotion,
         errors,
@@ -332,10 +358,7 @@ pub async fn update(
         Err(checks_of(&state, &promotion))
     };
     match outcome {
-        Ok(record) => see_other(&format!(
-            "/office/promotions/{}?done=saved",
-            url_encode(&record.id)
-        )),
+        Ok(saved) => after_save(&promotion, &saved, "saved"),
         Err(crate::problem::ApiError::PreconditionFailed { .. }) => render_form(
             &page,
             StatusCode::CONFLICT,

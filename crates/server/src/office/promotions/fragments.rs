@@ -9,18 +9,17 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use remise_engine::rules::Promotion;
-use remise_store::Kind;
 use serde::Deserialize;
 
 use super::form::{Rows, offer_type};
 use super::layout::{Fields, Group};
+use super::load::editable;
 use super::preview::{Preview, preview as compute};
 use super::read::read;
 use super::values::FormValues;
 use super::{not_found, offer_layout};
 use crate::AppState;
-use crate::office::page::{Page, render, server_error};
+use crate::office::page::{Page, render};
 
 #[derive(Template)]
 #[template(path = "office/promotions/offer.html")]
@@ -72,15 +71,10 @@ pub async fn preview(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let promotion = match &subject.promotion {
-        Some(id) => match state.store.get(Kind::Promotion, id).await {
-            Ok(Some(record)) if record.deleted_at.is_none() => {
-                match serde_json::from_value::<Promotion>(record.body) {
-                    Ok(promotion) => promotion,
-                    Err(error) => return server_error(&error),
-                }
-            }
-            Ok(_) => return not_found(&page),
-            Err(error) => return server_error(&error),
+        Some(id) => match editable(&state, id, subject.campaign.as_deref()).await {
+            Ok(Some(found)) => found.promotion,
+            Ok(None) => return not_found(&page),
+            Err(response) => return response,
         },
         None => {
             let values = FormValues::from_pairs(pairs);

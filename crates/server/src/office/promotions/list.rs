@@ -37,6 +37,16 @@ pub struct Row {
     pub deleted_at: String,
 }
 
+/// A promotion the campaign's change request proposes (to create, change or delete).
+pub struct PendingRow {
+    pub id: String,
+    pub name: String,
+    pub offer: String,
+    pub what: String,
+    /// Deleting: nothing to open.
+    pub link: bool,
+}
+
 #[derive(Template)]
 #[template(path = "office/promotions/list.html")]
 struct ListPage<'a> {
@@ -46,6 +56,9 @@ struct ListPage<'a> {
     rows: Vec<Row>,
     next: Option<String>,
     notice: Option<String>,
+    /// The campaign's open or pending change request, and its promotions.
+    request: Option<String>,
+    pending: Vec<PendingRow>,
 }
 
 pub async fn list(
@@ -116,7 +129,18 @@ pub async fn list(
     let next = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
     let notice = match params.done.as_deref() {
         Some("deleted") => Some(page.t("promotions-notice-deleted")),
+        Some("delete-proposed") => Some(page.t("promotions-notice-delete-proposed")),
+        Some("restore-proposed") => Some(page.t("promotions-notice-restore-proposed")),
         _ => None,
+    };
+    // What the campaign's change request proposes, above the first page.
+    let (request, pending) = if deleted || query.after.is_some() {
+        (None, Vec::new())
+    } else {
+        match state_.store.current_change_request(&campaign_id).await {
+            Ok(request) => pending_rows(&page, &amounts, request),
+            Err(error) => return server_error(&error),
+        }
     };
     render(
         StatusCode::OK,
@@ -127,6 +151,54 @@ pub async fn list(
             rows,
             next,
             notice,
+            request,
+            pending,
         },
     )
+}
+
+fn pending_rows(
+    page: &Page,
+    amounts: &Amounts<'_>,
+    request: Option<remise_store::ChangeRequest>,
+) -> (Option<String>, Vec<PendingRow>) {
+    let Some(request) = request else {
+        return (None, Vec::new());
+    };
+    let rows: Vec<PendingRow> = request
+        .documents
+        .iter()
+        .filter(|d| d.kind == Kind::Promotion)
+        .map(|d| {
+            let promotion = d
+                .body
+                .as_ref()
+                .and_then(|b| serde_json::from_value::<Promotion>(b.clone()).ok());
+            let what = match (&d.body, d.base_version) {
+                (None, _) => "promotions-pending-what-deleted",
+                (Some(_), None) => "promotions-pending-what-created",
+                (Some(_), Some(_)) => "promotions-pending-what-changed",
+            };
+            PendingRow {
+                id: d.id.clone(),
+                name: promotion.as_ref().map_or(d.id.clone(), |p| {
+                    if p.name.is_empty() {
+                        p.id.clone()
+                    } else {
+                        p.name.clone()
+                    }
+                }),
+                offer: promotion
+                    .as_ref()
+                    .map_or(String::new(), |p| amounts.offer(&p.offer)),
+                what: page.t(what),
+                link: d.body.is_some(),
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        (None, rows)
+    } else {
+        (Some(request.id), rows)
+    }
 }

@@ -27,7 +27,7 @@ pub fn type_key(kind: &str) -> &'static str {
 }
 
 /// What each offer type gives, in a sentence.
-fn hint_key(kind: &str) -> &'static str {
+pub fn hint_key(kind: &str) -> &'static str {
     match kind {
         "percent_off" => "promotions-offer-hint-percent-off",
         "amount_off_each" => "promotions-offer-hint-amount-off-each",
